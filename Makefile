@@ -1,0 +1,110 @@
+# trn-train top-level Makefile (non-recursive).
+#
+# Each part of the suite describes its own targets in <dir>/module.mk; this file
+# holds the shared rules. Everything is built under build/ so `make clean` is one
+# rm -rf and the source tree stays readable.
+#
+#   make                 build trn-train, spank_neuron.so, the native trainer
+#   make check           unit tests + cluster tests on a local 4-node Slurm
+#   make unit-check      unit tests only (no daemons)
+#   make demo            the README's end-to-end demo on the local Slurm
+#   make bench           benchmarks (on demand; print ratios against a peer)
+#   make install         honours DESTDIR, prefix, sysconfdir, SLURM_PLUGINDIR
+#   make clean | distclean
+#
+# On a clean clone `make` runs autoreconf + ./configure itself (default options);
+# run ./configure yourself for --with-slurm=/opt/slurm and friends.
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+-include config.mk
+
+# config.mk is made by configure; GNU make remakes it and restarts when missing.
+config.mk: configure.ac config.mk.in
+	@if [ -x ./config.status ]; then ./config.status --recheck && ./config.status; \
+	 else autoreconf -fi && ./configure $(CONFIGURE_FLAGS); fi
+
+configure: configure.ac
+	autoreconf -fi
+
+BUILD    := build
+OBJDIR   := $(BUILD)/obj
+BINDIR   := $(BUILD)/bin
+LIBDIR   := $(BUILD)/lib
+TESTDIR  := $(BUILD)/tests
+
+CXXFLAGS ?= -O2 -g
+TRN_CXXFLAGS := -std=c++17 -Wall -Wextra $(WERROR) -fPIC -I. \
+                -DTRN_VERSION=\"$(PACKAGE_VERSION)\" \
+                -DTRN_DATADIR=\"$(datadir)/trn-train\" \
+                -DTRN_SYSCONFDIR=\"$(sysconfdir)/trn-train\"
+
+# Filled in by the module fragments.
+LIBS_BUILT  :=
+BINS_BUILT  :=
+UNIT_TESTS  :=
+CLEAN_EXTRA :=
+
+include common/module.mk
+include cache/module.mk
+include launcher/module.mk
+include spank/module.mk
+include trainer/module.mk
+include tests/module.mk
+include bench/module.mk
+
+.PHONY: all check unit-check cluster-check demo bench install uninstall clean distclean
+
+all: $(LIBS_BUILT) $(BINS_BUILT)
+
+# Unit tests then cluster tests; tests/run prints one "N passed, N failed" summary.
+check: all $(UNIT_TESTS)
+	tests/run --build $(BUILD) $(UNIT_TESTS)
+
+unit-check: all $(UNIT_TESTS)
+	tests/run --build $(BUILD) --unit-only $(UNIT_TESTS)
+
+cluster-check: all
+	tests/run --build $(BUILD) --cluster-only
+
+demo: all
+	examples/demo.sh
+
+# Compile rule shared by every module; MODULE_FLAGS is set per directory.
+$(OBJDIR)/%.o: %.cc
+	@mkdir -p $(@D)
+	$(CXX) $(TRN_CXXFLAGS) $(MODULE_FLAGS) $(CXXFLAGS) -MMD -MP -c $< -o $@
+
+-include $(shell find $(OBJDIR) -name '*.d' 2>/dev/null)
+
+# ---- install ---------------------------------------------------------------
+INSTALL ?= install
+install: all
+	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(libexecdir)/trn-train \
+	    $(DESTDIR)$(SLURM_PLUGINDIR) $(DESTDIR)$(datadir)/trn-train/conf \
+	    $(DESTDIR)$(sysconfdir)/trn-train $(DESTDIR)$(sysconfdir)/slurm/plugstack.conf.d \
+	    $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man8
+	$(INSTALL) -m 0755 $(BINS_BUILT) $(DESTDIR)$(bindir)/
+	$(INSTALL) -m 0755 $(LIBDIR)/spank_neuron.so $(DESTDIR)$(SLURM_PLUGINDIR)/spank_neuron.so
+	$(INSTALL) -m 0644 conf/*.yaml $(DESTDIR)$(datadir)/trn-train/conf/
+	@if [ ! -e $(DESTDIR)$(sysconfdir)/trn-train/site.yaml ]; then \
+	  echo "$(INSTALL) -m 0644 packaging/site.yaml $(DESTDIR)$(sysconfdir)/trn-train/site.yaml"; \
+	  $(INSTALL) -m 0644 packaging/site.yaml $(DESTDIR)$(sysconfdir)/trn-train/site.yaml; fi
+	sed 's|@SLURM_PLUGINDIR@|$(SLURM_PLUGINDIR)|' packaging/plugstack/neuron.conf.in \
+	    > $(DESTDIR)$(sysconfdir)/slurm/plugstack.conf.d/neuron.conf
+	$(INSTALL) -m 0644 man/*.1 $(DESTDIR)$(mandir)/man1/
+	$(INSTALL) -m 0644 man/*.8 $(DESTDIR)$(mandir)/man8/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(bindir)/,$(notdir $(BINS_BUILT))) \
+	      $(DESTDIR)$(SLURM_PLUGINDIR)/spank_neuron.so \
+	      $(DESTDIR)$(sysconfdir)/slurm/plugstack.conf.d/neuron.conf
+	rm -rf $(DESTDIR)$(datadir)/trn-train
+
+clean:
+	-tests/cluster/localslurm down >/dev/null 2>&1
+	rm -rf $(BUILD) $(CLEAN_EXTRA)
+
+distclean: clean
+	rm -rf config.mk config.status config.log configure autom4te.cache aclocal.m4

@@ -1,0 +1,22 @@
+# cache/: the shared compile cache library (issue 5), used by the launcher's
+# `trn-train cache` commands, the native trainer and the Neuron backends.
+CACHE_SRCS := $(wildcard cache/*.cc)
+CACHE_OBJS := $(CACHE_SRCS:%.cc=$(OBJDIR)/%.o)
+CACHE_LIB  := $(LIBDIR)/libtrncache.a
+LIBS_BUILT += $(CACHE_LIB)
+CACHE_LDLIBS := $(CACHE_LIB) $(COMMON_LIB) -lpthread
+
+$(OBJDIR)/cache/%.o: MODULE_FLAGS := $(SPDLOG_CFLAGS)
+
+$(CACHE_LIB): $(CACHE_OBJS)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+# Unit tests: tests/unit/cache_*_test.cc
+CACHE_TEST_SRCS := $(wildcard tests/unit/cache_*_test.cc)
+ifneq ($(CACHE_TEST_SRCS),)
+UNIT_TESTS += $(TESTDIR)/cache_tests
+$(TESTDIR)/cache_tests: $(CACHE_TEST_SRCS:%.cc=$(OBJDIR)/%.o) $(CACHE_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CACHE_LDLIBS) $(SPDLOG_LIBS) $(GTEST_LIBS)
+endif
