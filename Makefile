@@ -53,6 +53,7 @@ include spank/module.mk
 include trainer/module.mk
 include tests/module.mk
 include bench/module.mk
+include packaging/module.mk
 
 .PHONY: all check unit-check cluster-check demo bench install uninstall clean distclean
 
@@ -83,23 +84,23 @@ INSTALL ?= install
 install: all
 	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(libexecdir)/trn-train \
 	    $(DESTDIR)$(SLURM_PLUGINDIR) $(DESTDIR)$(datadir)/trn-train/conf \
-	    $(DESTDIR)$(sysconfdir)/trn-train $(DESTDIR)$(sysconfdir)/slurm/plugstack.conf.d \
+	    $(DESTDIR)$(sysconfdir)/trn-train $(DESTDIR)$(SLURM_SYSCONFDIR)/plugstack.conf.d \
 	    $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man8
 	$(INSTALL) -m 0755 $(BINS_BUILT) $(DESTDIR)$(bindir)/
 	$(INSTALL) -m 0755 $(LIBDIR)/spank_neuron.so $(DESTDIR)$(SLURM_PLUGINDIR)/spank_neuron.so
-	$(INSTALL) -m 0644 conf/*.yaml $(DESTDIR)$(datadir)/trn-train/conf/
+	$(if $(wildcard conf/*.yaml),$(INSTALL) -m 0644 $(wildcard conf/*.yaml) $(DESTDIR)$(datadir)/trn-train/conf/)
 	@if [ ! -e $(DESTDIR)$(sysconfdir)/trn-train/site.yaml ]; then \
 	  echo "$(INSTALL) -m 0644 packaging/site.yaml $(DESTDIR)$(sysconfdir)/trn-train/site.yaml"; \
 	  $(INSTALL) -m 0644 packaging/site.yaml $(DESTDIR)$(sysconfdir)/trn-train/site.yaml; fi
 	sed 's|@SLURM_PLUGINDIR@|$(SLURM_PLUGINDIR)|' packaging/plugstack/neuron.conf.in \
-	    > $(DESTDIR)$(sysconfdir)/slurm/plugstack.conf.d/neuron.conf
-	$(INSTALL) -m 0644 man/*.1 $(DESTDIR)$(mandir)/man1/
-	$(INSTALL) -m 0644 man/*.8 $(DESTDIR)$(mandir)/man8/
+	    > $(DESTDIR)$(SLURM_SYSCONFDIR)/plugstack.conf.d/neuron.conf
+	$(INSTALL) -m 0644 $(wildcard man/*.1) $(DESTDIR)$(mandir)/man1/
+	$(INSTALL) -m 0644 $(wildcard man/*.8) $(DESTDIR)$(mandir)/man8/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(bindir)/,$(notdir $(BINS_BUILT))) \
 	      $(DESTDIR)$(SLURM_PLUGINDIR)/spank_neuron.so \
-	      $(DESTDIR)$(sysconfdir)/slurm/plugstack.conf.d/neuron.conf
+	      $(DESTDIR)$(SLURM_SYSCONFDIR)/plugstack.conf.d/neuron.conf
 	rm -rf $(DESTDIR)$(datadir)/trn-train
 
 clean:
