@@ -20,10 +20,11 @@ SHELL := /bin/bash
 
 -include config.mk
 
-# config.mk is made by configure; GNU make remakes it and restarts when missing.
-config.mk: configure.ac config.mk.in
+# config.mk is made by configure; GNU make remakes it (and restarts) when it is
+# missing or older than configure.ac, keeping the options of an earlier ./configure.
+config.mk: configure config.mk.in
 	@if [ -x ./config.status ]; then ./config.status --recheck && ./config.status; \
-	 else autoreconf -fi && ./configure $(CONFIGURE_FLAGS); fi
+	 else ./configure $(CONFIGURE_FLAGS); fi
 
 configure: configure.ac
 	autoreconf -fi
@@ -102,6 +103,10 @@ uninstall:
 	      $(DESTDIR)$(SLURM_PLUGINDIR)/spank_neuron.so \
 	      $(DESTDIR)$(SLURM_SYSCONFDIR)/plugstack.conf.d/neuron.conf
 	rm -rf $(DESTDIR)$(datadir)/trn-train
+
+# `make print-bindir` etc.: a configured value, fully expanded (used by tests and packaging).
+print-%:
+	@echo '$($*)'
 
 clean:
 	-tests/cluster/localslurm down >/dev/null 2>&1
