@@ -1,12 +1,32 @@
-# trainer/: the bundled native Llama engine (MPI + OpenBLAS). Built when sources exist.
+# trainer/: the bundled native Llama engine (OpenBLAS for GEMM, MPI for data
+# parallelism). Everything but main.cc goes into a library so the gradient-check
+# tests link the same code the trainer runs.
 TRAINER_SRCS := $(filter-out trainer/main.cc,$(wildcard trainer/*.cc))
-ifneq ($(wildcard trainer/main.cc),)
 TRAINER_OBJS := $(TRAINER_SRCS:%.cc=$(OBJDIR)/%.o)
-TRN_NATIVE   := $(BINDIR)/trn-train-native
-BINS_BUILT   += $(TRN_NATIVE)
+TRAINER_LIB  := $(LIBDIR)/libtrnnative.a
+LIBS_BUILT   += $(TRAINER_LIB)
+TRAINER_LDLIBS := $(TRAINER_LIB) $(YAMLCPP_LIBS) $(OPENBLAS_LIBS) -lpthread
+
 $(OBJDIR)/trainer/%.o: MODULE_FLAGS := $(MPI_CXXFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS)
-$(TRN_NATIVE): $(OBJDIR)/trainer/main.o $(TRAINER_OBJS) $(CACHE_LIB) $(COMMON_LIB)
+
+$(TRAINER_LIB): $(TRAINER_OBJS)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CACHE_LIB) $(COMMON_LIB) \
-	    $(MPI_LIBS) $(OPENBLAS_LIBS) $(YAMLCPP_LIBS) -ldl -lpthread
+	$(AR) rcs $@ $^
+
+ifneq ($(wildcard trainer/main.cc),)
+TRN_NATIVE := $(BINDIR)/trn-train-native
+BINS_BUILT += $(TRN_NATIVE)
+$(TRN_NATIVE): $(OBJDIR)/trainer/main.o $(TRAINER_LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $< $(TRAINER_LDLIBS) $(MPI_LIBS)
+endif
+
+# Unit tests: tests/unit/trainer_*_test.cc (gradient checks against finite differences).
+TRAINER_TEST_SRCS := $(wildcard tests/unit/trainer_*_test.cc)
+$(OBJDIR)/tests/unit/trainer_%.o: MODULE_FLAGS := $(GTEST_CFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS)
+ifneq ($(TRAINER_TEST_SRCS),)
+UNIT_TESTS += $(TESTDIR)/trainer_tests
+$(TESTDIR)/trainer_tests: $(TRAINER_TEST_SRCS:%.cc=$(OBJDIR)/%.o) $(TRAINER_LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(TRAINER_LDLIBS) $(GTEST_LIBS)
 endif

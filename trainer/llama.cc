@@ -1,0 +1,173 @@
+#include "trainer/llama.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "trainer/layers.h"
+
+namespace trn::native {
+
+std::vector<std::string> ModelShape::problems() const {
+  std::vector<std::string> out;
+  auto positive = [&](const char* key, int v) {
+    if (v <= 0) out.push_back(std::string(key) + " = " + std::to_string(v) + ": must be a positive integer");
+  };
+  positive("vocab_size", vocab_size);
+  positive("hidden_size", hidden_size);
+  positive("intermediate_size", intermediate_size);
+  positive("num_hidden_layers", num_layers);
+  positive("num_attention_heads", num_heads);
+  positive("num_key_value_heads", num_kv_heads);
+  positive("seq_length", seq_length);
+  if (!out.empty()) return out;
+  if (hidden_size % num_heads != 0)
+    out.push_back("hidden_size = " + std::to_string(hidden_size) + " is not divisible by num_attention_heads = " +
+                  std::to_string(num_heads) + ": pick sizes with hidden_size % num_attention_heads == 0");
+  else if (head_dim() % 2 != 0)
+    out.push_back("head dimension " + std::to_string(head_dim()) + " is odd: RoPE rotates pairs, make it even");
+  if (num_heads % num_kv_heads != 0)
+    out.push_back("num_attention_heads = " + std::to_string(num_heads) + " is not a multiple of num_key_value_heads = " +
+                  std::to_string(num_kv_heads) + ": grouped-query attention needs whole groups");
+  return out;
+}
+
+ParameterLayout::ParameterLayout(const ModelShape& s) {
+  const size_t C = s.hidden_size, F = s.intermediate_size, V = s.vocab_size, KV = s.kv_dim();
+  auto take = [&](size_t n) { size_t at = total; total += n; return at; };
+  tok_emb = take(V * C);
+  for (int l = 0; l < s.num_layers; ++l) {
+    Layer L{};
+    L.attn_norm = take(C);
+    L.wq = take(C * C);
+    L.wk = take(C * KV);
+    L.wv = take(C * KV);
+    L.wo = take(C * C);
+    L.ffn_norm = take(C);
+    L.w1 = take(C * F);
+    L.w3 = take(C * F);
+    L.w2 = take(F * C);
+    layers.push_back(L);
+  }
+  final_norm = take(C);
+  lm_head = take(C * V);
+}
+
+Llama::Llama(const ModelShape& shape, int micro_batch)
+    : shape_(shape), B_(micro_batch), layout_(shape), params_(layout_.total), grads_(layout_.total) {
+  const size_t N = static_cast<size_t>(B_) * shape.seq_length, C = shape.hidden_size, F = shape.intermediate_size,
+               KV = shape.kv_dim(), T = shape.seq_length;
+  acts_.resize(shape.num_layers);
+  for (auto& a : acts_) {
+    a.x_in.resize(N * C), a.xn.resize(N * C), a.rstd1.resize(N), a.q.resize(N * C), a.k.resize(N * KV);
+    a.v.resize(N * KV), a.att.resize(static_cast<size_t>(B_) * shape.num_heads * T * T), a.attn_out.resize(N * C);
+    a.x_mid.resize(N * C), a.xn2.resize(N * C), a.rstd2.resize(N), a.h1.resize(N * F), a.h3.resize(N * F);
+    a.gate.resize(N * F);
+  }
+  x_final.resize(N * C), xf.resize(N * C), rstdf.resize(N), probs.resize(N * shape.vocab_size);
+  tokens_.resize(N), targets_.resize(N);
+}
+
+void Llama::init(unsigned long long seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 0.02f);
+  const float out_scale = 1.0f / std::sqrt(2.0f * shape_.num_layers);
+  auto fill = [&](size_t at, size_t n, float scale) {
+    for (size_t i = 0; i < n; ++i) params_[at + i] = normal(rng) * scale;
+  };
+  auto ones = [&](size_t at) { std::fill_n(params_.begin() + at, shape_.hidden_size, 1.0f); };
+  const size_t C = shape_.hidden_size, F = shape_.intermediate_size, V = shape_.vocab_size, KV = shape_.kv_dim();
+  fill(layout_.tok_emb, V * C, 1.0f);
+  for (const auto& L : layout_.layers) {
+    ones(L.attn_norm), ones(L.ffn_norm);
+    fill(L.wq, C * C, 1.0f), fill(L.wk, C * KV, 1.0f), fill(L.wv, C * KV, 1.0f), fill(L.wo, C * C, out_scale);
+    fill(L.w1, C * F, 1.0f), fill(L.w3, C * F, 1.0f), fill(L.w2, F * C, out_scale);
+  }
+  ones(layout_.final_norm);
+  fill(layout_.lm_head, C * V, 1.0f);
+}
+
+void Llama::zero_grad() { std::fill(grads_.begin(), grads_.end(), 0.0f); }
+
+float Llama::forward(const int* tokens, const int* targets) {
+  const auto& s = shape_;
+  const int T = s.seq_length, C = s.hidden_size, F = s.intermediate_size, KV = s.kv_dim(), HS = s.head_dim();
+  const int N = B_ * T;
+  const float* P = params_.data();
+  std::copy_n(tokens, N, tokens_.begin());
+  std::copy_n(targets, N, targets_.begin());
+  std::vector<float> tmp(static_cast<size_t>(N) * C);
+
+  embedding_forward(acts_.empty() ? x_final.data() : acts_[0].x_in.data(), tokens, P + layout_.tok_emb, N, C);
+  for (int l = 0; l < s.num_layers; ++l) {
+    auto& a = acts_[l];
+    const auto& L = layout_.layers[l];
+    rmsnorm_forward(a.xn.data(), a.rstd1.data(), a.x_in.data(), P + L.attn_norm, N, C, s.rms_norm_eps);
+    matmul_forward(a.q.data(), a.xn.data(), P + L.wq, N, C, C);
+    matmul_forward(a.k.data(), a.xn.data(), P + L.wk, N, C, KV);
+    matmul_forward(a.v.data(), a.xn.data(), P + L.wv, N, C, KV);
+    rope_forward(a.q.data(), B_, T, s.num_heads, HS, s.rope_theta);
+    rope_forward(a.k.data(), B_, T, s.num_kv_heads, HS, s.rope_theta);
+    attention_forward(a.attn_out.data(), a.att.data(), a.q.data(), a.k.data(), a.v.data(), B_, T, s.num_heads,
+                      s.num_kv_heads, HS);
+    matmul_forward(tmp.data(), a.attn_out.data(), P + L.wo, N, C, C);
+    for (size_t i = 0; i < tmp.size(); ++i) a.x_mid[i] = a.x_in[i] + tmp[i];
+    rmsnorm_forward(a.xn2.data(), a.rstd2.data(), a.x_mid.data(), P + L.ffn_norm, N, C, s.rms_norm_eps);
+    matmul_forward(a.h1.data(), a.xn2.data(), P + L.w1, N, C, F);
+    matmul_forward(a.h3.data(), a.xn2.data(), P + L.w3, N, C, F);
+    swiglu_forward(a.gate.data(), a.h1.data(), a.h3.data(), a.gate.size());
+    matmul_forward(tmp.data(), a.gate.data(), P + L.w2, N, F, C);
+    float* next = l + 1 < s.num_layers ? acts_[l + 1].x_in.data() : x_final.data();
+    for (size_t i = 0; i < tmp.size(); ++i) next[i] = a.x_mid[i] + tmp[i];
+  }
+  rmsnorm_forward(xf.data(), rstdf.data(), x_final.data(), P + layout_.final_norm, N, C, s.rms_norm_eps);
+  matmul_forward(probs.data(), xf.data(), P + layout_.lm_head, N, C, s.vocab_size);
+  return crossentropy_forward(probs.data(), targets, N, s.vocab_size);
+}
+
+void Llama::backward(float loss_scale) {
+  const auto& s = shape_;
+  const int T = s.seq_length, C = s.hidden_size, F = s.intermediate_size, KV = s.kv_dim(), HS = s.head_dim();
+  const int N = B_ * T, V = s.vocab_size;
+  const float* P = params_.data();
+  float* G = grads_.data();
+  const size_t NC = static_cast<size_t>(N) * C, NF = static_cast<size_t>(N) * F, NKV = static_cast<size_t>(N) * KV;
+
+  std::vector<float> dlogits(static_cast<size_t>(N) * V), dx(NC, 0.0f), dnorm(NC), dq(NC), dk(NKV), dv(NKV),
+      dattn(NC), dgate(NF), dh1(NF), dh3(NF);
+  crossentropy_backward(dlogits.data(), probs.data(), targets_.data(), N, V, loss_scale / N);
+  std::fill(dnorm.begin(), dnorm.end(), 0.0f);
+  matmul_backward(dnorm.data(), G + layout_.lm_head, dlogits.data(), xf.data(), P + layout_.lm_head, N, C, V);
+  rmsnorm_backward(dx.data(), G + layout_.final_norm, dnorm.data(), x_final.data(), P + layout_.final_norm,
+                   rstdf.data(), N, C);
+
+  for (int l = s.num_layers - 1; l >= 0; --l) {
+    auto& a = acts_[l];
+    const auto& L = layout_.layers[l];
+    // MLP branch: x_out = x_mid + swiglu(xn2 W1, xn2 W3) W2; dx already holds d(x_out) = residual part of d(x_mid).
+    std::fill(dgate.begin(), dgate.end(), 0.0f);
+    matmul_backward(dgate.data(), G + L.w2, dx.data(), a.gate.data(), P + L.w2, N, F, C);
+    std::fill(dh1.begin(), dh1.end(), 0.0f), std::fill(dh3.begin(), dh3.end(), 0.0f);
+    swiglu_backward(dh1.data(), dh3.data(), dgate.data(), a.h1.data(), a.h3.data(), NF);
+    std::fill(dnorm.begin(), dnorm.end(), 0.0f);
+    matmul_backward(dnorm.data(), G + L.w1, dh1.data(), a.xn2.data(), P + L.w1, N, C, F);
+    matmul_backward(dnorm.data(), G + L.w3, dh3.data(), a.xn2.data(), P + L.w3, N, C, F);
+    rmsnorm_backward(dx.data(), G + L.ffn_norm, dnorm.data(), a.x_mid.data(), P + L.ffn_norm, a.rstd2.data(), N, C);
+    // Attention branch: x_mid = x_in + attn(rope(xn Wq), rope(xn Wk), xn Wv) Wo.
+    std::fill(dattn.begin(), dattn.end(), 0.0f);
+    matmul_backward(dattn.data(), G + L.wo, dx.data(), a.attn_out.data(), P + L.wo, N, C, C);
+    std::fill(dq.begin(), dq.end(), 0.0f), std::fill(dk.begin(), dk.end(), 0.0f), std::fill(dv.begin(), dv.end(), 0.0f);
+    attention_backward(dq.data(), dk.data(), dv.data(), dattn.data(), a.att.data(), a.q.data(), a.k.data(),
+                       a.v.data(), B_, T, s.num_heads, s.num_kv_heads, HS);
+    rope_backward(dq.data(), B_, T, s.num_heads, HS, s.rope_theta);
+    rope_backward(dk.data(), B_, T, s.num_kv_heads, HS, s.rope_theta);
+    std::fill(dnorm.begin(), dnorm.end(), 0.0f);
+    matmul_backward(dnorm.data(), G + L.wq, dq.data(), a.xn.data(), P + L.wq, N, C, C);
+    matmul_backward(dnorm.data(), G + L.wk, dk.data(), a.xn.data(), P + L.wk, N, C, KV);
+    matmul_backward(dnorm.data(), G + L.wv, dv.data(), a.xn.data(), P + L.wv, N, C, KV);
+    rmsnorm_backward(dx.data(), G + L.attn_norm, dnorm.data(), a.x_in.data(), P + L.attn_norm, a.rstd1.data(), N, C);
+  }
+  embedding_backward(G + layout_.tok_emb, dx.data(), tokens_.data(), N, C);
+}
+
+}  // namespace trn::native

@@ -1,0 +1,74 @@
+// A Llama-architecture decoder trained in fp32 on the CPU: token embedding, L blocks
+// of (RMSNorm -> GQA attention with RoPE -> residual, RMSNorm -> SwiGLU MLP ->
+// residual), final RMSNorm, untied LM head. Parameters and their gradients live in
+// one flat buffer each, so the optimizer, the data-parallel all-reduce and the
+// checkpoint all see a single array.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace trn::native {
+
+struct ModelShape {
+  int vocab_size = 0;
+  int hidden_size = 0;        // C
+  int intermediate_size = 0;  // F (SwiGLU hidden)
+  int num_layers = 0;         // L
+  int num_heads = 0;          // NH
+  int num_kv_heads = 0;       // NKV (grouped-query attention)
+  int seq_length = 0;         // T
+  float rms_norm_eps = 1e-5f;
+  float rope_theta = 10000.0f;
+
+  int head_dim() const { return hidden_size / num_heads; }
+  int kv_dim() const { return num_kv_heads * head_dim(); }
+  // Empty when the shape is usable; otherwise one message per problem (key, value, fix).
+  std::vector<std::string> problems() const;
+};
+
+// Offsets of each tensor inside the flat parameter buffer.
+struct ParameterLayout {
+  struct Layer {
+    size_t attn_norm, wq, wk, wv, wo, ffn_norm, w1, w3, w2;
+  };
+  size_t tok_emb = 0, final_norm = 0, lm_head = 0;
+  std::vector<Layer> layers;
+  size_t total = 0;
+  explicit ParameterLayout(const ModelShape& s);
+};
+
+class Llama {
+ public:
+  Llama(const ModelShape& shape, int micro_batch);
+
+  const ModelShape& shape() const { return shape_; }
+  const ParameterLayout& layout() const { return layout_; }
+  std::vector<float>& params() { return params_; }
+  std::vector<float>& grads() { return grads_; }
+
+  // Deterministic init from `seed`: N(0, 0.02) weights, ones for norms, output
+  // projections scaled by 1/sqrt(2L) as in GPT-2/llm.c.
+  void init(unsigned long long seed);
+  // tokens/targets: [micro_batch, seq_length]. Returns the mean loss.
+  float forward(const int* tokens, const int* targets);
+  // Accumulates d(loss * loss_scale)/d(params) into grads(); call after forward().
+  void backward(float loss_scale);
+  void zero_grad();
+
+ private:
+  ModelShape shape_;
+  int B_;
+  ParameterLayout layout_;
+  std::vector<float> params_, grads_;
+  // Saved activations per layer (explicit buffers, sized once).
+  struct LayerActs {
+    std::vector<float> x_in, xn, rstd1, q, k, v, att, attn_out, x_mid, xn2, rstd2, h1, h3, gate;
+  };
+  std::vector<LayerActs> acts_;
+  std::vector<float> x_final, xf, rstdf, probs;
+  std::vector<int> tokens_, targets_;
+};
+
+}  // namespace trn::native
