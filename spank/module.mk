@@ -9,10 +9,19 @@ LIBS_BUILT   += $(SPANK_PLUGIN)
 
 $(OBJDIR)/spank/%.o: MODULE_FLAGS := $(SLURM_CPPFLAGS) $(LIBFABRIC_CFLAGS) -fvisibility=hidden
 
+# Link check instead of -Wl,-z,defs: the spank_* and slurm_* functions are
+# provided by the process that loads the plugin (slurmstepd, srun, sbatch, slurmd),
+# not by any library we could link (libslurm.so does not export them). So the
+# plugin is linked without -z defs and then every undefined symbol must be either
+# versioned (glibc, resolved through DT_NEEDED) or a spank_/slurm_ host function;
+# anything else (a typo, a missing object) fails the build like -z defs would.
 $(SPANK_PLUGIN): $(SPANK_OBJS) $(COMMON_LIB) spank/spank_neuron.map
 	@mkdir -p $(@D)
 	$(CXX) -shared $(CXXFLAGS) $(LDFLAGS) -Wl,--version-script=spank/spank_neuron.map \
-	    -Wl,-z,defs -o $@ $(SPANK_OBJS) $(COMMON_LIB) $(LIBFABRIC_LIBS) -static-libstdc++ -static-libgcc
+	    -Wl,-z,relro -o $@.tmp $(SPANK_OBJS) $(COMMON_LIB) -static-libstdc++ -static-libgcc
+	@bad=$$(nm -D --undefined-only $@.tmp | awk '$$1 == "U" {print $$2}' | grep -Ev '@|^(spank|slurm)_' || true); \
+	 if [ -n "$$bad" ]; then echo "spank_neuron.so: unresolved symbols: $$bad" >&2; rm -f $@.tmp; exit 1; fi
+	mv -f $@.tmp $@
 
 # Unit tests: tests/unit/spank_*_test.cc link the plugin's logic objects (not
 # spank_neuron.o, which needs slurmstepd) plus a fake SPANK API in tests/unit/.
@@ -22,5 +31,5 @@ ifneq ($(SPANK_TEST_SRCS),)
 UNIT_TESTS += $(TESTDIR)/spank_tests
 $(TESTDIR)/spank_tests: $(SPANK_TEST_SRCS:%.cc=$(OBJDIR)/%.o) $(SPANK_OBJS) $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(LIBFABRIC_LIBS) $(GTEST_LIBS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(COMMON_LIB) $(GTEST_LIBS)
 endif

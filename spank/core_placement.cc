@@ -1,0 +1,60 @@
+#include "spank/core_placement.h"
+
+namespace neuron {
+
+namespace {
+std::string n(int v) { return std::to_string(v); }
+
+std::string divisors(int c) {
+  std::string out;
+  for (int d = 1; d <= c; ++d)
+    if (c % d == 0) out += (out.empty() ? "" : ", ") + n(d);
+  return out;
+}
+}  // namespace
+
+bool place_task(const UserOptions& opts, int c, int k, int task_id, const std::string& node, CoreRange* range,
+                std::string* error) {
+  const std::string where = "node " + node + " has " + n(c) + " logical NeuronCores";
+  if (c <= 0 || k <= 0 || task_id < 0 || task_id >= k) {
+    *error = "cannot place task " + n(task_id) + " of " + n(k) + ": " + where;
+    return false;
+  }
+  switch (opts.cores) {
+    case UserOptions::Cores::kAll:
+      *range = {0, c};
+      return true;
+    case UserOptions::Cores::kPerTask: {
+      int per = opts.cores_per_task;
+      const std::string opt = "--neuron-cores=" + n(per) + ": ";
+      if (per > c || c % per != 0) {
+        *error = opt + where + "; cores per task must divide them (one of " + divisors(c) + ")";
+        return false;
+      }
+      if (static_cast<long>(per) * k > c) {
+        *error = opt + n(k) + " tasks x " + n(per) + " cores overcommit " + where + "; use at most " +
+                 n(c / k) + " per task or fewer tasks per node";
+        return false;
+      }
+      *range = {task_id * per, per};
+      return true;
+    }
+    case UserOptions::Cores::kEvenSplit:
+    default:
+      if (k > c || c % k != 0) {
+        *error = n(k) + " tasks per node cannot share " + where +
+                 " evenly; run a task count that divides it, or pass --neuron-cores=N (N*tasks <= " + n(c) +
+                 ") or --neuron-cores=all";
+        return false;
+      }
+      *range = {task_id * (c / k), c / k};
+      return true;
+  }
+}
+
+std::string format_range(const CoreRange& r) {
+  if (r.count == 1) return n(r.first);
+  return n(r.first) + "-" + n(r.first + r.count - 1);
+}
+
+}  // namespace neuron

@@ -1,0 +1,34 @@
+// Plugstack arguments of spank_neuron.so: strict `key=value` tokens (an unknown key,
+// a token without '=', or a bad value is an error naming the token).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/ports.h"
+
+namespace neuron {
+
+enum class EfaMode { kAuto, kRequired, kOff };
+
+struct PluginConfig {
+  std::string root = "/";           // device tree root; `%n` = Slurm node name (test aid)
+  std::string instance;             // override: "trn1", "trn2", or a type like trn2.48xlarge
+  int cores_per_node = 0;           // override: physical NeuronCores per node (0 = discover)
+  int lnc = 0;                      // default LNC on trn2 nodes (0 = 2); ignored on trn1
+  EfaMode efa = EfaMode::kAuto;
+  std::string cache_dir;            // default NEURON_COMPILE_CACHE_URL
+  trn::PortRange root_comm_ports{46000, 46999};
+};
+
+// Parses av[0..ac) (av[0] is the first argument, not the plugin path).
+// Returns false with *error naming the offending token and the accepted keys.
+bool parse_plugin_args(const std::vector<std::string>& args, PluginConfig* config, std::string* error);
+
+// Replaces every "%n" in `pattern` with `node_name` ("%%" gives a literal '%').
+std::string expand_node_pattern(const std::string& pattern, const std::string& node_name);
+
+// Parses a whole decimal number in [lo, hi]; false on anything else (no sign, no spaces).
+bool parse_int(const std::string& text, int lo, int hi, int* out);
+
+}  // namespace neuron

@@ -1,0 +1,312 @@
+// Unit tests of the plugin's pure logic: plugstack args, options, discovery on
+// fake trees, placement, the step plan. No Slurm involved.
+#include <gtest/gtest.h>
+
+#include "spank/core_placement.h"
+#include "spank/device_discovery.h"
+#include "spank/efa_discovery.h"
+#include "spank/options.h"
+#include "spank/plugin_args.h"
+#include "spank/step_nodes.h"
+#include "spank/task_env.h"
+#include "tests/unit/fake_spank_tree.h"
+
+using namespace neuron;
+
+namespace {
+std::string get(const std::vector<EnvVar>& vars, const std::string& name) {
+  for (const EnvVar& v : vars)
+    if (v.first == name) return v.second;
+  return "<unset>";
+}
+}  // namespace
+
+TEST(PluginArgs, DefaultsAndAllKeys) {
+  PluginConfig c;
+  std::string err;
+  ASSERT_TRUE(parse_plugin_args({}, &c, &err));
+  EXPECT_EQ(c.root, "/");
+  EXPECT_EQ(c.root_comm_ports.lo, 46000);
+  EXPECT_EQ(c.root_comm_ports.hi, 46999);
+  ASSERT_TRUE(parse_plugin_args({"root=/x/%n", "instance=trn2.48xlarge", "cores_per_node=128", "lnc=1", "efa=required",
+                                 "cache_dir=/fsx/cache", "root_comm_port_range=50000-50010"},
+                                &c, &err))
+      << err;
+  EXPECT_EQ(c.root, "/x/%n");
+  EXPECT_EQ(c.instance, "trn2.48xlarge");
+  EXPECT_EQ(c.cores_per_node, 128);
+  EXPECT_EQ(c.lnc, 1);
+  EXPECT_EQ(c.efa, EfaMode::kRequired);
+  EXPECT_EQ(c.cache_dir, "/fsx/cache");
+  EXPECT_EQ(c.root_comm_ports.lo, 50000);
+}
+
+TEST(PluginArgs, StrictErrorsNameTheToken) {
+  PluginConfig c;
+  std::string err;
+  EXPECT_FALSE(parse_plugin_args({"colour=blue"}, &c, &err));
+  EXPECT_NE(err.find("colour=blue"), std::string::npos);
+  EXPECT_NE(err.find("unknown key 'colour'"), std::string::npos);
+  EXPECT_FALSE(parse_plugin_args({"verbose"}, &c, &err));
+  EXPECT_NE(err.find("expected key=value"), std::string::npos);
+  EXPECT_FALSE(parse_plugin_args({"efa=maybe"}, &c, &err));
+  EXPECT_FALSE(parse_plugin_args({"lnc=3"}, &c, &err));
+  EXPECT_FALSE(parse_plugin_args({"cores_per_node=-1"}, &c, &err));
+  EXPECT_FALSE(parse_plugin_args({"root=relative"}, &c, &err));
+  EXPECT_FALSE(parse_plugin_args({"root_comm_port_range=9-1"}, &c, &err));
+  EXPECT_NE(err.find("root_comm_port_range=9-1"), std::string::npos);
+}
+
+TEST(PluginArgs, NodePattern) {
+  EXPECT_EQ(expand_node_pattern("/t/nodes/%n/x", "trn1-st-trn1-2"), "/t/nodes/trn1-st-trn1-2/x");
+  EXPECT_EQ(expand_node_pattern("/a%%n", "n"), "/a%n");
+  EXPECT_EQ(expand_node_pattern("/", "n"), "/");
+}
+
+TEST(Options, Cores) {
+  UserOptions o;
+  std::string err;
+  EXPECT_TRUE(parse_cores_option("all", &o, &err));
+  EXPECT_EQ(o.cores, UserOptions::Cores::kAll);
+  EXPECT_TRUE(parse_cores_option("8", &o, &err));
+  EXPECT_EQ(o.cores, UserOptions::Cores::kPerTask);
+  EXPECT_EQ(o.cores_per_task, 8);
+  for (const char* bad : {"abc", "0", "-2", "", "4x", " 4"}) {
+    EXPECT_FALSE(parse_cores_option(bad, &o, &err)) << bad;
+    EXPECT_EQ(err.rfind("--neuron-cores=", 0), 0u) << err;
+  }
+  EXPECT_FALSE(parse_cores_option(nullptr, &o, &err));
+}
+
+TEST(Options, LncEnvCache) {
+  UserOptions o;
+  std::string err;
+  EXPECT_TRUE(parse_lnc_option("1", &o, &err));
+  EXPECT_EQ(o.lnc, 1);
+  EXPECT_FALSE(parse_lnc_option("4", &o, &err));
+  EXPECT_NE(err.find("--neuron-lnc=4"), std::string::npos);
+  EXPECT_TRUE(parse_env_option("off", &o, &err));
+  EXPECT_FALSE(o.env);
+  EXPECT_FALSE(parse_env_option("no", &o, &err));
+  EXPECT_TRUE(parse_cache_option("s3://b/p", &o, &err));
+  EXPECT_EQ(o.cache_url, "s3://b/p");
+  EXPECT_FALSE(parse_cache_option("", &o, &err));
+}
+
+TEST(Placement, EvenSplitIsContiguousAndAligned) {
+  UserOptions o;
+  CoreRange r;
+  std::string err;
+  const char* want[] = {"0-7", "8-15", "16-23", "24-31"};
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(place_task(o, 32, 4, i, "n1", &r, &err)) << err;
+    EXPECT_EQ(format_range(r), want[i]);
+    EXPECT_EQ(r.first % r.count, 0);
+  }
+  ASSERT_TRUE(place_task(o, 32, 32, 5, "n1", &r, &err));
+  EXPECT_EQ(format_range(r), "5");
+  EXPECT_FALSE(place_task(o, 32, 3, 0, "n1", &r, &err));
+  EXPECT_NE(err.find("3 tasks per node"), std::string::npos);
+  EXPECT_FALSE(place_task(o, 32, 64, 0, "n1", &r, &err));
+}
+
+TEST(Placement, PerTaskAndAll) {
+  UserOptions o;
+  o.cores = UserOptions::Cores::kPerTask;
+  o.cores_per_task = 4;
+  CoreRange r;
+  std::string err;
+  ASSERT_TRUE(place_task(o, 32, 2, 1, "n1", &r, &err));
+  EXPECT_EQ(format_range(r), "4-7");
+  EXPECT_FALSE(place_task(o, 32, 16, 0, "n1", &r, &err));  // 64 > 32
+  EXPECT_NE(err.find("overcommit"), std::string::npos);
+  o.cores_per_task = 64;
+  EXPECT_FALSE(place_task(o, 32, 1, 0, "trn1-st-trn1-1", &r, &err));
+  EXPECT_NE(err.find("--neuron-cores=64"), std::string::npos);
+  EXPECT_NE(err.find("trn1-st-trn1-1"), std::string::npos);
+  o.cores_per_task = 3;
+  EXPECT_FALSE(place_task(o, 32, 1, 0, "n1", &r, &err));
+  o.cores = UserOptions::Cores::kAll;
+  ASSERT_TRUE(place_task(o, 64, 8, 7, "n1", &r, &err));
+  EXPECT_EQ(format_range(r), "0-63");
+}
+
+class Tree : public ::testing::Test {
+ protected:
+  void SetUp() override { root = spank_test::make_temp_dir(); }
+  void TearDown() override { spank_test::remove_tree(root); }
+  std::string root;
+};
+
+TEST_F(Tree, DiscoversTrn1AndTrn2) {
+  NodeInventory inv;
+  spank_test::make_node(root + "/a", "trn1.32xlarge", 16, 2, 8);
+  discover_neuron(root + "/a", PluginConfig(), &inv);
+  EXPECT_EQ(inv.family, "trn1");
+  EXPECT_EQ(inv.instance_type, "trn1.32xlarge");
+  EXPECT_EQ(inv.devices, 16);
+  EXPECT_EQ(inv.physical_cores, 32);
+  EXPECT_EQ(inv.cores_source, "sysfs");
+  EXPECT_EQ(count_efa_sysfs(root + "/a"), 8);
+
+  spank_test::make_node(root + "/b", "trn2.48xlarge", 16, 8, 16);
+  discover_neuron(root + "/b", PluginConfig(), &inv);
+  EXPECT_EQ(inv.family, "trn2");
+  EXPECT_EQ(inv.physical_cores, 128);
+  EXPECT_EQ(count_efa_sysfs(root + "/b"), 16);
+}
+
+TEST_F(Tree, FallsBackToDevNodesAndCatalog) {
+  NodeInventory inv;
+  spank_test::make_node(root, "trn2.48xlarge", 16, 8, 0, /*sysfs=*/false);
+  discover_neuron(root, PluginConfig(), &inv);
+  EXPECT_EQ(inv.devices, 16);
+  EXPECT_EQ(inv.physical_cores, 128);
+  EXPECT_EQ(inv.cores_source, "catalog");
+  EXPECT_EQ(count_efa_sysfs(root), 0);
+}
+
+TEST_F(Tree, OverridesAndEmptyNode) {
+  NodeInventory inv;
+  discover_neuron(root, PluginConfig(), &inv);  // empty folder: a CPU node
+  EXPECT_EQ(inv.devices, 0);
+  EXPECT_EQ(inv.physical_cores, 0);
+  PluginConfig c;
+  c.instance = "trn2";
+  c.cores_per_node = 64;
+  discover_neuron(root, c, &inv);
+  EXPECT_EQ(inv.family, "trn2");
+  EXPECT_EQ(inv.physical_cores, 64);
+  EXPECT_EQ(inv.cores_source, "plugstack");
+}
+
+TEST_F(Tree, ResolvesThroughRootHostsFile) {
+  spank_test::write_file(root + "/etc/hosts", "# test\n10.1.2.3  trn1-st-trn1-1 other\n");
+  std::string ip, err;
+  ASSERT_TRUE(resolve_ipv4("trn1-st-trn1-1", root, &ip, &err)) << err;
+  EXPECT_EQ(ip, "10.1.2.3");
+  ASSERT_TRUE(resolve_ipv4("localhost", "/", &ip, &err)) << err;
+  EXPECT_EQ(ip, "127.0.0.1");
+  EXPECT_FALSE(resolve_ipv4("no-such-host.invalid", root, &ip, &err));
+  EXPECT_NE(err.find("no-such-host.invalid"), std::string::npos);
+}
+
+TEST(StepNodes, FirstHost) {
+  std::string h, err;
+  ASSERT_TRUE(first_host("trn1-st-trn1-[3-4],trn2-st-trn2-1", &h, &err)) << err;
+  EXPECT_EQ(h, "trn1-st-trn1-3");
+}
+
+namespace {
+StepInputs trn_inputs(const std::string& family, int physical, int tasks) {
+  StepInputs in;
+  in.inventory.family = family;
+  in.inventory.devices = 16;
+  in.inventory.physical_cores = physical;
+  in.efa_devices = 8;
+  in.node = family + "-st-" + family + "-1";
+  in.job_id = 42;
+  in.step_id = 0;
+  in.local_tasks = tasks;
+  in.root_comm_ip = "10.0.0.1";
+  return in;
+}
+}  // namespace
+
+TEST(StepPlan, Trn2DefaultsToLnc2) {
+  StepInputs in = trn_inputs("trn2", 128, 1);
+  StepPlan p;
+  std::vector<EnvVar> vars;
+  std::string err;
+  ASSERT_TRUE(plan_step(in, &p, &err)) << err;
+  ASSERT_TRUE(task_env(in, p, 0, &vars, &err));
+  EXPECT_EQ(get(vars, "NEURON_RT_VISIBLE_CORES"), "0-63");
+  EXPECT_EQ(get(vars, "NEURON_LOGICAL_NC_CONFIG"), "2");
+  EXPECT_EQ(get(vars, "FI_PROVIDER"), "efa");
+  EXPECT_EQ(get(vars, "FI_EFA_USE_DEVICE_RDMA"), "1");
+  EXPECT_EQ(get(vars, "FI_EFA_FORK_SAFE"), "1");
+  std::string id = get(vars, "NEURON_RT_ROOT_COMM_ID");
+  ASSERT_EQ(id.rfind("10.0.0.1:", 0), 0u) << id;
+  int port = std::stoi(id.substr(9));
+  EXPECT_GE(port, 46000);
+  EXPECT_LE(port, 46999);
+  in.options.lnc = 1;
+  ASSERT_TRUE(plan_step(in, &p, &err));
+  ASSERT_TRUE(task_env(in, p, 0, &vars, &err));
+  EXPECT_EQ(get(vars, "NEURON_RT_VISIBLE_CORES"), "0-127");
+  EXPECT_EQ(get(vars, "NEURON_LOGICAL_NC_CONFIG"), "1");
+  in.options.lnc = 0;
+  in.config.lnc = 1;  // admin default
+  ASSERT_TRUE(plan_step(in, &p, &err));
+  EXPECT_EQ(p.logical_cores, 128);
+}
+
+TEST(StepPlan, Trn1RejectsLncAndOvercommit) {
+  StepInputs in = trn_inputs("trn1", 32, 4);
+  StepPlan p;
+  std::string err;
+  ASSERT_TRUE(plan_step(in, &p, &err));
+  EXPECT_EQ(p.lnc, 0);
+  in.options.lnc = 2;
+  EXPECT_FALSE(plan_step(in, &p, &err));
+  EXPECT_NE(err.find("--neuron-lnc=2"), std::string::npos);
+  EXPECT_NE(err.find("trn1"), std::string::npos);
+  in.options.lnc = 0;
+  in.options.cores = UserOptions::Cores::kPerTask;
+  in.options.cores_per_task = 16;
+  EXPECT_FALSE(plan_step(in, &p, &err));
+  EXPECT_NE(err.find("--neuron-cores=16"), std::string::npos);
+}
+
+TEST(StepPlan, PortsDifferPerStepAndEnvOff) {
+  StepInputs in = trn_inputs("trn1", 32, 1);
+  StepPlan a, b;
+  std::string err;
+  ASSERT_TRUE(plan_step(in, &a, &err));
+  in.step_id = 1;
+  ASSERT_TRUE(plan_step(in, &b, &err));
+  std::vector<EnvVar> va, vb;
+  ASSERT_TRUE(task_env(in, a, 0, &va, &err));
+  ASSERT_TRUE(task_env(in, b, 0, &vb, &err));
+  EXPECT_NE(get(va, "NEURON_RT_ROOT_COMM_ID"), get(vb, "NEURON_RT_ROOT_COMM_ID"));
+  in.options.env = false;
+  in.config.cache_dir = "/fsx/c";
+  ASSERT_TRUE(plan_step(in, &a, &err));
+  ASSERT_TRUE(task_env(in, a, 0, &va, &err));
+  EXPECT_EQ(get(va, "FI_PROVIDER"), "<unset>");
+  EXPECT_EQ(get(va, "NEURON_RT_ROOT_COMM_ID"), "<unset>");
+  EXPECT_EQ(get(va, "NEURON_COMPILE_CACHE_URL"), "<unset>");
+  EXPECT_EQ(get(va, "NEURON_RT_VISIBLE_CORES"), "0-31");
+}
+
+TEST(StepPlan, CacheEfaAndCpuNodes) {
+  StepInputs in = trn_inputs("trn1", 32, 1);
+  in.config.cache_dir = "/fsx/admin";
+  StepPlan p;
+  std::vector<EnvVar> vars;
+  std::string err;
+  ASSERT_TRUE(plan_step(in, &p, &err));
+  ASSERT_TRUE(task_env(in, p, 0, &vars, &err));
+  EXPECT_EQ(get(vars, "NEURON_COMPILE_CACHE_URL"), "/fsx/admin");
+  in.options.cache_url = "s3://user";
+  ASSERT_TRUE(plan_step(in, &p, &err));
+  ASSERT_TRUE(task_env(in, p, 0, &vars, &err));
+  EXPECT_EQ(get(vars, "NEURON_COMPILE_CACHE_URL"), "s3://user");
+  in.efa_devices = 0;
+  ASSERT_TRUE(plan_step(in, &p, &err));
+  ASSERT_TRUE(task_env(in, p, 0, &vars, &err));
+  EXPECT_EQ(get(vars, "FI_PROVIDER"), "<unset>");
+  in.config.efa = EfaMode::kRequired;
+  EXPECT_FALSE(plan_step(in, &p, &err));
+  EXPECT_NE(err.find("efa=required"), std::string::npos);
+  // A CPU node: nothing set, unless the user asked for NeuronCores explicitly.
+  StepInputs cpu;
+  cpu.node = "cpu-1";
+  cpu.local_tasks = 2;
+  ASSERT_TRUE(plan_step(cpu, &p, &err));
+  ASSERT_TRUE(task_env(cpu, p, 1, &vars, &err));
+  EXPECT_TRUE(vars.empty());
+  cpu.options.cores = UserOptions::Cores::kAll;
+  EXPECT_FALSE(plan_step(cpu, &p, &err));
+  EXPECT_NE(err.find("no Neuron devices"), std::string::npos);
+}
