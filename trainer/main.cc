@@ -162,7 +162,10 @@ int main(int argc, char** argv) {
       }
     }
     if (stop) {
-      if (mpi.rank == 0) std::printf("stopped by signal after step %d; a requeued run resumes from here\n", step);
+      if (mpi.rank == 0) {
+        std::printf("stopped by signal after step %d; a requeued run resumes from here\n", step);
+        std::fflush(stdout);
+      }
       return 143;
     }
   }

@@ -23,7 +23,7 @@ endif
 
 # Unit tests: tests/unit/trainer_*_test.cc (gradient checks against finite differences).
 TRAINER_TEST_SRCS := $(wildcard tests/unit/trainer_*_test.cc)
-$(OBJDIR)/tests/unit/trainer_%.o: MODULE_FLAGS := $(GTEST_CFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS)
+$(OBJDIR)/tests/unit/trainer_%.o: MODULE_FLAGS := $(GTEST_CFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS) -DTRN_TOP_DIR=\"$(CURDIR)\"
 ifneq ($(TRAINER_TEST_SRCS),)
 UNIT_TESTS += $(TESTDIR)/trainer_tests
 $(TESTDIR)/trainer_tests: $(TRAINER_TEST_SRCS:%.cc=$(OBJDIR)/%.o) $(TRAINER_LIB)

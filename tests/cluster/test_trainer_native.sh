@@ -1,0 +1,34 @@
+# The native engine trains for real across 4 Slurm nodes (srun --mpi=pmix, one rank
+# per node): the loss falls, a checkpoint is written atomically, a longer run resumes
+# from it, and a cancelled job (SIGTERM) checkpoints before it exits.
+source "$(dirname "$0")/lib.sh"
+native=$TRN_BUILD/bin/trn-train-native
+fixture=$TRN_TOP/tests/fixtures/tiny_native.yaml
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+out=$(srun --mpi=pmix -N4 -n4 "$native" --config "$fixture" exp_manager.explicit_log_dir="$work" 2>&1) \
+  || fail "4-node training failed: $out"
+expect_contains "$out" "world 4, micro 2, global 8, accumulation 1" "topology line"
+first=$(sed -n 's/^step 10\/40 | loss \([0-9.]*\).*/\1/p' <<<"$out")
+last=$(sed -n 's/^step 40\/40 | loss \([0-9.]*\).*/\1/p' <<<"$out")
+[ -n "$first" ] && [ -n "$last" ] || fail "no loss lines: $out"
+awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < a - 0.5) }' || fail "loss did not fall: step 10 $first, step 40 $last"
+[ -f "$work/checkpoints/checkpoint.bin" ] || fail "no checkpoint written"
+ls "$work/checkpoints" | grep -q tmp && fail "temporary checkpoint file left behind"
+
+out=$(srun --mpi=pmix -N4 -n4 "$native" --config "$fixture" exp_manager.explicit_log_dir="$work" trainer.max_steps=50 2>&1) \
+  || fail "resumed training failed: $out"
+expect_contains "$out" "resumed from $work/checkpoints/checkpoint.bin at step 40" "resume"
+expect_contains "$out" "step 50/50" "resumed run reaches its last step"
+
+# Cancel a long run: every rank agrees to stop at the next step, rank 0 checkpoints, exit 143.
+rm -rf "$work/checkpoints"
+job=$(sbatch --parsable -N4 -o "$work/long.out" --wrap "srun --mpi=pmix -n4 $native --config $fixture \
+  exp_manager.explicit_log_dir=$work trainer.max_steps=100000000 trainer.log_every_n_steps=1")
+for _ in $(seq 1 300); do grep -q '^step 3/' "$work/long.out" 2>/dev/null && break; sleep 0.1; done
+grep -q '^step 3/' "$work/long.out" || fail "long run did not start: $(cat "$work/long.out")"
+scancel --signal=TERM "$job"   # to the steps, as Slurm does before a time limit with --signal
+for _ in $(seq 1 100); do [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break; sleep 0.1; done
+grep -q "stopped by signal after step" "$work/long.out" || fail "no clean stop on SIGTERM: $(tail -5 "$work/long.out")"
+[ -f "$work/checkpoints/checkpoint.bin" ] || fail "no checkpoint after SIGTERM"
