@@ -40,19 +40,27 @@ bool place_task(const UserOptions& opts, int c, int k, int task_id, const std::s
       return true;
     }
     case UserOptions::Cores::kEvenSplit:
-    default:
-      if (k > c || c % k != 0) {
-        *error = n(k) + " tasks per node cannot share " + where +
-                 " evenly; run a task count that divides it, or pass --neuron-cores=N (N*tasks <= " + n(c) +
-                 ") or --neuron-cores=all";
-        return false;
+    default: {
+      if (k > c) {  // more tasks than cores and no request: not a Neuron step; set nothing
+        *range = {0, 0};
+        return true;
       }
-      *range = {task_id * (c / k), c / k};
+      // c/k when it divides; otherwise the largest power of two <= c/k, so every
+      // range still starts at a multiple of its size (a few cores stay idle).
+      int per = c / k;
+      if (c % k != 0) {
+        int p2 = 1;
+        while (p2 * 2 <= per) p2 *= 2;
+        per = p2;
+      }
+      *range = {task_id * per, per};
       return true;
+    }
   }
 }
 
 std::string format_range(const CoreRange& r) {
+  if (r.count <= 0) return "";
   if (r.count == 1) return n(r.first);
   return n(r.first) + "-" + n(r.first + r.count - 1);
 }

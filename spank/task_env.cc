@@ -69,7 +69,7 @@ bool task_env(const StepInputs& in, const StepPlan& plan, int task_id, std::vect
   if (!plan.neuron_node) return true;
   CoreRange r;
   if (!place_task(in.options, plan.logical_cores, in.local_tasks, task_id, in.node, &r, error)) return false;
-  vars->emplace_back("NEURON_RT_VISIBLE_CORES", format_range(r));
+  if (r.count > 0) vars->emplace_back("NEURON_RT_VISIBLE_CORES", format_range(r));
   vars->insert(vars->end(), plan.common.begin(), plan.common.end());
   return true;
 }

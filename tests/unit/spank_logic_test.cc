@@ -105,9 +105,14 @@ TEST(Placement, EvenSplitIsContiguousAndAligned) {
   }
   ASSERT_TRUE(place_task(o, 32, 32, 5, "n1", &r, &err));
   EXPECT_EQ(format_range(r), "5");
-  EXPECT_FALSE(place_task(o, 32, 3, 0, "n1", &r, &err));
-  EXPECT_NE(err.find("3 tasks per node"), std::string::npos);
-  EXPECT_FALSE(place_task(o, 32, 64, 0, "n1", &r, &err));
+  // 3 tasks on 32 cores: 8 each (power of two, aligned), cores 24-31 idle.
+  ASSERT_TRUE(place_task(o, 32, 3, 2, "n1", &r, &err));
+  EXPECT_EQ(format_range(r), "16-23");
+  ASSERT_TRUE(place_task(o, 64, 5, 4, "n1", &r, &err));
+  EXPECT_EQ(format_range(r), "32-39");
+  // More tasks than cores without --neuron-cores (a CPU job on a trn node): no placement.
+  ASSERT_TRUE(place_task(o, 32, 64, 0, "n1", &r, &err));
+  EXPECT_EQ(r.count, 0);
 }
 
 TEST(Placement, PerTaskAndAll) {

@@ -1,0 +1,69 @@
+# spank_neuron.so on the local cluster (fake trn1/trn2 device trees per node):
+# per-task NeuronCore placement, LNC, the shared root-comm id, EFA variables,
+# sbatch options reaching the job's steps, user values winning.
+source "$(dirname "$0")/lib.sh"
+cd "${TMPDIR:-/tmp}"
+
+# 4 tasks on one trn1 node: contiguous quarters, in local-task order.
+out=$(srun -p trn1 -N1 -n4 bash -c 'echo $SLURM_LOCALID $NEURON_RT_VISIBLE_CORES' | sort)
+expect_eq "$out" $'0 0-7\n1 8-15\n2 16-23\n3 24-31' "trn1 4 tasks/node placement"
+
+# Across 4 nodes x 4 tasks: same placement per node, one root-comm id for the step.
+out=$(srun -p trn1 -N4 -n16 --ntasks-per-node=4 bash -c 'echo $SLURM_LOCALID $NEURON_RT_VISIBLE_CORES' | sort -u)
+expect_eq "$out" $'0 0-7\n1 8-15\n2 16-23\n3 24-31' "trn1 4 nodes x 4 tasks placement"
+ids=$(srun -p trn1 -N4 -n16 --ntasks-per-node=4 printenv NEURON_RT_ROOT_COMM_ID | sort -u)
+[ "$(wc -l <<< "$ids")" = 1 ] || fail "tasks of one step disagree on NEURON_RT_ROOT_COMM_ID: $ids"
+[[ $ids =~ ^127\.0\.0\.1:(4[6][0-9]{3})$ ]] || fail "NEURON_RT_ROOT_COMM_ID '$ids' is not <ip of first node>:<46000-46999>"
+
+# EFA present in the fake trees: the libfabric variables.
+out=$(srun -p trn1 -N1 -n1 env | grep -E '^FI_' | sort)
+expect_eq "$out" $'FI_EFA_FORK_SAFE=1\nFI_EFA_USE_DEVICE_RDMA=1\nFI_PROVIDER=efa' "EFA variables"
+
+# trn2: one task gets all 64 logical cores at the default LNC=2; --neuron-lnc=1 gives 128.
+out=$(srun -p trn2 -N2 -n2 bash -c 'echo $NEURON_RT_VISIBLE_CORES $NEURON_LOGICAL_NC_CONFIG' | sort -u)
+expect_eq "$out" "0-63 2" "trn2 1 task/node, default LNC"
+out=$(srun -p trn2 -N1 -n1 --neuron-lnc=1 bash -c 'echo $NEURON_RT_VISIBLE_CORES $NEURON_LOGICAL_NC_CONFIG')
+expect_eq "$out" "0-127 1" "trn2 --neuron-lnc=1"
+
+# --neuron-cores=N and =all; --neuron-cache; --neuron-env=off; --neuron-verbose.
+out=$(srun -p trn1 -N1 -n2 --neuron-cores=4 bash -c 'echo $SLURM_LOCALID $NEURON_RT_VISIBLE_CORES' | sort)
+expect_eq "$out" $'0 0-3\n1 4-7' "--neuron-cores=4"
+out=$(srun -p trn1 -N1 -n2 --neuron-cores=all printenv NEURON_RT_VISIBLE_CORES | sort -u)
+expect_eq "$out" "0-31" "--neuron-cores=all"
+out=$(srun -p trn1 -N1 -n1 --neuron-cache=/fsx/neuron-cache printenv NEURON_COMPILE_CACHE_URL)
+expect_eq "$out" "/fsx/neuron-cache" "--neuron-cache"
+out=$(srun -p trn1 -N1 -n1 --neuron-env=off env | grep -E '^(FI_|NEURON_)' | sort)
+expect_eq "$out" "NEURON_RT_VISIBLE_CORES=0-31" "--neuron-env=off keeps only the placement"
+err=$(srun -p trn1 -N1 -n2 --neuron-verbose true 2>&1)
+expect_contains "$err" "neuron: task 1 (local 1) on trn1-st-trn1-1: NEURON_RT_VISIBLE_CORES=16-31" "--neuron-verbose"
+
+# Values the user set explicitly win.
+out=$(NEURON_RT_VISIBLE_CORES=5 FI_PROVIDER=tcp srun -p trn1 -N1 -n1 bash -c 'echo $NEURON_RT_VISIBLE_CORES $FI_PROVIDER $FI_EFA_FORK_SAFE')
+expect_eq "$out" "5 tcp 1" "user values win"
+
+# Many CPU tasks on a trn node without --neuron-cores: no placement, no failure.
+out=$(srun -p trn1 -N1 -n64 bash -c 'echo ${NEURON_RT_VISIBLE_CORES:-none}' | sort -u)
+expect_eq "$out" "none" "64 tasks on 32 cores without --neuron-cores"
+
+# sbatch --neuron-... reaches the job's steps; two concurrent steps get different ports.
+log=$(mktemp)
+sbatch -p trn1 -N1 -n4 --neuron-cores=all --wait -o "$log" --wrap '
+  srun printenv NEURON_RT_VISIBLE_CORES | sort -u | sed "s/^/cores /"
+  srun -n1 --overlap printenv NEURON_RT_ROOT_COMM_ID | sed "s/^/step /" &
+  srun -n1 --overlap printenv NEURON_RT_ROOT_COMM_ID | sed "s/^/step /" &
+  wait' >/dev/null || { cat "$log"; fail "sbatch job failed"; }
+expect_eq "$(grep '^cores' "$log")" "cores 0-31" "sbatch --neuron-cores=all in the job's steps"
+ports=$(grep '^step' "$log" | sed 's/.*://' | sort -u)
+[ "$(wc -l <<< "$ports")" = 2 ] || { cat "$log"; fail "two concurrent steps share a root-comm port: $ports"; }
+rm -f "$log"
+
+# The batch step itself is skipped (no placement in the batch script's environment).
+log=$(mktemp)
+sbatch -p trn1 -N1 --wait -o "$log" --wrap 'echo batch ${NEURON_RT_VISIBLE_CORES:-unset}' >/dev/null
+expect_eq "$(cat "$log")" "batch unset" "batch step skipped"
+rm -f "$log"
+
+# Options are advertised with the [neuron] prefix in srun and sbatch help.
+expect_contains "$(srun --help 2>&1)" "--neuron-cores=N|all" "srun --help"
+expect_contains "$(sbatch --help 2>&1)" "[neuron]" "sbatch --help"
+expect_nodes_healthy
