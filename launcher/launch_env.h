@@ -1,0 +1,39 @@
+// Where and how this task was started: Slurm (one task per node, or one task per
+// worker), Open MPI / MPI Operator, AWS Batch multi-node, torchrun-style variables,
+// or a standalone single node. Read from the environment only: no scontrol, no RPC.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "launcher/env_map.h"
+
+namespace trn {
+
+enum class LaunchKind { kSlurm, kOpenMpi, kAwsBatch, kTorchrun, kStandalone };
+const char* to_string(LaunchKind k);
+
+struct LaunchEnv {
+  LaunchKind kind = LaunchKind::kStandalone;
+  int nodes = 1;
+  bool nodes_from_hint = false;  // standalone: the node count came from --nodes
+  int node_rank = 0;
+  int tasks_on_this_node = 1;    // tasks this launcher instance shares its node with
+  bool per_worker = false;       // true: every task is one worker (srun --ntasks-per-node=K, mpirun -np world)
+  int task_rank = 0;             // SLURM_PROCID / OMPI rank (per_worker only)
+  int local_rank = 0;
+  int ntasks = 1;
+  std::vector<std::string> hosts;  // node-rank order; may be empty (Batch, OMPI without a list)
+  std::optional<std::string> master_addr;  // given by the environment (Batch child, torchrun-style)
+  std::optional<int> master_port;          // torchrun-style MASTER_PORT
+  std::string job_id = "0";
+  std::string step_id;
+  int restart_count = 0;
+};
+
+// Throws InputError when the variables are inconsistent or malformed (bad hostlist,
+// NODEID >= nodes, ...). `nodes_hint` is --nodes for plans made outside a job.
+LaunchEnv detect_launch_env(const EnvMap& env, std::optional<int> nodes_hint);
+
+}  // namespace trn

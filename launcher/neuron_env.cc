@@ -1,0 +1,124 @@
+#include "launcher/neuron_env.h"
+
+#include "launcher/yaml_util.h"
+
+namespace trn {
+namespace {
+
+struct EnvBuilder {
+  const EnvMap& user;
+  std::map<std::string, std::string> out;
+  // Set unless the user exported it already (NxDT's overwrite=False).
+  void set_default(const std::string& k, const std::string& v) {
+    if (auto u = lookup(user, k)) {
+      out[k] = *u;
+    } else {
+      out[k] = v;
+    }
+  }
+  void force(const std::string& k, const std::string& v) { out[k] = v; }
+};
+
+bool has_flag(const std::string& flags, const std::string& name) { return flags.find(name) != std::string::npos; }
+
+}  // namespace
+
+std::map<std::string, std::string> derive_env(const Plan& p, const YAML::Node& root, const InstanceType& inst,
+                                              const EnvMap& user_env, const SiteConfig& site) {
+  EnvBuilder b{user_env, {}};
+  std::vector<Problem> ignored;
+  auto str = [&](const char* key) { return get_string(root, key, &ignored); };
+  auto flag = [&](const char* key) { return get_bool(root, key, &ignored).value_or(false); };
+
+  // Rendezvous: the launcher is the authority, so these are not user-overridable,
+  // except the root-comm id that the SPANK plugin (or the user) may already have set.
+  b.force("MASTER_ADDR", p.master_addr);
+  b.force("MASTER_PORT", std::to_string(p.master_port));
+  if (auto rc = lookup(user_env, "NEURON_RT_ROOT_COMM_ID"); rc && !rc->empty()) {
+    b.force("NEURON_RT_ROOT_COMM_ID", *rc);
+  } else {
+    b.force("NEURON_RT_ROOT_COMM_ID", p.master_addr + ":" + std::to_string(p.root_comm_port));
+  }
+  b.force("WORLD_SIZE", std::to_string(p.world_size));
+  b.force("LOCAL_WORLD_SIZE", std::to_string(p.procs_per_node));
+  b.force("NODE_RANK", std::to_string(p.node_rank));
+  if (p.launch_pattern == "per-worker") {
+    b.force("RANK", std::to_string(p.task_rank));
+    b.force("LOCAL_RANK", std::to_string(p.local_rank));
+  }
+  b.force("COMPILE", p.compile ? "1" : "0");
+  b.force("TRN_TRAIN_LOG_DIR", p.log_dir);
+
+  if (inst.efa > 0) {
+    b.set_default("FI_EFA_USE_DEVICE_RDMA", "1");
+    b.set_default("FI_PROVIDER", "efa");
+    b.set_default("FI_EFA_FORK_SAFE", "1");
+  }
+  b.set_default("MALLOC_ARENA_MAX", "128");
+  if (p.backend == "native") return b.out;
+
+  b.set_default("XLA_DISABLE_FUNCTIONALIZATION", "0");
+  b.set_default("HYDRA_FULL_ERROR", "1");
+  b.set_default("CREATE_TB_LOGGER", p.compile ? "False" : "True");
+  b.set_default("CHECKPOINT_CALLBACK", p.compile ? "False" : "True");
+  b.set_default("NEMO_EXPM_VERSION", p.job_id);
+  if (flag("model.fusions.softmax")) b.set_default("NEURON_FUSE_SOFTMAX", "1");
+  if (root["neuron_experimental_compress_rg"].IsDefined()) {
+    b.set_default("NEURON_EXPERIMENTAL_COMPRESS_RG", flag("neuron_experimental_compress_rg") ? "1" : "0");
+  }
+  // The NxDT key really is misspelt "aync".
+  if (auto v = str("aync_exec_max_inflight_requests")) b.set_default("NEURON_RT_ASYNC_EXEC_MAX_INFLIGHT_REQUESTS", *v);
+  if (auto v = str("bucket_size_collectives")) b.set_default("BUCKET_CAP_MB", *v);
+  if (auto v = str("neuron_rt_exec_timeout")) b.set_default("NEURON_RT_EXEC_TIMEOUT", *v);
+  std::string cache = str("compiler_cache_url").value_or(site.cache_root);
+  if (!cache.empty()) b.set_default("NEURON_COMPILE_CACHE_URL", cache);
+  cache = b.out.count("NEURON_COMPILE_CACHE_URL") ? b.out["NEURON_COMPILE_CACHE_URL"] : "";
+
+  // Precision table (training_orchestrator.py).
+  std::string cc_extra;
+  const std::string prec = str("precision.type").value_or("");
+  auto prec_env = [&](const char* bf16, const char* down, const char* sr) {
+    b.set_default("XLA_USE_BF16", bf16);
+    b.set_default("XLA_DOWNCAST_BF16", down);
+    if (sr) b.set_default("NEURON_RT_STOCHASTIC_ROUNDING_EN", sr);
+  };
+  if (prec == "bf16SR") {
+    prec_env("1", "0", "1");
+    cc_extra = "--enable-mixed-precision-accumulation";
+  } else if (prec == "mixed_precision") {
+    prec_env("0", "1", "0");
+    cc_extra = "--enable-mixed-precision-accumulation";
+  } else if (prec == "mixed_precision_SR") {
+    prec_env("0", "1", "1");
+    cc_extra = "--enable-mixed-precision-accumulation";
+  } else if (prec == "fp32") {
+    prec_env("0", "0", nullptr);
+    cc_extra = "--auto-cast none";
+  } else if (prec == "autocast") {
+    prec_env("0", "0", "0");
+    cc_extra = "--enable-mixed-precision-accumulation --auto-cast none";
+  } else if (prec == "manual") {
+    auto num = [&](const char* key) { return flag(key) ? std::string("1") : std::string("0"); };
+    prec_env(num("precision.xla_use_bf16").c_str(), num("precision.xla_downcast_bf16").c_str(),
+             num("precision.neuron_rt_stochastic_rounding_en").c_str());
+  }
+
+  // NEURON_CC_FLAGS: user's value, then config flags, precision flags, cache dir, LNC.
+  std::string cc = lookup(user_env, "NEURON_CC_FLAGS").value_or("");
+  auto append = [&](const std::string& f) {
+    if (f.empty()) return;
+    cc += (cc.empty() ? "" : " ") + f;
+  };
+  if (auto f = str("compiler_flags"); f && !has_flag(cc, *f)) append(*f);
+  if (!cc_extra.empty() && !has_flag(cc, cc_extra)) append(cc_extra);
+  if (!cache.empty() && cache.rfind("s3://", 0) != 0 && !has_flag(cc, "--cache_dir")) append("--cache_dir=" + cache);
+  if (inst.lnc_allowed.size() > 1) {
+    // Runtime and compiler must agree on LNC: one value, written to both.
+    b.force("NEURON_LOGICAL_NC_CONFIG", std::to_string(p.lnc));
+    if (!has_flag(cc, "--lnc") && !has_flag(cc, "--logical-nc-config")) append("--lnc=" + std::to_string(p.lnc));
+  }
+  if (!cc.empty()) b.force("NEURON_CC_FLAGS", cc);
+  return b.out;
+}
+
+}  // namespace trn

@@ -1,0 +1,53 @@
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "launcher/commands.h"
+#include "launcher/errors.h"
+
+namespace trn {
+namespace {
+
+bool mkdir_p(const std::string& path) {
+  std::string cur;
+  for (size_t i = 0; i <= path.size(); ++i) {
+    if (i == path.size() || path[i] == '/') {
+      if (!cur.empty() && mkdir(cur.c_str(), 0775) != 0 && errno != EEXIST) return false;
+    }
+    if (i < path.size()) cur += path[i];
+  }
+  return true;
+}
+
+}  // namespace
+
+int run_command(const CommonOptions& opts) {
+  const Plan p = build_plan(opts, current_environment());
+  if (p.master_addr.empty()) {
+    throw InputError({{"master_addr", "(unknown)",
+                       "a multi-node run needs a launch environment (srun, mpirun, AWS Batch or torchrun variables); "
+                       "use `srun trn-train run` inside the allocation"}});
+  }
+  if (p.backend == "native" && access(p.command[0].c_str(), X_OK) != 0) {
+    throw InputError({{"launch.backend", "native",
+                       "the bundled trainer " + p.command[0] + " is missing or not executable; build it (make) or "
+                       "install trn-train-native next to trn-train"}});
+  }
+  // Per-restart, per-node log directory, like train_setup.sh's logs/<job>/<restart>/<node>/.
+  if (!mkdir_p(p.log_dir)) {
+    throw InputError({{"launch.log_dir", p.log_dir, std::string("cannot be created: ") + std::strerror(errno)}});
+  }
+  for (const auto& [k, v] : p.env) setenv(k.c_str(), v.c_str(), 1);
+  std::vector<char*> argv;
+  for (const auto& a : p.command) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::fflush(nullptr);
+  execvp(argv[0], argv.data());
+  std::fprintf(stderr, "trn-train: cannot run '%s': %s (is it installed and on PATH?)\n", argv[0], std::strerror(errno));
+  return 127;
+}
+
+}  // namespace trn

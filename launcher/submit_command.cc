@@ -1,0 +1,129 @@
+// `trn-train submit`: a compile job (COMPILE=1), then the train job that starts only
+// if it succeeded (afterok + --kill-on-invalid-dep=yes), both exclusive, sized from
+// the validated Plan and the instance catalog. --dry-run prints the exact lines.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "launcher/commands.h"
+#include "launcher/errors.h"
+#include "launcher/instance_catalog.h"
+
+namespace trn {
+namespace {
+
+std::string shell_quote(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@%") ==
+                        std::string::npos) {
+    return s;
+  }
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string join_quoted(const std::vector<std::string>& argv) {
+  std::string s;
+  for (const auto& a : argv) s += (s.empty() ? "" : " ") + shell_quote(a);
+  return s;
+}
+
+// Runs sbatch --parsable, returns the job id; throws on failure.
+std::string run_sbatch(const std::vector<std::string>& argv) {
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], 1);
+    close(fds[0]);
+    close(fds[1]);
+    std::vector<char*> a;
+    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+    a.push_back(nullptr);
+    execvp(a[0], a.data());
+    std::fprintf(stderr, "trn-train: cannot run sbatch: %s\n", std::strerror(errno));
+    _exit(127);
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[256];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw std::runtime_error("sbatch failed (" + join_quoted(argv) + ")");
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out.substr(0, out.find(';'));  // "id;cluster"
+}
+
+}  // namespace
+
+int submit_command(const CommonOptions& opts, bool dry_run, bool compile_only, bool train_only) {
+  // Plan as the job will see it (outside a step: standalone for N nodes), so every
+  // rule is checked before the allocation.
+  EnvMap env = current_environment();
+  for (auto it = env.begin(); it != env.end();) {
+    it = it->first.rfind("SLURM_", 0) == 0 ? env.erase(it) : std::next(it);
+  }
+  LoadedConfig cfg;
+  CommonOptions o = opts;
+  o.compile = false;
+  const Plan p = build_plan(o, env, &cfg);
+  const std::string self = self_bindir() + "/trn-train";
+  std::vector<std::string> run_args{self, "run", "--conf", cfg.path};
+  run_args.insert(run_args.end(), opts.overrides.begin(), opts.overrides.end());
+  if (!opts.instance.empty()) run_args.insert(run_args.end(), {"--instance", opts.instance});
+
+  // cpus-per-task from the instance catalog (all vCPUs to the one task per node).
+  const int vcpus = p.vcpus;
+  auto base = [&](const std::string& suffix, bool compile) {
+    std::vector<std::string> a{"sbatch", "--parsable", "--exclusive", "--nodes", std::to_string(p.nodes),
+                               "--job-name", cfg.launch.job_name + suffix};
+    if (vcpus > 0) a.insert(a.end(), {"--cpus-per-task", std::to_string(vcpus)});
+    if (!cfg.launch.partition.empty()) a.insert(a.end(), {"--partition", cfg.launch.partition});
+    if (!cfg.launch.time.empty()) a.insert(a.end(), {"--time", cfg.launch.time});
+    a.insert(a.end(), cfg.launch.sbatch_flags.begin(), cfg.launch.sbatch_flags.end());
+    a.push_back(std::string("--export=ALL,COMPILE=") + (compile ? "1" : "0"));
+    return a;
+  };
+  std::vector<std::string> compile_job = base("-compile", true);
+  compile_job.insert(compile_job.end(), {"--wrap", "srun " + join_quoted(run_args)});
+  std::vector<std::string> train_job = base("", false);
+  if (cfg.launch.requeue) train_job.insert(train_job.end(), {"--requeue", "--open-mode=append"});
+  const bool chained = !compile_only && !train_only;
+  if (chained) train_job.insert(train_job.end(), {"--dependency=afterok:${COMPILE_JOB_ID}", "--kill-on-invalid-dep=yes"});
+  train_job.insert(train_job.end(), {"--wrap", "srun --kill-on-bad-exit=1 " + join_quoted(run_args)});
+
+  if (dry_run) {
+    if (!train_only) std::printf("%s%s\n", chained ? "COMPILE_JOB_ID=$(" : "", (join_quoted(compile_job) + (chained ? ")" : "")).c_str());
+    if (!compile_only) {
+      std::string line = join_quoted(train_job);
+      // keep the shell variable expandable in the printed line
+      const std::string quoted = "'--dependency=afterok:${COMPILE_JOB_ID}'";
+      if (auto pos = line.find(quoted); pos != std::string::npos) {
+        line.replace(pos, quoted.size(), "--dependency=afterok:$COMPILE_JOB_ID");
+      }
+      std::printf("%s\n", line.c_str());
+    }
+    return 0;
+  }
+  std::string compile_id;
+  if (!train_only) {
+    compile_id = run_sbatch(compile_job);
+    std::printf("compile job %s\n", compile_id.c_str());
+  }
+  if (!compile_only) {
+    for (auto& a : train_job) {
+      if (a == "--dependency=afterok:${COMPILE_JOB_ID}") a = "--dependency=afterok:" + compile_id;
+    }
+    std::printf("train job %s\n", run_sbatch(train_job).c_str());
+  }
+  return 0;
+}
+
+}  // namespace trn

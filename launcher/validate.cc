@@ -1,0 +1,100 @@
+#include "launcher/validate.h"
+
+#include <algorithm>
+
+#include "launcher/yaml_util.h"
+
+namespace trn {
+namespace {
+std::string s(long long v) { return std::to_string(v); }
+}  // namespace
+
+std::vector<Problem> validate_plan(const Plan& p, const YAML::Node& root, const InstanceType& inst,
+                                   long long devices, bool allow_mismatch) {
+  std::vector<Problem> out;
+  std::vector<Problem> ignored;
+  const long long world = p.world_size;
+  const char* tp_key = "distributed_strategy.tensor_model_parallel_size";
+  const char* pp_key = "distributed_strategy.pipeline_model_parallel_size";
+  for (auto [key, v] : {std::pair{tp_key, p.tp}, {pp_key, p.pp}, {"distributed_strategy.context_parallel_size", p.cp},
+                        {"distributed_strategy.expert_model_parallel_size", p.ep},
+                        {"distributed_strategy.virtual_pipeline_model_parallel_size", p.vpp}}) {
+    if (v < 1) out.push_back({key, s(v), "must be at least 1"});
+  }
+  if (p.micro_batch_size < 1) out.push_back({"data.micro_batch_size", s(p.micro_batch_size), "must be at least 1"});
+  if (!out.empty()) return out;  // the divisibility rules below need positive degrees
+
+  if (world % (1LL * p.tp * p.pp * p.cp) != 0) {
+    out.push_back({"distributed_strategy (TP*PP*CP)", s(p.tp) + "*" + s(p.pp) + "*" + s(p.cp) + " = " + s(1LL * p.tp * p.pp * p.cp),
+                   "must divide the world size " + s(world) + " (" + s(p.nodes) + " nodes x " + s(p.procs_per_node) +
+                       " per node); change TP/PP/CP or the node count"});
+  }
+  if (world % (1LL * p.tp * p.pp * p.ep) != 0) {
+    out.push_back({"distributed_strategy (TP*PP*EP)", s(1LL * p.tp * p.pp * p.ep),
+                   "must divide the world size " + s(world) + "; change expert_model_parallel_size or the node count"});
+  }
+  if (p.dp >= 1 && p.global_batch_size % (p.micro_batch_size * p.dp) != 0) {
+    const long long unit = p.micro_batch_size * p.dp;
+    out.push_back({"data.global_batch_size", s(p.global_batch_size),
+                   "must be a multiple of micro_batch_size*DP = " + s(p.micro_batch_size) + "*" + s(p.dp) + " = " +
+                       s(unit) + " (NxDT would silently truncate it); use " +
+                       s(std::max(unit, p.global_batch_size / unit * unit)) + " or " +
+                       s((p.global_batch_size / unit + 1) * unit)});
+  }
+  if (p.vpp > 1 && p.num_microbatches % p.pp != 0) {
+    out.push_back({"distributed_strategy.virtual_pipeline_model_parallel_size", s(p.vpp),
+                   "interleaved pipelining needs num_microbatches (" + s(p.num_microbatches) +
+                       ") to be a multiple of PP (" + s(p.pp) + "); change global_batch_size or PP"});
+  }
+  if (auto kv = get_int(root, "distributed_strategy.kv_replicator", &ignored); kv) {
+    if (*kv < 1 || p.tp % *kv != 0) {
+      out.push_back({"distributed_strategy.kv_replicator", s(*kv),
+                     "TP (" + s(p.tp) + ") must be a multiple of it; use a divisor of TP"});
+    }
+  }
+  if (auto layers = get_int(root, "model.num_layers", &ignored); layers) {
+    if (*layers % p.pp != 0) {
+      out.push_back({"model.num_layers", s(*layers),
+                     "must be a multiple of pipeline_model_parallel_size (" + s(p.pp) + "); change PP or the layer count"});
+    }
+  }
+  if (p.cp > 1) {
+    auto ring = get_bool(root, "model.fusions.ring_attention", &ignored);
+    if (!ring || !*ring) {
+      out.push_back({"model.fusions.ring_attention", ring ? "false" : "(absent)",
+                     "context_parallel_size " + s(p.cp) + " needs ring attention; set model.fusions.ring_attention: true"});
+    }
+  }
+  if (auto it = inst.unsupported_tp.find(p.lnc); it != inst.unsupported_tp.end()) {
+    const auto& bad = it->second;
+    if (std::find(bad.begin(), bad.end(), p.tp) != bad.end() && world >= p.procs_per_node) {
+      out.push_back({tp_key, s(p.tp),
+                     "is not supported by NxD on " + inst.name + " with LNC=" + s(p.lnc) +
+                         " (no replica grouping for it); use TP " + (p.lnc == 2 ? "16 or 32" : "32 or 64")});
+    }
+  }
+  // LNC exists only where the catalog lists it (trn2).
+  if (auto lnc = get_int(root, "trainer.lnc", &ignored); lnc) {
+    if (std::find(inst.lnc_allowed.begin(), inst.lnc_allowed.end(), *lnc) == inst.lnc_allowed.end()) {
+      std::string allowed;
+      for (int v : inst.lnc_allowed) allowed += (allowed.empty() ? "" : " or ") + s(v);
+      out.push_back({"trainer.lnc", s(*lnc),
+                     inst.lnc_allowed.size() > 1 ? "must be " + allowed + " on " + inst.name
+                                                 : "LNC is configurable only on trn2; remove trainer.lnc for " + inst.name});
+    }
+  }
+  if (!inst.procs_per_lnc.empty() && !allow_mismatch && devices > 0 && devices != p.procs_per_node) {
+    out.push_back({"trainer.devices", s(devices),
+                   "must equal the worker processes per node of " + inst.name + " at LNC=" + s(p.lnc) + " (" +
+                       s(p.procs_per_node) + "); set it to " + s(p.procs_per_node) +
+                       " or set launch.allow_devices_mismatch: true on purpose"});
+  }
+  if (p.master_port == p.root_comm_port) {
+    out.push_back({"launch.ports", s(p.master_port),
+                   "MASTER_PORT and the Neuron root-comm port must differ; use disjoint ranges for launch.ports.master "
+                   "and launch.ports.root_comm"});
+  }
+  return out;
+}
+
+}  // namespace trn

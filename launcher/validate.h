@@ -1,0 +1,18 @@
+// Every rule NxD/NxDT checks late, never, or by silent truncation, checked before
+// anything runs (research: neuron-anchor §2.2, §1.4, §8). Each violation names the
+// key, the value and the fix; all are reported together.
+#pragma once
+
+#include <vector>
+
+#include "launcher/errors.h"
+#include "launcher/instance_catalog.h"
+#include "launcher/plan.h"
+
+namespace trn {
+
+// `plan` has the parallel degrees and derived sizes filled in; `root` is the config.
+std::vector<Problem> validate_plan(const Plan& plan, const YAML::Node& root, const InstanceType& instance,
+                                   long long config_devices, bool allow_devices_mismatch);
+
+}  // namespace trn
