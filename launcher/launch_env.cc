@@ -179,6 +179,7 @@ LaunchEnv detect_launch_env(const EnvMap& env, std::optional<int> nodes_hint) {
       if (!le.hosts.empty()) le.nodes = static_cast<int>(le.hosts.size());
     }
   }
+  if (!r.problems.empty()) throw InputError(r.problems);
   if (le.nodes < 1) r.problems.push_back({"nodes", std::to_string(le.nodes), "must be at least 1"});
   if (le.node_rank >= le.nodes) {
     r.problems.push_back({"node rank", std::to_string(le.node_rank),

@@ -65,6 +65,8 @@ Plan make_plan(const PlanInputs& in) {
   const long long devices = get_int(r, "trainer.devices", &problems).value_or(0);
   if (auto it = inst->procs_per_lnc.find(p.lnc); it != inst->procs_per_lnc.end()) {
     p.procs_per_node = it->second;
+  } else if (auto d = inst->procs_per_lnc.find(inst->lnc_default); d != inst->procs_per_lnc.end()) {
+    p.procs_per_node = d->second;  // invalid LNC is reported by validate; plan on the default
   } else if (inst->procs_per_lnc.empty()) {
     p.procs_per_node = static_cast<int>(cfg.launch.procs_per_node.value_or(devices > 0 ? devices : 1));
   }

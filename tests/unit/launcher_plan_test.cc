@@ -1,0 +1,196 @@
+// Plan + validation rules: each rule with a passing and a failing config, and the
+// launch-environment detection for Slurm (both patterns), OMPI, Batch, torchrun.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+#include "launcher/errors.h"
+#include "launcher/plan.h"
+
+namespace trn {
+namespace {
+
+const char* kTop = "";  // tests run from the repository root (tests/run does)
+
+PlanInputs inputs(const std::vector<std::string>& overrides, const EnvMap& env = {}, int nodes = 16,
+                  const std::string& conf = "conf/hf_llama3_70B_config.yaml") {
+  (void)kTop;
+  PlanInputs in;
+  in.site = SiteConfig{};
+  in.config = load_config(conf, overrides, in.site);
+  in.catalog = load_instance_catalog("conf/instances.yaml");
+  in.env = env;
+  in.launch = detect_launch_env(env, env.empty() ? std::optional<int>(nodes) : std::nullopt);
+  in.bindir = "/opt/bin";
+  in.resolve = [](const std::string& h) { return h == "trn1-st-trn1-1" ? std::string("10.0.0.1") : h; };
+  return in;
+}
+
+// Runs make_plan and returns the joined error text ("" when valid).
+std::string errors(const std::vector<std::string>& ov, int nodes = 16, const std::string& conf = "conf/hf_llama3_70B_config.yaml") {
+  try {
+    make_plan(inputs(ov, {}, nodes, conf));
+    return "";
+  } catch (const InputError& e) {
+    return e.what();
+  }
+}
+
+TEST(Plan, Llama70BTrn1) {
+  Plan p = make_plan(inputs({}));
+  EXPECT_EQ(p.world_size, 512);
+  EXPECT_EQ(p.dp, 2);
+  EXPECT_EQ(p.num_microbatches, 512);
+  EXPECT_EQ(p.procs_per_node, 32);
+  EXPECT_NE(p.master_port, p.root_comm_port);
+  EXPECT_GE(p.master_port, 41000);
+  EXPECT_LE(p.master_port, 41999);
+}
+
+TEST(Plan, Llama70BTrn2Lnc2) {
+  Plan p = make_plan(inputs({}, {}, 8, "conf/hf_llama3_70B_trn2_config.yaml"));
+  EXPECT_EQ(p.world_size, 512);
+  EXPECT_EQ(p.dp, 4);
+  EXPECT_EQ(p.num_microbatches, 256);
+  EXPECT_EQ(p.lnc, 2);
+  EXPECT_EQ(p.env["NEURON_LOGICAL_NC_CONFIG"], "2");
+  EXPECT_NE(p.env["NEURON_CC_FLAGS"].find("--lnc=2"), std::string::npos);
+}
+
+TEST(Rules, WorldDivisibleByTpPpCp) {
+  EXPECT_EQ(errors({}), "");
+  EXPECT_NE(errors({}, 3).find("TP*PP*CP"), std::string::npos);
+}
+TEST(Rules, WorldDivisibleByTpPpEp) {
+  EXPECT_EQ(errors({"distributed_strategy.expert_model_parallel_size=2"}), "");
+  EXPECT_NE(errors({"distributed_strategy.expert_model_parallel_size=3"}).find("TP*PP*EP"), std::string::npos);
+}
+TEST(Rules, GbsMultipleOfMbsTimesDp) {
+  EXPECT_EQ(errors({"data.global_batch_size=1022"}), "");
+  EXPECT_NE(errors({"data.global_batch_size=1023"}).find("data.global_batch_size"), std::string::npos);
+}
+TEST(Rules, InterleavedPipelineMicrobatches) {
+  EXPECT_EQ(errors({"distributed_strategy.virtual_pipeline_model_parallel_size=2"}), "");
+  EXPECT_NE(errors({"distributed_strategy.virtual_pipeline_model_parallel_size=2", "data.global_batch_size=20"})
+                .find("interleaved"),
+            std::string::npos);
+}
+TEST(Rules, TpMultipleOfKvReplicator) {
+  EXPECT_EQ(errors({"distributed_strategy.kv_replicator=8"}), "");
+  EXPECT_NE(errors({"distributed_strategy.kv_replicator=3"}).find("kv_replicator"), std::string::npos);
+}
+TEST(Rules, LayersMultipleOfPp) {
+  EXPECT_EQ(errors({"model.num_layers=88"}), "");
+  EXPECT_NE(errors({"model.num_layers=81"}).find("model.num_layers"), std::string::npos);
+}
+TEST(Rules, ContextParallelNeedsRingAttention) {
+  EXPECT_EQ(errors({}, 16, "conf/hf_llama3_70B_CP_config.yaml"), "");
+  EXPECT_NE(errors({"model.fusions.ring_attention=false"}, 16, "conf/hf_llama3_70B_CP_config.yaml").find("ring_attention"),
+            std::string::npos);
+}
+TEST(Rules, Trn2UnsupportedShapes) {
+  EXPECT_EQ(errors({}, 8, "conf/hf_llama3_70B_trn2_config.yaml"), "");
+  const std::string e = errors({"distributed_strategy.tensor_model_parallel_size=8", "distributed_strategy.kv_replicator=1"},
+                               8, "conf/hf_llama3_70B_trn2_config.yaml");
+  EXPECT_NE(e.find("not supported by NxD"), std::string::npos) << e;
+}
+TEST(Rules, DevicesMatchInstance) {
+  EXPECT_EQ(errors({"trainer.devices=16", "launch.allow_devices_mismatch=true"}, 32), "");
+  EXPECT_NE(errors({"trainer.devices=16"}).find("trainer.devices"), std::string::npos);
+  EXPECT_NE(errors({"trainer.devices=128"}, 8, "conf/hf_llama3_70B_trn2_config.yaml").find("trainer.devices"),
+            std::string::npos);
+  EXPECT_EQ(errors({"trainer.devices=128", "trainer.lnc=1"}, 4, "conf/hf_llama3_70B_trn2_config.yaml"), "");
+}
+TEST(Rules, LncOnlyOnTrn2) {
+  EXPECT_NE(errors({"trainer.lnc=2"}).find("trainer.lnc"), std::string::npos);
+  EXPECT_NE(errors({"trainer.lnc=3"}, 8, "conf/hf_llama3_70B_trn2_config.yaml").find("trainer.lnc"), std::string::npos);
+}
+TEST(Rules, PortsInRangeAndDistinct) {
+  EXPECT_EQ(errors({"launch.ports.master=50000", "launch.ports.root_comm=50001"}), "");
+  EXPECT_NE(errors({"launch.ports.master=80"}).find("launch.ports.master"), std::string::npos);
+  EXPECT_NE(errors({"launch.ports.master=50000", "launch.ports.root_comm=50000"}).find("must differ"), std::string::npos);
+}
+TEST(Rules, AllReportedAtOnce) {
+  const std::string e = errors({"model.num_layers=81", "distributed_strategy.kv_replicator=3", "data.global_batch_size=1023"});
+  EXPECT_NE(e.find("model.num_layers"), std::string::npos);
+  EXPECT_NE(e.find("kv_replicator"), std::string::npos);
+  EXPECT_NE(e.find("global_batch_size"), std::string::npos);
+}
+TEST(Config, UnknownLaunchKeyAndBadOverride) {
+  EXPECT_THROW(inputs({"launch.bogus=1"}), InputError);
+  EXPECT_THROW(inputs({"=1"}), InputError);
+  EXPECT_THROW(inputs({}, {}, 16, "conf/does_not_exist.yaml"), InputError);
+}
+
+EnvMap slurm_env(int nodeid, int procid, const std::string& tpn, int ntasks) {
+  return {{"SLURM_JOB_ID", "1234"},          {"SLURM_STEP_ID", "0"},
+          {"SLURM_STEP_NODELIST", "trn1-st-trn1-[1-4]"}, {"SLURM_STEP_NUM_NODES", "4"},
+          {"SLURM_NODEID", std::to_string(nodeid)},      {"SLURM_PROCID", std::to_string(procid)},
+          {"SLURM_LOCALID", std::to_string(procid % 2)}, {"SLURM_STEP_TASKS_PER_NODE", tpn},
+          {"SLURM_STEP_NUM_TASKS", std::to_string(ntasks)}, {"SLURM_NTASKS", std::to_string(ntasks)}};
+}
+
+TEST(LaunchEnv, SlurmOneTaskPerNodeAllAgree) {
+  Plan first;
+  for (int n = 0; n < 4; ++n) {
+    Plan p = make_plan(inputs({"trainer.devices=1"}, slurm_env(n, n, "1(x4)", 4), 0, "conf/tiny_llama_native.yaml"));
+    EXPECT_EQ(p.node_rank, n);
+    EXPECT_EQ(p.launch_pattern, "per-node");
+    EXPECT_EQ(p.master_addr, "10.0.0.1");
+    if (n == 0) first = p;
+    EXPECT_EQ(p.master_port, first.master_port);
+    EXPECT_EQ(p.root_comm_port, first.root_comm_port);
+    EXPECT_EQ(p.world_size, 4);
+  }
+}
+
+TEST(LaunchEnv, SlurmOneTaskPerWorker) {
+  Plan p = make_plan(inputs({"trainer.devices=2", "data.global_batch_size=16"}, slurm_env(1, 3, "2(x4)", 8), 0, "conf/tiny_llama_native.yaml"));
+  EXPECT_EQ(p.launch_pattern, "per-worker");
+  EXPECT_EQ(p.world_size, 8);
+  EXPECT_EQ(p.node_rank, 1);
+  EXPECT_EQ(p.task_rank, 3);
+  EXPECT_THROW(make_plan(inputs({"trainer.devices=4"}, slurm_env(1, 3, "2(x4)", 8), 0, "conf/tiny_llama_native.yaml")),
+               InputError);
+}
+
+TEST(LaunchEnv, RootCommIdFromPluginWins) {
+  EnvMap env = slurm_env(0, 0, "1(x4)", 4);
+  env["NEURON_RT_ROOT_COMM_ID"] = "10.0.0.1:46123";
+  Plan p = make_plan(inputs({"trainer.devices=1"}, env, 0, "conf/tiny_llama_native.yaml"));
+  EXPECT_EQ(p.root_comm_port, 46123);
+  EXPECT_EQ(p.root_comm_source, "environment");
+  EXPECT_EQ(p.env["NEURON_RT_ROOT_COMM_ID"], "10.0.0.1:46123");
+}
+
+TEST(LaunchEnv, OmpiBatchTorchrun) {
+  LaunchEnv o = detect_launch_env({{"OMPI_COMM_WORLD_RANK", "5"}, {"OMPI_COMM_WORLD_SIZE", "8"},
+                                   {"OMPI_COMM_WORLD_LOCAL_RANK", "1"}, {"OMPI_COMM_WORLD_LOCAL_SIZE", "2"}},
+                                  std::nullopt);
+  EXPECT_EQ(o.nodes, 4);
+  EXPECT_EQ(o.node_rank, 2);
+  LaunchEnv child = detect_launch_env({{"AWS_BATCH_JOB_NODE_INDEX", "2"}, {"AWS_BATCH_JOB_NUM_NODES", "4"},
+                                       {"AWS_BATCH_JOB_MAIN_NODE_INDEX", "0"},
+                                       {"AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS", "10.1.2.3"},
+                                       {"AWS_BATCH_JOB_ID", "abc#2"}},
+                                      std::nullopt);
+  EXPECT_EQ(child.master_addr.value_or(""), "10.1.2.3");
+  EXPECT_EQ(child.job_id, "abc");
+  EXPECT_EQ(child.node_rank, 2);
+  LaunchEnv main_node = detect_launch_env(
+      {{"AWS_BATCH_JOB_NODE_INDEX", "0"}, {"AWS_BATCH_JOB_NUM_NODES", "4"}, {"AWS_BATCH_JOB_MAIN_NODE_INDEX", "0"}},
+      std::nullopt);
+  EXPECT_EQ(main_node.master_addr.value_or(""), "self");
+  EXPECT_THROW(detect_launch_env({{"AWS_BATCH_JOB_NODE_INDEX", "1"}, {"AWS_BATCH_JOB_NUM_NODES", "4"}}, std::nullopt),
+               InputError);
+  LaunchEnv t = detect_launch_env({{"MASTER_ADDR", "10.9.9.9"}, {"MASTER_PORT", "29500"}, {"RANK", "3"},
+                                   {"WORLD_SIZE", "4"}, {"LOCAL_WORLD_SIZE", "1"}, {"LOCAL_RANK", "0"}},
+                                  std::nullopt);
+  EXPECT_EQ(t.nodes, 4);
+  EXPECT_EQ(t.node_rank, 3);
+  EXPECT_EQ(t.master_port.value_or(0), 29500);
+}
+
+}  // namespace
+}  // namespace trn
