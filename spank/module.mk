@@ -23,8 +23,13 @@ $(SPANK_PLUGIN): $(SPANK_OBJS) $(COMMON_LIB) spank/spank_neuron.map
 	 if [ -n "$$bad" ]; then echo "spank_neuron.so: unresolved symbols: $$bad" >&2; rm -f $@.tmp; exit 1; fi
 	mv -f $@.tmp $@
 
-# Unit tests: tests/unit/spank_*_test.cc link the plugin's logic objects (not
-# spank_neuron.o, which needs slurmstepd) plus a fake SPANK API in tests/unit/.
+# Unit tests: tests/unit/spank_*_test.cc link every plugin object, spank_neuron.o
+# included, plus a fake SPANK API (tests/unit/fake_spank.cc: spank_getenv,
+# spank_setenv, spank_get_item, spank_option_register, slurm_error, ...), the
+# qiskit pattern. Chosen over linking only the logic objects so the tests also
+# drive the real entry points (contexts, option callbacks, special steps, error
+# reporting), and so a spank_/slurm_ function the plugin starts calling without a
+# fake is a link error here. spank_neuron.cc stays a thin dispatcher.
 SPANK_TEST_SRCS := $(wildcard tests/unit/spank_*_test.cc tests/unit/fake_spank*.cc)
 $(OBJDIR)/tests/unit/spank_%.o $(OBJDIR)/tests/unit/fake_spank%.o: MODULE_FLAGS := $(SLURM_CPPFLAGS) $(GTEST_CFLAGS)
 ifneq ($(SPANK_TEST_SRCS),)

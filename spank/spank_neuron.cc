@@ -115,13 +115,17 @@ std::vector<std::string> args_of(int ac, char** av) {
   return args;
 }
 
-// spank_getenv into a std::string; false when absent or unreadable.
+// spank_getenv into a std::string (node lists can be long); false when absent.
 bool get_env(spank_t sp, const char* name, std::string* out) {
-  char buf[4096];
-  spank_err_t rc = spank_getenv(sp, name, buf, sizeof buf);
-  if (rc != ESPANK_SUCCESS) return false;
-  *out = buf;
-  return true;
+  for (size_t size : {size_t(4096), size_t(1) << 20}) {
+    std::string buf(size, '\0');
+    spank_err_t rc = spank_getenv(sp, name, &buf[0], static_cast<int>(size));
+    if (rc == ESPANK_NOSPACE) continue;
+    if (rc != ESPANK_SUCCESS) return false;
+    *out = buf.c_str();
+    return true;
+  }
+  return false;
 }
 
 bool user_has(spank_t sp, const char* name) {
@@ -160,7 +164,8 @@ std::string plan_this_step(spank_t sp, State& s) {
   // This node's name: index S_JOB_NODEID into the step's node list (the job env
   // still holds the submitter's SLURMD_NODENAME at this point).
   std::string nodelist, error;
-  if (!get_env(sp, "SLURM_STEP_NODELIST", &nodelist) && !get_env(sp, "SLURM_JOB_NODELIST", &nodelist))
+  if (!s.option_error.empty()) return s.option_error;
+  if (!get_env(sp, "SLURM_STEP_NODELIST", &nodelist))
     return "SLURM_STEP_NODELIST is not set in the step's environment";
   std::vector<std::string> hosts;
   if (!trn::expand_hostlist(nodelist, &hosts, &error) || hosts.empty() || nodeid >= hosts.size())
@@ -232,7 +237,7 @@ NEURON_EXPORT int slurm_spank_user_init(spank_t sp, int, char**) {
     s.skip = true;
     s.step_error.clear();
     if (!spank_remote(sp)) return 0;
-    s.step_error = s.option_error.empty() ? plan_this_step(sp, s) : s.option_error;
+    s.step_error = plan_this_step(sp, s);
     if (!s.step_error.empty()) {
       s.skip = false;
       slurm_debug("neuron: step refused: %s", s.step_error.c_str());  // reported by task_init

@@ -192,8 +192,6 @@ TEST_F(Tree, ResolvesThroughRootHostsFile) {
   EXPECT_EQ(ip, "10.1.2.3");
   ASSERT_TRUE(resolve_ipv4("localhost", "/", &ip, &err)) << err;
   EXPECT_EQ(ip, "127.0.0.1");
-  EXPECT_FALSE(resolve_ipv4("no-such-host.invalid", root, &ip, &err));
-  EXPECT_NE(err.find("no-such-host.invalid"), std::string::npos);
 }
 
 TEST(StepNodes, FirstHost) {
