@@ -41,7 +41,9 @@ bool parse_port_range(std::string_view text, PortRange* range, std::string* erro
 
 uint16_t derive_port(uint64_t job_id, uint64_t salt, PortRange range) {
   const uint64_t span = static_cast<uint64_t>(range.hi) - range.lo + 1;
-  return static_cast<uint16_t>(range.lo + mix64(job_id * 0x100000001b3ULL ^ mix64(salt)) % span);
+  // The job id picks a pseudo-random start; the salt steps from it, so the uses of
+  // one job (e.g. its concurrent steps) get distinct ports until the range wraps.
+  return static_cast<uint16_t>(range.lo + (mix64(job_id) % span + salt % span) % span);
 }
 
 }  // namespace trn

@@ -21,9 +21,10 @@ struct PortRange {
 // (naming the value and the fix) on malformed input. Never throws.
 bool parse_port_range(std::string_view text, PortRange* range, std::string* error);
 
-// A port in [range.lo, range.hi] chosen from (job_id, salt) by a 64-bit mix, so
-// neighbouring job ids spread over the range. `salt` separates the uses inside one
-// job (e.g. step id, or "master" vs "root comm"). Same inputs give the same port.
+// A port in [range.lo, range.hi] chosen from (job_id, salt): a 64-bit mix of the job
+// id spreads neighbouring jobs over the range, and `salt` is added to it, so the uses
+// inside one job (e.g. step ids 0, 1, 2...) get distinct ports as long as there are
+// fewer of them than ports in the range. Same inputs give the same port.
 uint16_t derive_port(uint64_t job_id, uint64_t salt, PortRange range);
 
 }  // namespace trn
