@@ -20,3 +20,13 @@ $(TESTDIR)/cache_tests: $(CACHE_TEST_SRCS:%.cc=$(OBJDIR)/%.o) $(CACHE_LIB) $(COM
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CACHE_LDLIBS) $(SPDLOG_LIBS) $(GTEST_LIBS)
 endif
+
+# cache_driver: the stress tests' and benchmarks' client (get/compile/populate/
+# lookup-bench) plus `cache status|verify|clean|clear-locks` through the same
+# launcher/cache_command.cc that trn-train links, so the cache can be tested
+# before (and independently of) the launcher's main.cc.
+CACHE_DRIVER := $(TESTDIR)/cache_driver
+$(CACHE_DRIVER): $(OBJDIR)/tests/doubles/cache_driver.o $(OBJDIR)/launcher/cache_command.o $(CACHE_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CACHE_LDLIBS)
+all: $(CACHE_DRIVER)

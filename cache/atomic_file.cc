@@ -1,0 +1,157 @@
+#include "cache/atomic_file.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "cache/process_identity.h"
+
+namespace trn::cache {
+
+std::string temp_name_for(const std::string& target) {
+  return target + ".tmp." + ProcessIdentity::self().token + "." + std::to_string(unique_counter());
+}
+
+static void fsync_dir_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);  // best effort: some filesystems refuse fsync on directories
+    ::close(fd);
+  }
+}
+
+bool commit_file(const std::string& temp, const std::string& target, mode_t mode, std::string* error) {
+  int fd = ::open(temp.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (error) *error = temp + ": " + std::strerror(errno);
+    ::unlink(temp.c_str());
+    return false;
+  }
+  bool ok = ::fchmod(fd, mode) == 0 && ::fsync(fd) == 0;
+  int saved = errno;
+  ::close(fd);
+  if (!ok || ::rename(temp.c_str(), target.c_str()) != 0) {
+    if (ok) saved = errno;
+    if (error) *error = "cannot publish " + target + ": " + std::strerror(saved);
+    ::unlink(temp.c_str());
+    return false;
+  }
+  fsync_dir_of(target);
+  return true;
+}
+
+bool write_file_atomic(const std::string& target, const std::string& data, mode_t mode,
+                       std::string* error) {
+  std::string tmp = temp_name_for(target);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (error) *error = "cannot write " + target + ": " + std::strerror(errno);
+    return false;
+  }
+  const char* p = data.data();
+  size_t left = data.size();
+  while (left > 0) {
+    ssize_t w = ::write(fd, p, left);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      int saved = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      if (error) *error = "cannot write " + target + ": " + std::strerror(saved);
+      return false;
+    }
+    p += w;
+    left -= size_t(w);
+  }
+  if (::close(fd) != 0) {  // NFS reports deferred write errors (ENOSPC, EDQUOT) at close
+    int saved = errno;
+    ::unlink(tmp.c_str());
+    if (error) *error = "cannot write " + target + ": " + std::strerror(saved);
+    return false;
+  }
+  return commit_file(tmp, target, mode, error);
+}
+
+bool read_file(const std::string& path, std::string* out, std::string* error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (error) *error = path + ": " + std::strerror(errno);
+    return false;
+  }
+  out->clear();
+  char buf[8192];
+  for (;;) {
+    ssize_t r = ::read(fd, buf, sizeof(buf));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      if (error) *error = path + ": " + std::strerror(errno);
+      ::close(fd);
+      return false;
+    }
+    if (r == 0) break;
+    out->append(buf, size_t(r));
+  }
+  ::close(fd);
+  return true;
+}
+
+bool make_dirs(const std::string& path, mode_t mode, std::string* error) {
+  if (path.empty()) return true;
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return true;
+    if (error) *error = path + " exists but is not a directory; remove it or choose another cache dir";
+    return false;
+  }
+  auto slash = path.rfind('/');
+  if (slash != std::string::npos && slash > 0 && !make_dirs(path.substr(0, slash), mode, error)) return false;
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
+    if (error) *error = "cannot create directory " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (error) *error = path + " is not a directory";
+    return false;
+  }
+  return true;
+}
+
+bool remove_tree(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return errno == ENOENT;
+  if (!S_ISDIR(st.st_mode)) return ::unlink(path.c_str()) == 0 || errno == ENOENT;
+  DIR* d = ::opendir(path.c_str());
+  if (d) {
+    while (struct dirent* e = ::readdir(d)) {
+      std::string n = e->d_name;
+      if (n == "." || n == "..") continue;
+      remove_tree(path + "/" + n);
+    }
+    ::closedir(d);
+  }
+  return ::rmdir(path.c_str()) == 0 || errno == ENOENT;
+}
+
+uint64_t tree_size(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return 0;
+  if (!S_ISDIR(st.st_mode)) return S_ISREG(st.st_mode) ? uint64_t(st.st_size) : 0;
+  uint64_t total = 0;
+  DIR* d = ::opendir(path.c_str());
+  if (!d) return 0;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n == "." || n == "..") continue;
+    total += tree_size(path + "/" + n);
+  }
+  ::closedir(d);
+  return total;
+}
+
+}  // namespace trn::cache

@@ -1,0 +1,36 @@
+// SHA-256 for cache keys and artifact checksums.
+//
+// Why our own: the cache must not depend on OpenSSL being installed on every
+// compute node, and the keys must be stable across hosts and releases (a
+// content address, unlike ccache's mtime+size compiler check, which lies on NFS).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace trn::cache {
+
+class Sha256 {
+ public:
+  Sha256();
+  void update(const void* data, size_t len);
+  void update(std::string_view s) { update(s.data(), s.size()); }
+  std::string hex_digest();  // 64 lowercase hex chars; call once
+
+ private:
+  void block(const uint8_t* p);
+  uint32_t h_[8];
+  uint8_t buf_[64];
+  size_t buf_len_ = 0;
+  uint64_t total_ = 0;
+};
+
+std::string sha256_hex(std::string_view data);
+
+// Hashes a whole file. Returns false (errno-style message in *error) when it
+// cannot be read; *size receives the byte count.
+bool sha256_file(const std::string& path, std::string* hex, uint64_t* size, std::string* error);
+
+}  // namespace trn::cache

@@ -1,0 +1,177 @@
+#include "cache/cluster_lock.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <sstream>
+
+#include "cache/atomic_file.h"
+#include "cache/process_identity.h"
+
+namespace trn::cache {
+
+LockRecord LockRecord::parse(const std::string& text) {
+  LockRecord r;
+  r.raw = text;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string k = line.substr(0, eq), v = line.substr(eq + 1);
+    if (k == "host") r.host = v;
+    else if (k == "pid") r.pid = std::atol(v.c_str());
+    else if (k == "job") r.job = v;
+    else if (k == "token") r.token = v;
+    else if (k == "started") r.started = std::atof(v.c_str());
+  }
+  return r;
+}
+
+std::string LockRecord::describe() const {
+  if (host.empty() && token.empty()) return "an unknown owner (not a trn-train lock)";
+  return "host=" + host + " pid=" + std::to_string(pid) + " job=" + (job.empty() ? "-" : job);
+}
+
+bool read_lock_file(const std::string& path, std::string* raw, long long* mtime_ns) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return false;
+  }
+  if (mtime_ns) *mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+  raw->clear();
+  char buf[1024];
+  ssize_t r;
+  while ((r = ::read(fd, buf, sizeof(buf))) > 0) raw->append(buf, size_t(r));
+  ::close(fd);
+  return true;
+}
+
+ClusterLock::ClusterLock(std::string path, LockTiming timing) : path_(std::move(path)), timing_(timing) {}
+
+ClusterLock::~ClusterLock() { release(); }
+
+bool ClusterLock::try_acquire(std::string* error) {
+  if (held_) return true;
+  const ProcessIdentity& me = ProcessIdentity::self();
+  std::ostringstream rec;
+  rec << "host=" << me.host << "\npid=" << me.pid << "\njob=" << me.job << "\ntoken=" << me.token << "."
+      << unique_counter() << "\nstarted=" << std::fixed << wall_seconds() << "\n";
+  record_ = rec.str();
+  std::string tmp = temp_name_for(path_);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    if (error) *error = "cannot create lock " + path_ + ": " + std::strerror(errno);
+    return false;
+  }
+  bool wrote = ::write(fd, record_.data(), record_.size()) == ssize_t(record_.size());
+  int werr = errno;
+  if (::close(fd) != 0 || !wrote) {
+    ::unlink(tmp.c_str());
+    if (error) *error = "cannot write lock " + path_ + ": " + std::strerror(wrote ? errno : werr);
+    return false;
+  }
+  bool got = false;
+  if (::link(tmp.c_str(), path_.c_str()) == 0) {
+    got = true;
+  } else if (errno == EEXIST) {
+    struct stat st;
+    got = ::stat(tmp.c_str(), &st) == 0 && st.st_nlink == 2;  // lost NFS reply: we did win
+  } else if (errno == EPERM || errno == ENOTSUP || errno == EOPNOTSUPP) {
+    // Filesystems without hard links: fall back to an exclusive rename-free create.
+    int fd2 = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd2 >= 0) {
+      got = ::write(fd2, record_.data(), record_.size()) == ssize_t(record_.size());
+      ::close(fd2);
+    }
+  } else {
+    int saved = errno;
+    ::unlink(tmp.c_str());
+    if (error) *error = "cannot create lock " + path_ + ": " + std::strerror(saved);
+    return false;
+  }
+  ::unlink(tmp.c_str());
+  if (!got) return false;
+  held_ = true;
+  stop_ = false;
+  lost_ = false;
+  beat_ = std::thread([this] { heartbeat_loop(); });
+  return true;
+}
+
+void ClusterLock::heartbeat_loop() {
+  using namespace std::chrono;
+  auto next = steady_clock::now();
+  while (!stop_.load()) {
+    next += duration_cast<steady_clock::duration>(duration<double>(timing_.heartbeat_s));
+    while (!stop_.load() && steady_clock::now() < next) std::this_thread::sleep_for(milliseconds(20));
+    if (stop_.load()) break;
+    std::string raw;
+    if (!read_lock_file(path_, &raw, nullptr) || raw != record_) {
+      if (!lost_.exchange(true))
+        std::fprintf(stderr, "trn-cache: warning: lock %s was taken over by another process (our heartbeat "
+                     "was late); the compile continues and publishing stays atomic\n", path_.c_str());
+      continue;
+    }
+    ::utimensat(AT_FDCWD, path_.c_str(), nullptr, 0);  // heartbeat: server-side "now" on NFS
+  }
+}
+
+void ClusterLock::release() {
+  if (!held_) return;
+  stop_ = true;
+  if (beat_.joinable()) beat_.join();
+  std::string raw;
+  if (read_lock_file(path_, &raw, nullptr) && raw == record_) ::unlink(path_.c_str());
+  held_ = false;
+}
+
+LockWatch::Seen LockWatch::observe(const std::string& path) {
+  Seen s;
+  std::string raw;
+  long long mtime_ns = 0;
+  if (!read_lock_file(path, &raw, &mtime_ns)) {
+    seen_.erase(path);
+    return s;
+  }
+  s.exists = true;
+  s.owner = LockRecord::parse(raw);
+  s.mtime_ns = mtime_ns;
+  double now = mono_seconds();
+  s.age_s = wall_seconds() - double(mtime_ns) / 1e9;
+  auto it = seen_.find(path);
+  if (it == seen_.end() || it->second.raw != raw || it->second.mtime_ns != mtime_ns) {
+    seen_[path] = Track{raw, mtime_ns, now};
+    s.idle_s = 0;
+  } else {
+    s.idle_s = now - it->second.since;
+  }
+  s.stale = s.idle_s >= timing_.stale_s || s.age_s >= 2 * timing_.stale_s;
+  return s;
+}
+
+bool LockWatch::break_stale(const std::string& path, const Seen& seen) {
+  std::string aside = path + ".stale." + ProcessIdentity::self().token + "." + std::to_string(unique_counter());
+  if (::rename(path.c_str(), aside.c_str()) != 0) {
+    seen_.erase(path);
+    return false;  // gone already: another waiter broke it or the owner released it
+  }
+  std::string raw;
+  long long mtime_ns = -1;
+  read_lock_file(aside, &raw, &mtime_ns);
+  // Same record and no heartbeat since we judged it: it really was the dead one.
+  bool ours = raw == seen.owner.raw && mtime_ns == seen.mtime_ns;
+  if (!ours) ::link(aside.c_str(), path.c_str());  // a live owner slipped in: put its lock back
+  ::unlink(aside.c_str());
+  seen_.erase(path);
+  return ours;
+}
+
+}  // namespace trn::cache

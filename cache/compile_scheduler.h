@@ -1,0 +1,51 @@
+// Distributed ahead-of-time compile (COMPILE=1): every rank of every node runs
+// this with the same graph list. Work is shared without a coordinator, through
+// the cache itself:
+//  * per-node parallelism: a rank compiles only while holding one of P "slot"
+//    locks of its node (<root>/.slots/<node>/slotI.lock, heartbeat + stale
+//    takeover like entry locks), so 32 ranks on a node run at most P compilers;
+//  * fair share: graph i belongs first to node i % nodes, so every node starts
+//    on its own graphs at once;
+//  * stealing: a slot holder with nothing left of its own share takes any graph
+//    nobody holds (a dead rank's graphs come back after stale_s);
+//  * the per-key entry lock still guarantees a graph is compiled once.
+// At the end every rank verifies every artifact; rank 0 prints the summary
+// lines log parsers know from neuron_parallel_compile.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cache/compile_cache.h"
+
+namespace trn::cache {
+
+struct RankInfo {
+  int rank = 0, node = 0, nodes = 1, local_rank = 0;
+  std::string node_name;
+  // From SLURM_PROCID, SLURM_NODEID, SLURM_STEP_NUM_NODES (or SLURM_NNODES),
+  // SLURM_LOCALID, SLURMD_NODENAME; a single-process default otherwise.
+  static RankInfo from_env();
+};
+
+struct GraphJob {
+  std::string path;  // graph file
+  CacheKey key;
+};
+
+struct ScheduleOptions {
+  int per_node_parallel = 1;
+  bool print_summary = true;  // rank 0 only
+};
+
+struct ScheduleSummary {
+  int graphs = 0, succeeded = 0, failed = 0;
+  int cache_hits_at_start = 0;  // graphs already valid when this rank started
+  int compiled_here = 0;        // compilations this rank ran
+  std::vector<std::string> failures;  // messages
+};
+
+ScheduleSummary compile_distributed(CompileCache& cache, const std::vector<GraphJob>& graphs,
+                                    const CompileFn& compile, const RankInfo& me, const ScheduleOptions& opt);
+
+}  // namespace trn::cache

@@ -1,0 +1,153 @@
+#include "cache/entry_layout.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+
+#include "cache/atomic_file.h"
+
+namespace trn::cache {
+
+const char* state_name(EntryState s) {
+  switch (s) {
+    case EntryState::kSuccess: return "SUCCESS";
+    case EntryState::kFailed: return "FAILED";
+    case EntryState::kLocked: return "LOCKED";
+    case EntryState::kEmpty: return "EMPTY";
+  }
+  return "?";
+}
+
+static bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+static std::vector<std::string> list_dir(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return out;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") out.push_back(n);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+EntryState classify_entry(const std::string& dir, std::vector<std::string>* locks) {
+  bool neff = false, done = false, log = false, locked = false;
+  for (const auto& n : list_dir(dir)) {
+    if (n == files::kArtifact) neff = true;
+    else if (n == files::kDone) done = true;
+    else if (n == files::kLog) log = true;
+    else if (ends_with(n, ".lock")) {
+      locked = true;
+      if (locks) locks->push_back(dir + "/" + n);
+    }
+  }
+  if (neff && done) return EntryState::kSuccess;
+  if (log && !neff) return EntryState::kFailed;
+  if (locked) return EntryState::kLocked;
+  return EntryState::kEmpty;
+}
+
+bool split_compiler_dir(const std::string& dir, std::string* name, std::string* version) {
+  if (dir.empty() || dir[0] == '.') return false;
+  auto dash = dir.find('-');
+  if (dash == std::string::npos || dash == 0 || dash + 1 >= dir.size()) return false;
+  if (name) *name = dir.substr(0, dash);
+  if (version) *version = dir.substr(dash + 1);
+  return true;
+}
+
+std::vector<std::string> list_compiler_dirs(const std::string& root) {
+  std::vector<std::string> out;
+  for (const auto& n : list_dir(root)) {
+    if (!split_compiler_dir(n, nullptr, nullptr) || is_leftover_name(n)) continue;
+    struct stat st;
+    if (::stat((root + "/" + n).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) out.push_back(n);
+  }
+  return out;
+}
+
+std::vector<EntryInfo> scan_entries(const std::string& root, bool with_sizes) {
+  std::vector<EntryInfo> out;
+  for (const auto& cd : list_compiler_dirs(root)) {
+    std::string cpath = root + "/" + cd;
+    for (const auto& m : list_dir(cpath)) {
+      if (m.rfind("MODULE_", 0) != 0 || is_leftover_name(m)) continue;
+      EntryInfo e;
+      e.compiler_dir = cd;
+      e.module = m;
+      e.path = cpath + "/" + m;
+      struct stat st;
+      if (::stat(e.path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+      e.last_used = double(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1e9;
+      e.state = classify_entry(e.path, &e.locks);
+      if (::stat((e.path + "/" + files::kDone).c_str(), &st) == 0)
+        e.last_used = double(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1e9;
+      if (with_sizes) e.bytes = tree_size(e.path);
+      out.push_back(std::move(e));
+    }
+  }
+  return out;
+}
+
+int compare_versions(const std::string& a, const std::string& b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (std::isdigit((unsigned char)a[i]) && std::isdigit((unsigned char)b[j])) {
+      size_t i2 = i, j2 = j;
+      while (i2 < a.size() && std::isdigit((unsigned char)a[i2])) ++i2;
+      while (j2 < b.size() && std::isdigit((unsigned char)b[j2])) ++j2;
+      unsigned long long x = std::strtoull(a.substr(i, i2 - i).c_str(), nullptr, 10);
+      unsigned long long y = std::strtoull(b.substr(j, j2 - j).c_str(), nullptr, 10);
+      if (x != y) return x < y ? -1 : 1;
+      i = i2;
+      j = j2;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j] ? -1 : 1;
+      ++i;
+      ++j;
+    }
+  }
+  if (i < a.size()) return 1;
+  if (j < b.size()) return -1;
+  return 0;
+}
+
+DoneRecord DoneRecord::parse(const std::string& text) {
+  DoneRecord r;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string k = line.substr(0, eq), v = line.substr(eq + 1);
+    if (k == "sha256") { r.sha256 = v; r.has_checksum = v.size() == 64; }
+    else if (k == "size") r.size = std::strtoull(v.c_str(), nullptr, 10);
+    else if (k == "graph") r.graph = v;
+    else if (k == "flags") r.flags = v;
+    else if (k == "host") r.host = v;
+    else if (k == "created") r.created = std::atof(v.c_str());
+  }
+  return r;
+}
+
+std::string DoneRecord::serialize() const {
+  std::ostringstream o;
+  o << "sha256=" << sha256 << "\nsize=" << size << "\ngraph=" << graph << "\nflags=" << flags
+    << "\nhost=" << host << "\ncreated=" << std::fixed << created << "\n";
+  return o.str();
+}
+
+bool is_leftover_name(const std::string& name) {
+  return name.find(".tmp.") != std::string::npos || name.find(".stale.") != std::string::npos ||
+         name.find(".trash.") != std::string::npos;
+}
+
+}  // namespace trn::cache

@@ -1,0 +1,76 @@
+// The on-disk shape of the cache, shared with Neuron's persistent cache so the
+// same code reads entries written by neuronx-cc / neuron_parallel_compile:
+//
+//   <root>/<compiler>-<version>/MODULE_<hash>+<flags>/
+//       model.neff          the artifact (any compiler's output is stored under this name)
+//       model.done          written last; ours records sha256 + size (Neuron's is empty)
+//       model.log           compiler output of a failed compile
+//       model.fail          ours: exit code and its meaning
+//       model.lock / *.lock an in-flight compile (ours: owner record + heartbeat mtime)
+//       compile_flags.json  the normalised flags (informational)
+//   <root>/.stats/  <root>/.slots/  <root>/.janitor.lock   bookkeeping, never entries
+//
+// Entry states (the rules optimum-neuron's cleanup uses, first match wins):
+//   SUCCESS  model.neff and model.done
+//   FAILED   model.log without model.neff
+//   LOCKED   any *.lock
+//   EMPTY    anything else (e.g. an HLO extracted but not compiled yet)
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace trn::cache {
+
+namespace files {
+inline constexpr const char* kArtifact = "model.neff";
+inline constexpr const char* kDone = "model.done";
+inline constexpr const char* kLog = "model.log";
+inline constexpr const char* kFail = "model.fail";
+inline constexpr const char* kLock = "model.lock";
+inline constexpr const char* kFlags = "compile_flags.json";
+}  // namespace files
+
+enum class EntryState { kSuccess, kFailed, kLocked, kEmpty };
+const char* state_name(EntryState s);
+
+struct EntryInfo {
+  std::string compiler_dir;  // "neuronxcc-2.15.128.0+56dc5a86"
+  std::string module;        // "MODULE_..."
+  std::string path;          // full path of the entry directory
+  EntryState state = EntryState::kEmpty;
+  std::vector<std::string> locks;  // full paths of *.lock files
+  uint64_t bytes = 0;
+  double last_used = 0;  // mtime of model.done (bumped on hits), else of the directory
+};
+
+// Classifies one entry directory; fills *locks with its lock files.
+EntryState classify_entry(const std::string& dir, std::vector<std::string>* locks = nullptr);
+
+// Compiler-version directories under root (skips dot-dirs and plain files).
+std::vector<std::string> list_compiler_dirs(const std::string& root);
+// Every entry under root; sizes only when with_sizes (a full walk).
+std::vector<EntryInfo> scan_entries(const std::string& root, bool with_sizes);
+
+// Compiler name and version of a "<name>-<version>" directory; false if not that shape.
+bool split_compiler_dir(const std::string& dir, std::string* name, std::string* version);
+// Numeric-aware version comparison ("2.9" < "2.15"); <0, 0, >0.
+int compare_versions(const std::string& a, const std::string& b);
+
+// The done marker ours writes; Neuron's is empty (has_checksum == false).
+struct DoneRecord {
+  bool has_checksum = false;
+  std::string sha256;
+  uint64_t size = 0;
+  std::string graph, flags, host;
+  double created = 0;
+  static DoneRecord parse(const std::string& text);
+  std::string serialize() const;
+};
+
+// True for names of temp files left by writers (".tmp."), broken locks (".stale.")
+// and entries being deleted (".trash.").
+bool is_leftover_name(const std::string& name);
+
+}  // namespace trn::cache

@@ -1,0 +1,31 @@
+// A failed compile is remembered (its log and exit code) so that 32 ranks do
+// not each burn 20 minutes rediscovering the same failure, but it is never
+// retried silently: Neuron's "cached failed neff" poisons caches after an OOM
+// or Ctrl-C, so a retry needs the explicit retry setting and we say which.
+#pragma once
+
+#include <string>
+
+namespace trn::cache {
+
+struct FailureRecord {
+  int exit_code = 0;  // >0 exit status, <0 killed by signal -N
+  std::string host;
+  double when = 0;
+  static FailureRecord parse(const std::string& text);
+  std::string serialize() const;
+};
+
+// "exit code 70 (the compiler's internal-error status ...)", "-9 (killed by SIGKILL,
+// most likely the out-of-memory killer ...)". 137 (a shell's 128+9) counts as -9.
+std::string describe_exit(int exit_code);
+
+// Writes model.log (compiler output) then model.fail into the entry directory.
+bool write_failure(const std::string& entry_dir, const std::string& log_text, const FailureRecord& rec,
+                   mode_t mode, std::string* error);
+// Reads model.fail if present (Neuron entries have only model.log: exit_code 0).
+FailureRecord read_failure(const std::string& entry_dir);
+// Removes model.log and model.fail (before a requested retry).
+void clear_failure(const std::string& entry_dir);
+
+}  // namespace trn::cache

@@ -1,0 +1,216 @@
+// `trn-train cache status|verify|clean|clear-locks`: the user and admin view of
+// the shared compile cache (cache/). Exit codes: 0 ok, 1 problems found or the
+// operation failed, 2 bad input (e.g. the cache dir is a file).
+#include "launcher/cache_command.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "cache/atomic_file.h"
+#include "cache/checksum.h"
+#include "cache/compile_cache.h"
+#include "cache/entry_layout.h"
+#include "cache/janitor.h"
+#include "cache/permissions.h"
+
+namespace trn {
+namespace {
+
+using namespace trn::cache;
+
+struct Shared {
+  std::string dir;
+  bool json = false;
+};
+
+bool open_dir(const Shared& s, CacheOptions* opt, int* exit_code) {
+  *opt = CacheOptions::from_env();
+  if (!s.dir.empty()) opt->dir = s.dir;
+  std::unique_ptr<CompileCache> c;
+  std::string err;
+  if (!CompileCache::open(*opt, &c, &err)) {
+    std::fprintf(stderr, "trn-train cache: %s\n", err.c_str());
+    *exit_code = 2;
+    return false;
+  }
+  opt->dir = c->options().dir;
+  return true;
+}
+
+int cmd_status(const Shared& s, bool entries) {
+  CacheOptions opt;
+  int rc = 0;
+  if (!open_dir(s, &opt, &rc)) return rc;
+  auto all = scan_entries(opt.dir, true);
+  struct Row { int n[4] = {0, 0, 0, 0}; uint64_t bytes = 0; };
+  std::map<std::string, Row> rows;
+  for (const auto& e : all) {
+    Row& r = rows[e.compiler_dir];
+    r.n[int(e.state)]++;
+    r.bytes += e.bytes;
+  }
+  for (const auto& cd : list_compiler_dirs(opt.dir)) rows[cd];
+  std::printf("cache: %s\n", opt.dir.c_str());
+  std::printf("%-44s %8s %8s %8s %8s %12s\n", "compiler version", "SUCCESS", "FAILED", "LOCKED", "EMPTY", "size");
+  Row total;
+  for (const auto& [cd, r] : rows) {
+    std::printf("%-44s %8d %8d %8d %8d %12s\n", cd.c_str(), r.n[0], r.n[1], r.n[2], r.n[3], format_size(r.bytes).c_str());
+    for (int i = 0; i < 4; ++i) total.n[i] += r.n[i];
+    total.bytes += r.bytes;
+  }
+  std::printf("%-44s %8d %8d %8d %8d %12s\n", "total", total.n[0], total.n[1], total.n[2], total.n[3],
+              format_size(total.bytes).c_str());
+  if (entries) {
+    std::printf("\n");
+    for (const auto& e : all) {
+      std::printf("%-8s %s/%s  %s\n", state_name(e.state), e.compiler_dir.c_str(), e.module.c_str(),
+                  format_size(e.bytes).c_str());
+      for (const auto& l : e.locks) {
+        std::string raw;
+        read_lock_file(l, &raw, nullptr);
+        std::printf("         lock %s held by %s\n", l.c_str(), LockRecord::parse(raw).describe().c_str());
+      }
+    }
+  }
+  Counters c = read_stats(opt.dir);
+  std::printf("\nstats: hits %llu, misses %llu, compiles %llu (%.1f s), compile failures %llu, cached failures "
+              "served %llu, corrupt entries repaired %llu, stale locks taken over %llu, written %s\n",
+              (unsigned long long)c.hits, (unsigned long long)c.misses, (unsigned long long)c.compiles,
+              c.compile_seconds, (unsigned long long)c.compile_failures, (unsigned long long)c.cached_failures,
+              (unsigned long long)c.corrupt, (unsigned long long)c.stale_takeovers, format_size(c.bytes_written).c_str());
+  if (opt.max_bytes)
+    std::printf("size limit: %s (%s used)\n", format_size(opt.max_bytes).c_str(), format_size(total.bytes).c_str());
+  return 0;
+}
+
+int cmd_verify(const Shared& s, bool fix) {
+  CacheOptions opt;
+  int rc = 0;
+  if (!open_dir(s, &opt, &rc)) return rc;
+  TrustPolicy trust = TrustPolicy::for_current_user(opt.group, nullptr);
+  int ok = 0, bad = 0, unverified = 0;
+  for (const auto& e : scan_entries(opt.dir, false)) {
+    if (e.state != EntryState::kSuccess) continue;
+    std::string done, why;
+    read_file(e.path + "/" + files::kDone, &done);
+    DoneRecord rec = DoneRecord::parse(done);
+    std::string artifact = e.path + "/" + files::kArtifact;
+    if (!is_trusted(artifact, trust, &why) || !is_trusted(e.path, trust, &why)) {
+      std::printf("UNTRUSTED %s: %s\n", e.path.c_str(), why.c_str());
+      ++bad;
+      continue;
+    }
+    if (!rec.has_checksum) {
+      ++unverified;  // written by Neuron's own tools: no checksum recorded
+      continue;
+    }
+    std::string hex, err;
+    uint64_t size = 0;
+    if (!sha256_file(artifact, &hex, &size, &err) || hex != rec.sha256 || size != rec.size) {
+      std::printf("CORRUPT %s (%s)%s\n", e.path.c_str(), err.empty() ? "checksum mismatch" : err.c_str(),
+                  fix ? ": removed" : "");
+      if (fix) remove_entry_dir(e.path);
+      ++bad;
+    } else {
+      ++ok;
+    }
+  }
+  std::printf("verified %d entries: %d ok, %d bad, %d without checksum (written by Neuron tools)\n", ok + bad + unverified,
+              ok, bad, unverified);
+  return bad ? 1 : 0;
+}
+
+int cmd_clean(const Shared& s, CleanOptions copt, const std::string& max_size) {
+  CacheOptions opt;
+  int rc = 0;
+  if (!open_dir(s, &opt, &rc)) return rc;
+  if (!max_size.empty() && !parse_size(max_size, &copt.max_bytes)) {
+    std::fprintf(stderr, "trn-train cache clean: --max-size %s: expected a size like 500G, 1.5T or 800M\n",
+                 max_size.c_str());
+    return 2;
+  }
+  if (max_size.empty() && opt.max_bytes) copt.max_bytes = opt.max_bytes;
+  CleanReport rep;
+  std::string err;
+  if (!run_janitor(opt.dir, opt.timing, copt, &rep, &err)) {
+    std::fprintf(stderr, "trn-train cache clean: %s\n", err.c_str());
+    return 1;
+  }
+  for (const auto& l : rep.lines) std::printf("%s\n", l.c_str());
+  std::printf("%s %d failed, %d old-version, %d least-recently-used, %d leftover; %s freed\n",
+              copt.dry_run ? "would remove" : "removed", rep.failed, rep.old_versions, rep.lru, rep.leftovers,
+              format_size(rep.bytes_freed).c_str());
+  return 0;
+}
+
+int cmd_clear_locks(const Shared& s, double observe_s, double neuron_age_s, bool dry_run) {
+  CacheOptions opt;
+  int rc = 0;
+  if (!open_dir(s, &opt, &rc)) return rc;
+  auto reps = clear_stale_locks(opt.dir, opt.timing, observe_s, neuron_age_s, dry_run);
+  int removed = 0, kept = 0;
+  for (const auto& r : reps) {
+    std::printf("%s %s (owner %s): %s\n", r.removed ? (dry_run ? "would remove" : "removed") : "kept", r.path.c_str(),
+                r.owner.c_str(), r.reason.c_str());
+    (r.removed ? removed : kept)++;
+  }
+  std::printf("%d stale locks %s, %d live locks kept\n", removed, dry_run ? "found" : "removed", kept);
+  return 0;
+}
+
+}  // namespace
+
+void add_cache_command(CLI::App& app, int* exit_code) {
+  auto shared = std::make_shared<Shared>();
+  CLI::App* cache = app.add_subcommand("cache", "Inspect and maintain the shared compile cache");
+  cache->require_subcommand(1);
+  cache->add_option("--dir", shared->dir,
+                    "Cache directory (default: $TRN_TRAIN_CACHE_DIR, --cache_dir in $NEURON_CC_FLAGS, "
+                    "$NEURON_COMPILE_CACHE_URL, else /var/tmp/neuron-compile-cache)");
+
+  auto entries = std::make_shared<bool>(false);
+  CLI::App* status = cache->add_subcommand("status", "Entries per compiler version, by state, with sizes and stats");
+  status->add_flag("--entries,-v", *entries, "Also list every entry with its state and lock owners");
+  status->callback([=] { *exit_code = cmd_status(*shared, *entries); });
+
+  auto fix = std::make_shared<bool>(false);
+  CLI::App* verify = cache->add_subcommand("verify", "Check every SUCCESS entry's checksum and permissions");
+  verify->add_flag("--fix", *fix, "Remove corrupt entries (they are recompiled on next use)");
+  verify->callback([=] { *exit_code = cmd_verify(*shared, *fix); });
+
+  auto copt = std::make_shared<CleanOptions>();
+  auto max_size = std::make_shared<std::string>();
+  auto keep_failed = std::make_shared<bool>(false);
+  CLI::App* clean = cache->add_subcommand("clean", "Remove failed entries, old compiler versions, leftovers, LRU beyond a size");
+  clean->add_flag("--keep-failed", *keep_failed, "Do not remove FAILED entries");
+  clean->add_flag("--old-versions", copt->old_versions, "Remove every version but the newest of each compiler");
+  clean->add_option("--max-size", *max_size, "Evict least-recently-used entries until the cache is below SIZE (e.g. 500G)");
+  clean->add_option("--leftover-age", copt->leftover_age_s, "Age in seconds after which temp files of killed writers are removed")
+      ->capture_default_str();
+  clean->add_flag("--dry-run,-n", copt->dry_run, "Only print what would be removed");
+  clean->callback([=] {
+    CleanOptions o = *copt;
+    o.failed = !*keep_failed;
+    *exit_code = cmd_clean(*shared, o, *max_size);
+  });
+
+  auto observe = std::make_shared<double>(-1);
+  auto neuron_age = std::make_shared<double>(3600);
+  auto dry = std::make_shared<bool>(false);
+  CLI::App* cl = cache->add_subcommand("clear-locks", "Remove locks whose owner stopped heartbeating (any node)");
+  cl->add_option("--observe", *observe,
+                 "Seconds to watch fresh-looking locks for a heartbeat (default: the stale timeout, TRN_CACHE_STALE_S)");
+  cl->add_option("--neuron-lock-age", *neuron_age, "Minimum age of an unheld Neuron *.lock file before removal")
+      ->capture_default_str();
+  cl->add_flag("--dry-run,-n", *dry, "Only print what would be removed");
+  cl->callback([=] {
+    double obs = *observe >= 0 ? *observe : CacheOptions::from_env().timing.stale_s;
+    *exit_code = cmd_clear_locks(*shared, obs, *neuron_age, *dry);
+  });
+}
+
+}  // namespace trn

@@ -1,0 +1,188 @@
+// cache_driver: a small client of the cache library for the stress tests and
+// benchmarks (not installed). Subcommands:
+//   get      every graph via get_or_compile, in a random order; checks each
+//            artifact's content against what the test compiler writes
+//   compile  distributed compile (compile_distributed), as COMPILE=1 would
+//   populate N entries compiled in-process; lookup-bench times N warm lookups
+//   cache ...  the same `cache status|verify|clean|clear-locks` as trn-train
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <unistd.h>
+
+#include "cache/atomic_file.h"
+#include "cache/checksum.h"
+#include "cache/compile_cache.h"
+#include "cache/compile_scheduler.h"
+#include "cache/process_identity.h"
+#include "launcher/cache_command.h"
+
+using namespace trn::cache;
+
+struct Common {
+  std::string dir, compiler, name = "testcc", version = "1.0", flags = "-O2";
+  double heartbeat = 0, stale = 0;
+  bool retry = false, quiet = false;
+  std::vector<std::string> graphs;
+};
+
+static bool open_cache(const Common& c, std::unique_ptr<CompileCache>* cache) {
+  CacheOptions o = CacheOptions::from_env();
+  if (!c.dir.empty()) o.dir = c.dir;
+  if (c.heartbeat > 0) o.timing.heartbeat_s = c.heartbeat;
+  if (c.stale > 0) o.timing.stale_s = c.stale;
+  o.retry_failed = o.retry_failed || c.retry;
+  o.quiet = c.quiet;
+  std::string err;
+  if (!CompileCache::open(o, cache, &err)) {
+    std::fprintf(stderr, "cache_driver: %s\n", err.c_str());
+    return false;
+  }
+  return true;
+}
+
+static std::vector<GraphJob> jobs_for(const Common& c) {
+  std::vector<GraphJob> jobs;
+  for (const auto& g : c.graphs) {
+    std::string bytes;
+    read_file(g, &bytes);
+    jobs.push_back({g, make_key({c.name, c.version}, split_flags(c.flags), bytes)});
+  }
+  return jobs;
+}
+
+static CompileFn compiler_for(const Common& c) {
+  std::string cmd = c.compiler;
+  if (cmd.empty()) {
+    char self[4096] = {0};
+    ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+    std::string exe(self, n > 0 ? size_t(n) : 0);
+    cmd = exe.substr(0, exe.rfind('/')) + "/../../tests/doubles/cache_test_compiler.sh";
+  }
+  return command_compiler({cmd, "{in}", "{out}"});
+}
+
+// What tests/doubles/cache_test_compiler.sh writes for a graph.
+static std::string expected_artifact(const std::string& graph_bytes) {
+  return "artifact-part1 " + sha256_hex(graph_bytes) + "\nartifact-part2 " +
+         (graph_bytes.size() && graph_bytes.back() == '\n' ? graph_bytes.substr(0, graph_bytes.size() - 1) : graph_bytes) +
+         "\n";
+}
+
+static int cmd_get(const Common& c) {
+  std::unique_ptr<CompileCache> cache;
+  if (!open_cache(c, &cache)) return 2;
+  auto jobs = jobs_for(c);
+  std::mt19937 rng(unsigned(::getpid()));
+  std::shuffle(jobs.begin(), jobs.end(), rng);
+  int got = 0, compiled = 0, failed = 0, wrong = 0;
+  for (const auto& j : jobs) {
+    CacheResult r = cache->get_or_compile(j.key, j.path, compiler_for(c));
+    if (!r.ok()) {
+      ++failed;
+      std::fprintf(stderr, "cache_driver: %s\n", r.message.c_str());
+      continue;
+    }
+    std::string art, bytes;
+    read_file(r.artifact_path, &art);
+    read_file(j.path, &bytes);
+    if (art != expected_artifact(bytes)) {
+      ++wrong;
+      std::fprintf(stderr, "cache_driver: WRONG ARTIFACT served for %s at %s (%zu bytes)\n", j.path.c_str(),
+                   r.artifact_path.c_str(), art.size());
+      continue;
+    }
+    ++got;
+    if (r.outcome == Outcome::kCompiled) ++compiled;
+  }
+  const Counters& k = cache->counters();
+  std::printf("rank %s host %s: got %d/%zu artifacts, compiled %d, failed %d, wrong %d, stale takeovers %llu\n",
+              std::getenv("SLURM_PROCID") ? std::getenv("SLURM_PROCID") : "0", ProcessIdentity::self().host.c_str(),
+              got, jobs.size(), compiled, failed, wrong, (unsigned long long)k.stale_takeovers);
+  return wrong ? 3 : (failed ? 1 : 0);
+}
+
+static int cmd_compile(const Common& c, int per_node) {
+  std::unique_ptr<CompileCache> cache;
+  if (!open_cache(c, &cache)) return 2;
+  ScheduleOptions so;
+  so.per_node_parallel = per_node;
+  auto sum = compile_distributed(*cache, jobs_for(c), compiler_for(c), RankInfo::from_env(), so);
+  return sum.failed ? 1 : 0;
+}
+
+static CacheKey populate_key(int i) {
+  return make_key({"benchcc", "1.0"}, {"-O2"}, "graph " + std::to_string(i));
+}
+
+static int cmd_populate(const Common& c, int count) {
+  std::unique_ptr<CompileCache> cache;
+  if (!open_cache(c, &cache)) return 2;
+  CompileFn fn = [](const CompileRequest& r) {
+    return write_file_atomic(r.output_path, std::string(4096, 'x') + r.output_path, 0644, nullptr) ? 0 : 1;
+  };
+  for (int i = 0; i < count; ++i) {
+    CacheResult r = cache->get_or_compile(populate_key(i), "", fn);
+    if (!r.ok()) {
+      std::fprintf(stderr, "cache_driver: %s\n", r.message.c_str());
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static int cmd_lookup_bench(const Common& c, int count) {
+  std::unique_ptr<CompileCache> cache;
+  if (!open_cache(c, &cache)) return 2;
+  std::vector<CacheKey> keys;
+  for (int i = 0; i < count; ++i) keys.push_back(populate_key(i));
+  auto t0 = std::chrono::steady_clock::now();
+  int hits = 0;
+  for (const auto& k : keys) hits += cache->lookup(k).ok();
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("warm lookup of %d entries: %.1f ms (%d hits, checksums verified)\n", count, ms, hits);
+  return hits == count ? 0 : 1;
+}
+
+int main(int argc, char** argv) {
+  CLI::App app{"cache_driver: client of the compile cache for tests and benchmarks"};
+  app.require_subcommand(1);
+  Common c;
+  int per_node = 1, count = 1000, exit_code = 0;
+  auto add_common = [&](CLI::App* s) {
+    s->add_option("--dir", c.dir);
+    s->add_option("--compiler", c.compiler, "compiler command (default: the test double)");
+    s->add_option("--compiler-name", c.name);
+    s->add_option("--compiler-version", c.version);
+    s->add_option("--flags", c.flags);
+    s->add_option("--heartbeat", c.heartbeat);
+    s->add_option("--stale", c.stale);
+    s->add_flag("--retry-failed", c.retry);
+    s->add_flag("--quiet", c.quiet);
+  };
+  auto get = app.add_subcommand("get");
+  add_common(get);
+  get->add_option("graphs", c.graphs)->required();
+  auto comp = app.add_subcommand("compile");
+  add_common(comp);
+  comp->add_option("--per-node", per_node);
+  comp->add_option("graphs", c.graphs)->required();
+  auto pop = app.add_subcommand("populate");
+  add_common(pop);
+  pop->add_option("--count", count);
+  auto lb = app.add_subcommand("lookup-bench");
+  add_common(lb);
+  lb->add_option("--count", count);
+  trn::add_cache_command(app, &exit_code);
+  CLI11_PARSE(app, argc, argv);
+  if (get->parsed()) return cmd_get(c);
+  if (comp->parsed()) return cmd_compile(c, per_node);
+  if (pop->parsed()) return cmd_populate(c, count);
+  if (lb->parsed()) return cmd_lookup_bench(c, count);
+  return exit_code;
+}
