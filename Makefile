@@ -89,7 +89,7 @@ install: all
 	    $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man8
 	$(INSTALL) -m 0755 $(BINS_BUILT) $(DESTDIR)$(bindir)/
 	$(INSTALL) -m 0755 $(LIBDIR)/spank_neuron.so $(DESTDIR)$(SLURM_PLUGINDIR)/spank_neuron.so
-	$(if $(wildcard conf/*.yaml),$(INSTALL) -m 0644 $(wildcard conf/*.yaml) $(DESTDIR)$(datadir)/trn-train/conf/)
+	$(INSTALL) -m 0644 $(wildcard conf/*.yaml conf/*.json) $(DESTDIR)$(datadir)/trn-train/conf/
 	@if [ ! -e $(DESTDIR)$(sysconfdir)/trn-train/site.yaml ]; then \
 	  echo "$(INSTALL) -m 0644 packaging/site.yaml $(DESTDIR)$(sysconfdir)/trn-train/site.yaml"; \
 	  $(INSTALL) -m 0644 packaging/site.yaml $(DESTDIR)$(sysconfdir)/trn-train/site.yaml; fi
