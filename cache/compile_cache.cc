@@ -115,6 +115,7 @@ bool CompileCache::open(const CacheOptions& options, std::unique_ptr<CompileCach
     return false;
   }
   out->reset(new CompileCache(o));
+  (*out)->opened_at_ = wall_seconds();
   (*out)->trust_ = trust;
   return true;
 }
@@ -190,6 +191,10 @@ CacheResult CompileCache::cached_failure(const std::string& dir) const {
   return r;
 }
 
+bool CompileCache::should_retry(const std::string& dir) const {
+  return opt_.retry_failed && read_failure(dir).when < opened_at_;
+}
+
 CacheResult CompileCache::lookup(const CacheKey& key) {
   std::string dir = entry_dir(key);
   std::string why;
@@ -201,7 +206,7 @@ CacheResult CompileCache::lookup(const CacheKey& key) {
       counters_.hits++;
       return r;
     case Check::kFailed:
-      if (!opt_.retry_failed) return cached_failure(dir);
+      if (!should_retry(dir)) return cached_failure(dir);
       break;
     case Check::kUntrusted:
       r.message = why;
@@ -230,7 +235,7 @@ CacheResult CompileCache::try_get_or_compile(const CacheKey& key, const std::str
     r.message = why;
     return r;
   }
-  if (c == Check::kFailed && !opt_.retry_failed) {
+  if (c == Check::kFailed && !should_retry(dir)) {
     counters_.cached_failures++;
     return cached_failure(dir);
   }
@@ -313,7 +318,7 @@ CacheResult CompileCache::compile_locked(const CacheKey& key, const std::string&
     return r;
   }
   if (c == Check::kFailed) {
-    if (!opt_.retry_failed) return cached_failure(dir);
+    if (!should_retry(dir)) return cached_failure(dir);
     FailureRecord f = read_failure(dir);
     log("retrying " + dir + ", which failed before (" + describe_exit(f.exit_code) + "), because retry_failed is set");
     clear_failure(dir);

@@ -92,6 +92,10 @@ class CompileCache {
                              const CompileFn& compile, ClusterLock& lock);
   CacheResult cached_failure(const std::string& dir) const;
   bool trusted_dir(const std::string& dir, std::string* why);
+  // retry_failed retries failures recorded before this cache was opened, never
+  // one that another rank of the same run just recorded (that would retry it once per rank).
+  bool should_retry(const std::string& dir) const;
+  double opened_at_ = 0;
 
   CacheOptions opt_;
   TrustPolicy trust_;
