@@ -3,3 +3,11 @@
 BENCH_SCRIPTS := $(sort $(wildcard bench/*.sh))
 bench: all
 	@set -e; for b in $(BENCH_SCRIPTS); do echo "== $$b"; BUILD=$(BUILD) $$b; done
+
+# In-process launcher benchmark (planning + hostlist expansion vs scontrol).
+LAUNCHER_BENCH := $(BUILD)/bench/launcher_inprocess
+$(OBJDIR)/bench/%.o: MODULE_FLAGS := $(YAMLCPP_CFLAGS) $(SPDLOG_CFLAGS)
+$(LAUNCHER_BENCH): $(OBJDIR)/bench/launcher_inprocess.o $(LAUNCHER_LIB) $(CACHE_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $< $(LAUNCHER_LDLIBS)
+bench: $(LAUNCHER_BENCH)

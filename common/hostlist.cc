@@ -7,6 +7,8 @@
 // called `a]` would only fail later and further away.
 #include "common/hostlist.h"
 
+#include <algorithm>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -91,10 +93,14 @@ bool parse_group(std::string_view body, std::vector<Range>* ranges, std::string*
   return true;
 }
 
+// Zero-padded decimal, written by hand: this runs once per host of lists with
+// thousands of nodes, where snprintf's format parsing dominated the expansion.
 void append_number(std::string* s, unsigned long v, int width) {
   char buf[48];
-  std::snprintf(buf, sizeof buf, "%0*lu", width, v);
-  s->append(buf);
+  int n = 0;
+  do buf[n++] = static_cast<char>('0' + v % 10); while ((v /= 10) != 0);
+  while (n < width && n < static_cast<int>(sizeof buf)) buf[n++] = '0';
+  while (n > 0) s->push_back(buf[--n]);
 }
 
 struct Group {
@@ -129,8 +135,15 @@ bool emit(const std::vector<Group>& groups, std::vector<std::string>* hosts, std
   order.push_back(k - 1);
   std::vector<size_t> idx(k, 0);
   hosts->reserve(hosts->size() + total);
+  size_t longest = 0;  // one allocation per name
+  for (size_t g = 0; g < k; ++g) {
+    size_t widest = 0;
+    for (const auto& v : values[g]) widest = std::max(widest, v.size());
+    longest += groups[g].text_before.size() + widest;
+  }
   for (size_t n = 0; n < total; ++n) {
     std::string name;
+    name.reserve(longest);
     for (size_t g = 0; g < k; ++g) {
       name += groups[g].text_before;
       name += values[g][idx[g]];
