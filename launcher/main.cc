@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "launcher/cache_command.h"
 #include "launcher/commands.h"
 #include "launcher/errors.h"
 
@@ -59,8 +60,7 @@ int main(int argc, char** argv) {
   auto* co = submit->add_flag("--compile-only", compile_only, "Submit only the compile job");
   submit->add_flag("--train-only", train_only, "Submit only the train job")->excludes(co);
 
-  // The cache subcommand (launcher/cache_command.cc, issue 5) is registered here once
-  // that file lands: trn::add_cache_command(app, &exit_code);
+  trn::add_cache_command(app, &exit_code);  // cache status|verify|clean|clear-locks (runs during parse)
 
   try {
     app.parse(argc, argv);
