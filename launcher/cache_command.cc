@@ -175,11 +175,13 @@ void add_cache_command(CLI::App& app, int* exit_code) {
   auto entries = std::make_shared<bool>(false);
   CLI::App* status = cache->add_subcommand("status", "Entries per compiler version, by state, with sizes and stats");
   status->add_flag("--entries,-v", *entries, "Also list every entry with its state and lock owners");
+  status->fallthrough();  // `cache status --dir D` as well as `cache --dir D status`
   status->callback([=] { *exit_code = cmd_status(*shared, *entries); });
 
   auto fix = std::make_shared<bool>(false);
   CLI::App* verify = cache->add_subcommand("verify", "Check every SUCCESS entry's checksum and permissions");
   verify->add_flag("--fix", *fix, "Remove corrupt entries (they are recompiled on next use)");
+  verify->fallthrough();  // `cache verify --dir D` as well as `cache --dir D verify`
   verify->callback([=] { *exit_code = cmd_verify(*shared, *fix); });
 
   auto copt = std::make_shared<CleanOptions>();
@@ -192,6 +194,7 @@ void add_cache_command(CLI::App& app, int* exit_code) {
   clean->add_option("--leftover-age", copt->leftover_age_s, "Age in seconds after which temp files of killed writers are removed")
       ->capture_default_str();
   clean->add_flag("--dry-run,-n", copt->dry_run, "Only print what would be removed");
+  clean->fallthrough();  // `cache clean --dir D` as well as `cache --dir D clean`
   clean->callback([=] {
     CleanOptions o = *copt;
     o.failed = !*keep_failed;
@@ -207,6 +210,7 @@ void add_cache_command(CLI::App& app, int* exit_code) {
   cl->add_option("--neuron-lock-age", *neuron_age, "Minimum age of an unheld Neuron *.lock file before removal")
       ->capture_default_str();
   cl->add_flag("--dry-run,-n", *dry, "Only print what would be removed");
+  cl->fallthrough();  // `cache clear-locks --dir D` as well as `cache --dir D clear-locks`
   cl->callback([=] {
     double obs = *observe >= 0 ? *observe : CacheOptions::from_env().timing.stale_s;
     *exit_code = cmd_clear_locks(*shared, obs, *neuron_age, *dry);
