@@ -20,8 +20,8 @@ trap cleanup EXIT
 
 "$driver" populate --dir "$work/lookup" --count 1000 --quiet
 "$driver" lookup-bench --dir "$work/lookup" --count 1000 --quiet | tee "$work/lookup.out"
-ms=$(sed -n 's/.*entries: \([0-9.]*\) ms.*/\1/p' "$work/lookup.out")
-awk -v ms="$ms" 'BEGIN { printf "warm lookup target < 50 ms: %s\n", (ms < 50 ? "met" : "MISSED") }'
+ms=$(sed -n 's/.*(pass 1): \([0-9.]*\) ms.*/\1/p' "$work/lookup.out")
+awk -v ms="$ms" 'BEGIN { printf "warm lookup target < 50 ms (pass 1, %s ms): %s\n", ms, (ms < 50 ? "met" : "MISSED") }'
 
 export LOCALSLURM_DIR=${LOCALSLURM_DIR:-/tmp/trn-cache-bench-slurm}
 if ! "$ls" status >/dev/null 2>&1; then

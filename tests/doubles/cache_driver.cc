@@ -141,11 +141,15 @@ static int cmd_lookup_bench(const Common& c, int count) {
   if (!open_cache(c, &cache)) return 2;
   std::vector<CacheKey> keys;
   for (int i = 0; i < count; ++i) keys.push_back(populate_key(i));
-  auto t0 = std::chrono::steady_clock::now();
   int hits = 0;
-  for (const auto& k : keys) hits += cache->lookup(k).ok();
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("warm lookup of %d entries: %.1f ms (%d hits, checksums verified)\n", count, ms, hits);
+  // Pass 1 is what a fresh process sees; pass 2 has the kernel's dentry/page caches warm.
+  for (int pass = 1; pass <= 2; ++pass) {
+    auto t0 = std::chrono::steady_clock::now();
+    hits = 0;
+    for (const auto& k : keys) hits += cache->lookup(k).ok();
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("warm lookup of %d entries (pass %d): %.1f ms (%d hits, checksums verified)\n", count, pass, ms, hits);
+  }
   return hits == count ? 0 : 1;
 }
 
