@@ -32,11 +32,13 @@ std::map<std::string, std::string> derive_env(const Plan& p, const YAML::Node& r
 
   // Rendezvous: the launcher is the authority, so these are not user-overridable,
   // except the root-comm id that the SPANK plugin (or the user) may already have set.
-  b.force("MASTER_ADDR", p.master_addr);
+  // A plan made outside an allocation has no master yet: leave both out rather
+  // than print an empty address (`run` refuses to start without one).
+  if (!p.master_addr.empty()) b.force("MASTER_ADDR", p.master_addr);
   b.force("MASTER_PORT", std::to_string(p.master_port));
   if (auto rc = lookup(user_env, "NEURON_RT_ROOT_COMM_ID"); rc && !rc->empty()) {
     b.force("NEURON_RT_ROOT_COMM_ID", *rc);
-  } else {
+  } else if (!p.master_addr.empty()) {
     b.force("NEURON_RT_ROOT_COMM_ID", p.master_addr + ":" + std::to_string(p.root_comm_port));
   }
   b.force("WORLD_SIZE", std::to_string(p.world_size));
