@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,6 +24,16 @@ namespace trn::cache {
 static std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
   return v && *v ? std::string(v) : fallback;
+}
+
+// A compile that failed because the cache filesystem filled up says nothing about
+// the graph: recording it as FAILED would poison every later run until someone
+// retries on purpose. Judged by the compiler's own message or by what is left free.
+static bool out_of_space(const std::string& dir, const std::string& log_text) {
+  if (log_text.find("No space left on device") != std::string::npos) return true;
+  struct statvfs vfs;
+  if (::statvfs(dir.c_str(), &vfs) != 0) return false;
+  return static_cast<unsigned long long>(vfs.f_bavail) * vfs.f_frsize < (4ULL << 20);
 }
 
 std::string default_cache_dir() {
@@ -349,6 +360,14 @@ CacheResult CompileCache::compile_locked(const CacheKey& key, const std::string&
     }
     ::unlink(req.output_path.c_str());
     ::unlink(req.log_path.c_str());
+    if (out_of_space(dir, log_text)) {
+      r.outcome = Outcome::kFailed;
+      r.exit_code = rc;
+      r.message = "compiling " + graph_path + " into " + dir + " failed: the cache filesystem is full (" +
+                  describe_exit(rc) + "); not recorded as a compile failure: free space (trn-train cache clean " +
+                  "--max-size ...) and run again";
+      return r;
+    }
     FailureRecord f;
     f.exit_code = rc;
     f.host = ProcessIdentity::self().host;
