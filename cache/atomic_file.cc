@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -122,19 +123,36 @@ bool make_dirs(const std::string& path, mode_t mode, std::string* error) {
   return true;
 }
 
+std::vector<std::string> list_dir(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return out;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") out.push_back(n);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void for_each_key_value(const std::string& text,
+                        const std::function<void(const std::string&, const std::string&)>& f) {
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const size_t eq = text.find('=', start);
+    if (eq != std::string::npos && eq < end) f(text.substr(start, eq - start), text.substr(eq + 1, end - eq - 1));
+    start = end + 1;
+  }
+}
+
 bool remove_tree(const std::string& path) {
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) return errno == ENOENT;
   if (!S_ISDIR(st.st_mode)) return ::unlink(path.c_str()) == 0 || errno == ENOENT;
-  DIR* d = ::opendir(path.c_str());
-  if (d) {
-    while (struct dirent* e = ::readdir(d)) {
-      std::string n = e->d_name;
-      if (n == "." || n == "..") continue;
-      remove_tree(path + "/" + n);
-    }
-    ::closedir(d);
-  }
+  for (const auto& n : list_dir(path)) remove_tree(path + "/" + n);
   return ::rmdir(path.c_str()) == 0 || errno == ENOENT;
 }
 

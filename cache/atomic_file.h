@@ -8,7 +8,9 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace trn::cache {
 
@@ -29,6 +31,12 @@ bool read_file(const std::string& path, std::string* out, std::string* error = n
 bool make_dirs(const std::string& path, mode_t mode, std::string* error);
 // rm -rf; returns false only on errors other than "already gone".
 bool remove_tree(const std::string& path);
+// Names in a directory (no "." or ".."), sorted; empty when it cannot be read.
+std::vector<std::string> list_dir(const std::string& dir);
+// The cache's small record files (done marker, failure record, lock) are
+// "key=value" lines; calls f(key, value) for each, skipping lines without '='.
+void for_each_key_value(const std::string& text,
+                        const std::function<void(const std::string&, const std::string&)>& f);
 // Total bytes of regular files under path.
 uint64_t tree_size(const std::string& path);
 

@@ -17,18 +17,13 @@ namespace trn::cache {
 LockRecord LockRecord::parse(const std::string& text) {
   LockRecord r;
   r.raw = text;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    std::string k = line.substr(0, eq), v = line.substr(eq + 1);
+  for_each_key_value(text, [&r](const std::string& k, const std::string& v) {
     if (k == "host") r.host = v;
     else if (k == "pid") r.pid = std::atol(v.c_str());
     else if (k == "job") r.job = v;
     else if (k == "token") r.token = v;
     else if (k == "started") r.started = std::atof(v.c_str());
-  }
+  });
   return r;
 }
 

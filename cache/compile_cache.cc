@@ -230,22 +230,28 @@ CacheResult CompileCache::lookup(const CacheKey& key) {
   return r;
 }
 
+bool CompileCache::settled_without_compile(Check check, const std::string& dir, const std::string& why,
+                                           CacheResult* r) {
+  if (check == Check::kValid) {
+    counters_.hits++;
+    r->outcome = Outcome::kHit;
+    r->artifact_path = dir + "/" + files::kArtifact;
+    return true;
+  }
+  if (check == Check::kUntrusted) {
+    r->message = why;
+    return true;
+  }
+  return false;
+}
+
 CacheResult CompileCache::try_get_or_compile(const CacheKey& key, const std::string& graph_path,
                                              const CompileFn& compile) {
   std::string dir = entry_dir(key);
   std::string why;
   CacheResult r;
   Check c = check_entry(dir, &why, true);
-  if (c == Check::kValid) {
-    counters_.hits++;
-    r.outcome = Outcome::kHit;
-    r.artifact_path = dir + "/" + files::kArtifact;
-    return r;
-  }
-  if (c == Check::kUntrusted) {
-    r.message = why;
-    return r;
-  }
+  if (settled_without_compile(c, dir, why, &r)) return r;
   if (c == Check::kFailed && !should_retry(dir)) {
     counters_.cached_failures++;
     return cached_failure(dir);
@@ -318,16 +324,7 @@ CacheResult CompileCache::compile_locked(const CacheKey& key, const std::string&
   std::string why;
   // Re-check under the lock: the previous owner may have published just before releasing.
   Check c = check_entry(dir, &why, true);
-  if (c == Check::kValid) {
-    counters_.hits++;
-    r.outcome = Outcome::kHit;
-    r.artifact_path = dir + "/" + files::kArtifact;
-    return r;
-  }
-  if (c == Check::kUntrusted) {
-    r.message = why;
-    return r;
-  }
+  if (settled_without_compile(c, dir, why, &r)) return r;
   if (c == Check::kFailed) {
     if (!should_retry(dir)) return cached_failure(dir);
     FailureRecord f = read_failure(dir);

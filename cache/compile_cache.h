@@ -91,6 +91,9 @@ class CompileCache {
   CacheResult compile_locked(const CacheKey& key, const std::string& dir, const std::string& graph_path,
                              const CompileFn& compile, ClusterLock& lock);
   CacheResult cached_failure(const std::string& dir) const;
+  // A valid entry (a hit) or an untrusted one settles a request without compiling:
+  // fills *r and returns true.
+  bool settled_without_compile(Check check, const std::string& dir, const std::string& why, CacheResult* r);
   bool trusted_dir(const std::string& dir, std::string* why);
   // retry_failed retries failures recorded before this cache was opened, never
   // one that another rank of the same run just recorded (that would retry it once per rank).

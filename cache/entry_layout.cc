@@ -1,6 +1,5 @@
 #include "cache/entry_layout.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -23,19 +22,6 @@ const char* state_name(EntryState s) {
 
 static bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-static std::vector<std::string> list_dir(const std::string& dir) {
-  std::vector<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return out;
-  while (struct dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") out.push_back(n);
-  }
-  ::closedir(d);
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 EntryState classify_entry(const std::string& dir, std::vector<std::string>* locks) {
@@ -122,19 +108,14 @@ int compare_versions(const std::string& a, const std::string& b) {
 
 DoneRecord DoneRecord::parse(const std::string& text) {
   DoneRecord r;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    std::string k = line.substr(0, eq), v = line.substr(eq + 1);
+  for_each_key_value(text, [&r](const std::string& k, const std::string& v) {
     if (k == "sha256") { r.sha256 = v; r.has_checksum = v.size() == 64; }
     else if (k == "size") r.size = std::strtoull(v.c_str(), nullptr, 10);
     else if (k == "graph") r.graph = v;
     else if (k == "flags") r.flags = v;
     else if (k == "host") r.host = v;
     else if (k == "created") r.created = std::atof(v.c_str());
-  }
+  });
   return r;
 }
 

@@ -12,16 +12,11 @@ namespace trn::cache {
 
 FailureRecord FailureRecord::parse(const std::string& text) {
   FailureRecord r;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    std::string k = line.substr(0, eq), v = line.substr(eq + 1);
+  for_each_key_value(text, [&r](const std::string& k, const std::string& v) {
     if (k == "exit_code") r.exit_code = std::atoi(v.c_str());
     else if (k == "host") r.host = v;
     else if (k == "when") r.when = std::atof(v.c_str());
-  }
+  });
   return r;
 }
 

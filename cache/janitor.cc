@@ -1,6 +1,5 @@
 #include "cache/janitor.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -26,20 +25,8 @@ bool remove_entry_dir(const std::string& path) {
   return remove_tree(aside);
 }
 
-static std::vector<std::string> names_in(const std::string& dir) {
-  std::vector<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return out;
-  while (struct dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") out.push_back(n);
-  }
-  ::closedir(d);
-  return out;
-}
-
 static void sweep_leftovers(const std::string& dir, int depth, const CleanOptions& opt, CleanReport* rep) {
-  for (const auto& n : names_in(dir)) {
+  for (const auto& n : list_dir(dir)) {
     std::string p = dir + "/" + n;
     struct stat st;
     if (::lstat(p.c_str(), &st) != 0) continue;
@@ -123,8 +110,8 @@ std::vector<LockReport> clear_stale_locks(const std::string& root, const LockTim
   std::vector<std::string> locks;
   for (const auto& e : scan_entries(root, false))
     for (const auto& l : e.locks) locks.push_back(l);
-  for (const auto& node : names_in(root + "/.slots"))
-    for (const auto& n : names_in(root + "/.slots/" + node))
+  for (const auto& node : list_dir(root + "/.slots"))
+    for (const auto& n : list_dir(root + "/.slots/" + node))
       if (n.size() > 5 && n.substr(n.size() - 5) == ".lock") locks.push_back(root + "/.slots/" + node + "/" + n);
   if (::access((root + "/.janitor.lock").c_str(), F_OK) == 0) locks.push_back(root + "/.janitor.lock");
 
