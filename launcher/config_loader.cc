@@ -74,7 +74,8 @@ LoadedConfig load_config(const std::string& conf, const std::vector<std::string>
   cfg.root = load_yaml_file(cfg.path);
   for (const auto& arg : overrides) {
     apply_override(cfg.root, parse_override(arg));
-    cfg.override_args.push_back(arg);
+    // launch.* is trn-train's own block: NxDT's Hydra (struct mode) would reject it.
+    if (arg.rfind("launch.", 0) != 0) cfg.override_args.push_back(arg);
   }
 
   std::vector<Problem> problems;

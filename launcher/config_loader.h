@@ -38,7 +38,7 @@ struct LoadedConfig {
   std::string name;       // file stem (Hydra --config-name)
   std::string dir;        // its directory (Hydra --config-path)
   YAML::Node root;        // after overrides
-  std::vector<std::string> override_args;  // as given, passed on to NxDT
+  std::vector<std::string> override_args;  // as given, passed on to the backend (launch.* left out)
   LaunchSettings launch;
 };
 

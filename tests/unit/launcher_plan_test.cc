@@ -194,3 +194,22 @@ TEST(LaunchEnv, OmpiBatchTorchrun) {
 
 }  // namespace
 }  // namespace trn
+
+namespace trn {
+namespace {
+
+// launch.* overrides steer trn-train only; the backend (NxDT's Hydra) never sees them.
+TEST(BackendCommand, LaunchOverridesStayWithTrnTrain) {
+  const Plan p = make_plan(inputs({"launch.ports.master=42000-42999", "trainer.max_steps=5"}, {}, 16));
+  EXPECT_GE(p.master_port, 42000);
+  EXPECT_LE(p.master_port, 42999);
+  bool saw_steps = false;
+  for (const auto& a : p.command) {
+    EXPECT_EQ(a.rfind("launch.", 0), std::string::npos) << a;
+    saw_steps = saw_steps || a == "trainer.max_steps=5";
+  }
+  EXPECT_TRUE(saw_steps);
+}
+
+}  // namespace
+}  // namespace trn
