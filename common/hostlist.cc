@@ -22,12 +22,6 @@ namespace {
 constexpr unsigned long kMaxRange = 65536;
 constexpr size_t kMaxHosts = size_t{1} << 22;
 
-struct Range {
-  unsigned long lo = 0;
-  unsigned long hi = 0;
-  int width = 0;  // zero padding = length of the low bound as written
-};
-
 bool is_sep(char c) { return c == ',' || c == ' ' || c == '\t' || c == '\n'; }
 
 bool fail(std::string* error, std::string_view expr, const std::string& what) {
@@ -35,9 +29,21 @@ bool fail(std::string* error, std::string_view expr, const std::string& what) {
   return false;
 }
 
+// Zero-padded decimal, written by hand: this runs once per host of lists with
+// thousands of nodes, where snprintf's format parsing dominated the expansion.
+void append_number(std::string* s, unsigned long v, int width) {
+  char buf[48];
+  int n = 0;
+  do buf[n++] = static_cast<char>('0' + v % 10); while ((v /= 10) != 0);
+  while (n < width && n < static_cast<int>(sizeof buf)) buf[n++] = '0';
+  while (n > 0) s->push_back(buf[--n]);
+}
+
+}  // namespace
+
 // One "lo[-hi]" item, parsed with strtoul like Slurm so that widths and odd-but-
 // accepted spellings (`+1`, ` 1`) give the same names scontrol prints.
-bool parse_range(std::string_view item, Range* out, std::string* why) {
+bool HostList::parse_range(std::string_view item, Range* out, std::string* why) {
   std::string text(item);
   if (text.find('x') != std::string::npos) {
     *why = "'" + text + "' is not a range (multi-dimensional 'x' boxes are not supported); write LO-HI";
@@ -69,7 +75,7 @@ bool parse_range(std::string_view item, Range* out, std::string* why) {
 }
 
 // "1-3,7" -> ranges; empty items are errors (scontrol: "Invalid range: `'").
-bool parse_group(std::string_view body, std::vector<Range>* ranges, std::string* why) {
+bool HostList::parse_group(std::string_view body, Group* g, std::string* why) {
   size_t start = 0;
   unsigned long count = 0;
   while (true) {
@@ -86,84 +92,19 @@ bool parse_group(std::string_view body, std::vector<Range>* ranges, std::string*
       *why = "bracket group '[" + std::string(body) + "]' names more than 65536 hosts";
       return false;
     }
-    ranges->push_back(r);
+    g->ranges.push_back(r);
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
+  g->count = count;
   return true;
 }
 
-// Zero-padded decimal, written by hand: this runs once per host of lists with
-// thousands of nodes, where snprintf's format parsing dominated the expansion.
-void append_number(std::string* s, unsigned long v, int width) {
-  char buf[48];
-  int n = 0;
-  do buf[n++] = static_cast<char>('0' + v % 10); while ((v /= 10) != 0);
-  while (n < width && n < static_cast<int>(sizeof buf)) buf[n++] = '0';
-  while (n > 0) s->push_back(buf[--n]);
-}
-
-struct Group {
-  std::string text_before;  // literal text before this group's '['
-  std::vector<Range> ranges;
-};
-
-// Emits the product in Slurm's order: Slurm peels bracket groups off the right end
-// of the prefix, so with groups G1..Gk the loops run G(k-1) outermost, then
-// G(k-2) ... G1, and the last group Gk innermost. For the usual one or two groups
-// this is plain left-to-right order.
-bool emit(const std::vector<Group>& groups, std::vector<std::string>* hosts, std::string_view expr,
-          std::string* error) {
-  const size_t k = groups.size();
-  std::vector<std::vector<std::string>> values(k);  // formatted numbers per group
-  size_t total = 1;
-  for (size_t g = 0; g < k; ++g) {
-    for (const Range& r : groups[g].ranges) {
-      for (unsigned long v = r.lo;; ++v) {
-        std::string s;
-        append_number(&s, v, r.width);
-        values[g].push_back(std::move(s));
-        if (v == r.hi) break;
-      }
-    }
-    total *= values[g].size();
-    if (total > kMaxHosts) return fail(error, expr, "expands to more than 4194304 hosts");
-  }
-  // Loop order: index 0 = outermost.
-  std::vector<size_t> order;
-  for (size_t g = k - 1; g-- > 0;) order.push_back(g);
-  order.push_back(k - 1);
-  std::vector<size_t> idx(k, 0);
-  hosts->reserve(hosts->size() + total);
-  size_t longest = 0;  // one allocation per name
-  for (size_t g = 0; g < k; ++g) {
-    size_t widest = 0;
-    for (const auto& v : values[g]) widest = std::max(widest, v.size());
-    longest += groups[g].text_before.size() + widest;
-  }
-  for (size_t n = 0; n < total; ++n) {
-    std::string name;
-    name.reserve(longest);
-    for (size_t g = 0; g < k; ++g) {
-      name += groups[g].text_before;
-      name += values[g][idx[g]];
-    }
-    hosts->push_back(std::move(name));
-    for (size_t o = order.size(); o-- > 0;) {  // odometer, innermost first
-      const size_t g = order[o];
-      if (++idx[g] < values[g].size()) break;
-      idx[g] = 0;
-    }
-  }
-  return true;
-}
-
-bool expand_token(std::string_view tok, std::vector<std::string>* hosts, std::string_view expr, std::string* error) {
+bool HostList::parse_token(std::string_view tok, Token* t, std::string_view expr, std::string* error) {
   if (tok.find('[') == std::string_view::npos) {
-    hosts->emplace_back(tok);
+    t->literal = std::string(tok);
     return true;
   }
-  std::vector<Group> groups;
   size_t pos = 0;
   while (pos < tok.size()) {
     const size_t open = tok.find('[', pos);
@@ -177,17 +118,25 @@ bool expand_token(std::string_view tok, std::vector<std::string>* hosts, std::st
     Group g;
     g.text_before = std::string(tok.substr(pos, open - pos));
     std::string why;
-    if (!parse_group(tok.substr(open + 1, close - open - 1), &g.ranges, &why)) return fail(error, expr, why);
-    groups.push_back(std::move(g));
+    if (!parse_group(tok.substr(open + 1, close - open - 1), &g, &why)) return fail(error, expr, why);
+    t->count *= g.count;
+    if (t->count > kMaxHosts) return fail(error, expr, "expands to more than 4194304 hosts");
+    t->groups.push_back(std::move(g));
     pos = close + 1;
   }
-  return emit(groups, hosts, expr, error);
+  // Slurm peels bracket groups off the right end of the prefix, so with groups
+  // G1..Gk the loops run G(k-1) outermost, then G(k-2) ... G1, and the last group
+  // Gk innermost. For the usual one or two groups this is plain left-to-right order.
+  const size_t k = t->groups.size();
+  for (size_t g = k - 1; g-- > 0;) t->order.push_back(g);
+  t->order.push_back(k - 1);
+  return true;
 }
 
-}  // namespace
-
-bool expand_hostlist(std::string_view expr, std::vector<std::string>* hosts, std::string* error) {
-  hosts->clear();
+bool HostList::parse(std::string_view expr, std::string* error) {
+  tokens_.clear();
+  names_.clear();
+  total_ = 0;
   size_t i = 0;
   while (i < expr.size()) {
     while (i < expr.size() && is_sep(expr[i])) ++i;
@@ -204,9 +153,91 @@ bool expand_hostlist(std::string_view expr, std::vector<std::string>* hosts, std
     if (depth != 0) {
       return fail(error, expr, "'[' at offset " + std::to_string(expr.find('[', start)) + " is never closed; add ']'");
     }
-    if (!expand_token(expr.substr(start, i - start), hosts, expr, error)) return false;
-    if (hosts->size() > kMaxHosts) return fail(error, expr, "expands to more than 4194304 hosts");
+    Token t;
+    if (!parse_token(expr.substr(start, i - start), &t, expr, error)) return false;
+    t.first = total_;
+    total_ += t.count;
+    if (total_ > kMaxHosts) return fail(error, expr, "expands to more than 4194304 hosts");
+    tokens_.push_back(std::move(t));
   }
+  return true;
+}
+
+HostList HostList::of(std::vector<std::string> names) {
+  HostList h;
+  h.total_ = names.size();
+  h.names_ = std::move(names);
+  return h;
+}
+
+// Host j of one token: j written in the mixed radix of the groups' sizes (the
+// innermost loop varies fastest), each digit picking a value of its group.
+void HostList::append_name(const Token& t, size_t j, std::string* out) const {
+  if (t.groups.empty()) {
+    out->append(t.literal);
+    return;
+  }
+  size_t digit[16];
+  std::vector<size_t> many;
+  size_t* idx = digit;
+  if (t.groups.size() > 16) {
+    many.resize(t.groups.size());
+    idx = many.data();
+  }
+  for (size_t o = t.order.size(); o-- > 0;) {
+    const size_t g = t.order[o];
+    idx[g] = j % t.groups[g].count;
+    j /= t.groups[g].count;
+  }
+  for (size_t g = 0; g < t.groups.size(); ++g) {
+    out->append(t.groups[g].text_before);
+    size_t v = idx[g];
+    for (const Range& r : t.groups[g].ranges) {
+      const size_t n = r.hi - r.lo + 1;
+      if (v < n) {
+        append_number(out, r.lo + v, r.width);
+        break;
+      }
+      v -= n;
+    }
+  }
+}
+
+std::string HostList::at(size_t i) const {
+  if (!names_.empty()) return names_[i];
+  // The token holding host i: tokens are few, except in explicit comma lists.
+  size_t lo = 0, hi = tokens_.size();
+  while (hi - lo > 1) {
+    const size_t mid = (lo + hi) / 2;
+    (tokens_[mid].first <= i ? lo : hi) = mid;
+  }
+  std::string name;
+  append_name(tokens_[lo], i - tokens_[lo].first, &name);
+  return name;
+}
+
+std::vector<std::string> HostList::expand() const {
+  if (!names_.empty()) return names_;
+  std::vector<std::string> hosts;
+  hosts.reserve(total_);
+  for (const Token& t : tokens_) {
+    for (size_t j = 0; j < t.count; ++j) {
+      std::string name;
+      name.reserve(32);
+      append_name(t, j, &name);
+      hosts.push_back(std::move(name));
+    }
+  }
+  return hosts;
+}
+
+bool expand_hostlist(std::string_view expr, std::vector<std::string>* hosts, std::string* error) {
+  HostList list;
+  if (!list.parse(expr, error)) {
+    hosts->clear();
+    return false;
+  }
+  *hosts = list.expand();
   return true;
 }
 

@@ -18,6 +18,46 @@ namespace trn {
 // the expression is malformed; *hosts is then unspecified.
 bool expand_hostlist(std::string_view expr, std::vector<std::string>* hosts, std::string* error);
 
+// A parsed hostlist that names its hosts on demand: planning a 4096-node step
+// needs the count, the first host and this node's host, not 4096 strings.
+// parse() accepts exactly what expand_hostlist accepts, with the same errors;
+// at(i) == expand()[i].
+class HostList {
+ public:
+  bool parse(std::string_view expr, std::string* error);
+  static HostList of(std::vector<std::string> names);  // already expanded (OMPI, Batch, torchrun lists)
+  size_t size() const { return total_; }
+  bool empty() const { return total_ == 0; }
+  std::string at(size_t i) const;  // requires i < size()
+  std::string front() const { return at(0); }
+  std::vector<std::string> expand() const;
+
+ private:
+  struct Range {
+    unsigned long lo = 0, hi = 0;
+    int width = 0;  // zero padding = length of the low bound as written
+  };
+  struct Group {
+    std::string text_before;  // literal text before this group's '['
+    std::vector<Range> ranges;
+    size_t count = 0;
+  };
+  struct Token {
+    std::string literal;         // a plain name (no groups)
+    std::vector<Group> groups;   // or a product of bracket groups
+    std::vector<size_t> order;   // loop order of the groups, outermost first
+    size_t first = 0, count = 1; // index of its first host in the list, and how many
+  };
+  std::vector<Token> tokens_;
+  std::vector<std::string> names_;  // set by of()
+  size_t total_ = 0;
+
+  static bool parse_token(std::string_view tok, Token* t, std::string_view expr, std::string* error);
+  static bool parse_group(std::string_view body, Group* g, std::string* why);
+  static bool parse_range(std::string_view item, Range* out, std::string* why);
+  void append_name(const Token& t, size_t j, std::string* out) const;
+};
+
 // SLURM_STEP_TASKS_PER_NODE / SLURM_TASKS_PER_NODE: "32(x16),16" -> 16 x 32, then 16.
 bool expand_tasks_per_node(std::string_view expr, std::vector<int>* counts, std::string* error);
 

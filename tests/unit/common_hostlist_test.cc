@@ -99,6 +99,28 @@ TEST(Hostlist, MatchesScontrolTable) {
   }
 }
 
+// The lazy HostList names every host exactly as the full expansion does, at any index.
+TEST(Hostlist, LazyHostListAgreesWithExpansion) {
+  for (const Row& row : kScontrolTable) {
+    trn::HostList list;
+    std::string error;
+    ASSERT_EQ(list.parse(row.expr, &error), row.ok) << row.expr << ": " << error;
+    if (!row.ok) continue;
+    ASSERT_EQ(list.size(), row.hosts.size()) << row.expr;
+    for (size_t i = 0; i < list.size(); ++i) EXPECT_EQ(list.at(i), row.hosts[i]) << row.expr << " at " << i;
+  }
+  trn::HostList big;
+  ASSERT_TRUE(big.parse("trn1-st-trn1-[0001-4096],head", nullptr));
+  EXPECT_EQ(big.size(), 4097u);
+  EXPECT_EQ(big.front(), "trn1-st-trn1-0001");
+  EXPECT_EQ(big.at(4095), "trn1-st-trn1-4096");
+  EXPECT_EQ(big.at(4096), "head");
+  const trn::HostList given = trn::HostList::of({"x", "y"});
+  EXPECT_EQ(given.size(), 2u);
+  EXPECT_EQ(given.at(1), "y");
+  EXPECT_EQ(given.expand(), (std::vector<std::string>{"x", "y"}));
+}
+
 // scontrol "repairs" unbalanced brackets into host names such as "a]" (e.g.
 // `a[1-2` -> `a]`, `a[1,2,b` -> `a] 2 b`); we refuse them with a clear error instead.
 TEST(Hostlist, RefusesWhatScontrolSilentlyRepairs) {
