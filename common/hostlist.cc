@@ -134,9 +134,13 @@ bool HostList::parse_token(std::string_view tok, Token* t, std::string_view expr
 }
 
 bool HostList::parse(std::string_view expr, std::string* error) {
-  tokens_.clear();
-  names_.clear();
-  total_ = 0;
+  HostList parsed;
+  const bool ok = parsed.parse_all(expr, error);
+  *this = ok ? std::move(parsed) : HostList();  // empty on error, never half a list
+  return ok;
+}
+
+bool HostList::parse_all(std::string_view expr, std::string* error) {
   size_t i = 0;
   while (i < expr.size()) {
     while (i < expr.size() && is_sep(expr[i])) ++i;
@@ -241,8 +245,12 @@ bool expand_hostlist(std::string_view expr, std::vector<std::string>* hosts, std
   return true;
 }
 
-bool expand_tasks_per_node(std::string_view expr, std::vector<int>* counts, std::string* error) {
-  counts->clear();
+namespace {
+
+// Walks "32(x16),16" run by run: f(count, repeat) for each item. Shared by the
+// expanding and the single-node readers so both accept and refuse the same text.
+template <typename F>
+bool for_each_tasks_run(std::string_view expr, std::string* error, F&& f) {
   auto bad = [&](std::string_view part) {
     if (error) {
       *error = "tasks-per-node '" + std::string(expr) + "': item '" + std::string(part) +
@@ -261,7 +269,7 @@ bool expand_tasks_per_node(std::string_view expr, std::vector<int>* counts, std:
     return true;
   };
   if (expr.empty()) return bad(expr);
-  size_t start = 0;
+  size_t start = 0, nodes = 0;
   while (true) {
     const size_t comma = expr.find(',', start);
     const std::string_view part = expr.substr(start, comma == std::string_view::npos ? expr.npos : comma - start);
@@ -276,12 +284,31 @@ bool expand_tasks_per_node(std::string_view expr, std::vector<int>* counts, std:
         return bad(part);
       }
     }
-    if (counts->size() + repeat > kMaxHosts) return bad(part);
-    counts->insert(counts->end(), repeat, static_cast<int>(count));
+    nodes += repeat;
+    if (nodes > kMaxHosts) return bad(part);
+    f(static_cast<int>(count), static_cast<size_t>(repeat));
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
   return true;
+}
+
+}  // namespace
+
+bool expand_tasks_per_node(std::string_view expr, std::vector<int>* counts, std::string* error) {
+  counts->clear();
+  return for_each_tasks_run(expr, error, [&](int count, size_t repeat) { counts->insert(counts->end(), repeat, count); });
+}
+
+bool tasks_on_node(std::string_view expr, size_t node, int* count, size_t* nodes, std::string* error) {
+  size_t seen = 0;
+  *count = 0;
+  const bool ok = for_each_tasks_run(expr, error, [&](int c, size_t repeat) {
+    if (node >= seen && node < seen + repeat) *count = c;
+    seen += repeat;
+  });
+  *nodes = ok ? seen : 0;
+  return ok;
 }
 
 }  // namespace trn

@@ -52,6 +52,7 @@ class HostList {
   std::vector<std::string> names_;  // set by of()
   size_t total_ = 0;
 
+  bool parse_all(std::string_view expr, std::string* error);
   static bool parse_token(std::string_view tok, Token* t, std::string_view expr, std::string* error);
   static bool parse_group(std::string_view body, Group* g, std::string* why);
   static bool parse_range(std::string_view item, Range* out, std::string* why);
@@ -60,5 +61,9 @@ class HostList {
 
 // SLURM_STEP_TASKS_PER_NODE / SLURM_TASKS_PER_NODE: "32(x16),16" -> 16 x 32, then 16.
 bool expand_tasks_per_node(std::string_view expr, std::vector<int>* counts, std::string* error);
+
+// The task count of one node (0-based; 0 when node is past the end) and how many
+// nodes the expression names, without building the per-node list.
+bool tasks_on_node(std::string_view expr, size_t node, int* count, size_t* nodes, std::string* error);
 
 }  // namespace trn

@@ -59,7 +59,7 @@ void read_slurm(Reader& r, LaunchEnv* le) {
   // (a step can be a subset of the allocation). Never assume SLURM_NTASKS == nodes.
   std::string nodelist = r.str("SLURM_STEP_NODELIST", r.str("SLURM_JOB_NODELIST", r.str("SLURM_NODELIST")));
   std::string error;
-  if (!expand_hostlist(nodelist, &le->hosts, &error)) {
+  if (!le->hosts.parse(nodelist, &error)) {
     r.problems.push_back({"SLURM_STEP_NODELIST", nodelist, error});
   }
   le->nodes = r.first_num("SLURM_STEP_NUM_NODES", "SLURM_NNODES", "SLURM_JOB_NUM_NODES")
@@ -69,18 +69,19 @@ void read_slurm(Reader& r, LaunchEnv* le) {
   le->local_rank = r.num("SLURM_LOCALID").value_or(0);
   le->ntasks = r.first_num("SLURM_STEP_NUM_TASKS", "SLURM_NTASKS").value_or(le->nodes);
   const std::string tpn = r.str("SLURM_STEP_TASKS_PER_NODE", r.str("SLURM_TASKS_PER_NODE"));
-  std::vector<int> counts;
+  int on_this_node = 0;
+  size_t tpn_nodes = 0;
   if (!tpn.empty()) {
-    if (!expand_tasks_per_node(tpn, &counts, &error)) {
+    if (!tasks_on_node(tpn, static_cast<size_t>(le->node_rank), &on_this_node, &tpn_nodes, &error)) {
       r.problems.push_back({"SLURM_STEP_TASKS_PER_NODE", tpn, error});
-    } else if (static_cast<int>(counts.size()) != le->nodes) {
+    } else if (static_cast<int>(tpn_nodes) != le->nodes) {
       r.problems.push_back({"SLURM_STEP_TASKS_PER_NODE", tpn,
-                            "names " + std::to_string(counts.size()) + " nodes but the step has " +
+                            "names " + std::to_string(tpn_nodes) + " nodes but the step has " +
                                 std::to_string(le->nodes)});
     }
   }
-  if (!counts.empty() && le->node_rank < static_cast<int>(counts.size())) {
-    le->tasks_on_this_node = counts[le->node_rank];
+  if (tpn_nodes > 0 && static_cast<size_t>(le->node_rank) < tpn_nodes) {
+    le->tasks_on_this_node = on_this_node;
   } else {
     le->tasks_on_this_node = le->nodes > 0 ? le->ntasks / le->nodes : 1;
   }
@@ -106,7 +107,7 @@ void read_ompi(Reader& r, LaunchEnv* le) {
   // MPI Operator hostfile order is the rank order; without one the master must be given.
   const std::string hosts = r.str("TRN_TRAIN_HOSTS");
   std::string error;
-  if (!hosts.empty() && !expand_hostlist(hosts, &le->hosts, &error)) r.problems.push_back({"TRN_TRAIN_HOSTS", hosts, error});
+  if (!hosts.empty() && !le->hosts.parse(hosts, &error)) r.problems.push_back({"TRN_TRAIN_HOSTS", hosts, error});
 }
 
 void read_batch(Reader& r, LaunchEnv* le) {
@@ -175,7 +176,7 @@ LaunchEnv detect_launch_env(const EnvMap& env, std::optional<int> nodes_hint) {
     le.job_id = r.str("SLURM_JOB_ID", r.str("TRN_TRAIN_JOB_ID", "0"));
     if (auto nl = lookup(env, "SLURM_JOB_NODELIST"); nl && !nodes_hint) {
       std::string error;
-      if (!expand_hostlist(*nl, &le.hosts, &error)) r.problems.push_back({"SLURM_JOB_NODELIST", *nl, error});
+      if (!le.hosts.parse(*nl, &error)) r.problems.push_back({"SLURM_JOB_NODELIST", *nl, error});
       if (!le.hosts.empty()) le.nodes = static_cast<int>(le.hosts.size());
     }
   }

@@ -5,6 +5,8 @@
 
 #include <optional>
 #include <string>
+
+#include "common/hostlist.h"
 #include <vector>
 
 #include "launcher/env_map.h"
@@ -24,7 +26,7 @@ struct LaunchEnv {
   int task_rank = 0;             // SLURM_PROCID / OMPI rank (per_worker only)
   int local_rank = 0;
   int ntasks = 1;
-  std::vector<std::string> hosts;  // node-rank order; may be empty (Batch, OMPI without a list)
+  HostList hosts;  // node-rank order, named on demand; may be empty (Batch, OMPI without a list)
   std::optional<std::string> master_addr;  // given by the environment (Batch child, torchrun-style)
   std::optional<int> master_port;          // torchrun-style MASTER_PORT
   std::string job_id = "0";

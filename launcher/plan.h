@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/hostlist.h"
 #include "launcher/config_loader.h"
 #include "launcher/instance_catalog.h"
 #include "launcher/launch_env.h"
@@ -43,7 +44,7 @@ struct Plan {
   std::string log_dir;         // logs/<job>/<restart>/<node>/
   std::vector<std::string> command;
   std::map<std::string, std::string> env;  // what the launcher sets (user's own env wins, see neuron_env)
-  std::vector<std::string> hosts;
+  HostList hosts;  // node-rank order; expand() for output
 };
 
 struct PlanInputs {

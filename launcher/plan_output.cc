@@ -77,7 +77,7 @@ std::string plan_to_json(const Plan& p) {
     first = false;
   }
   j += "\n  }";
-  list("hosts", p.hosts);
+  list("hosts", p.hosts.expand());
   return j + "\n}\n";
 }
 

@@ -187,3 +187,20 @@ TEST(TasksPerNode, Malformed) {
 }
 
 }  // namespace
+
+TEST(TasksPerNode, OneNodeWithoutExpanding) {
+  int count = -1;
+  size_t nodes = 0;
+  std::string error;
+  ASSERT_TRUE(trn::tasks_on_node("32(x16),16", 15, &count, &nodes, &error)) << error;
+  EXPECT_EQ(count, 32);
+  EXPECT_EQ(nodes, 17u);
+  ASSERT_TRUE(trn::tasks_on_node("32(x16),16", 16, &count, &nodes, &error));
+  EXPECT_EQ(count, 16);
+  ASSERT_TRUE(trn::tasks_on_node("2(x3),1", 9, &count, &nodes, &error));
+  EXPECT_EQ(count, 0);  // past the end
+  EXPECT_EQ(nodes, 4u);
+  EXPECT_FALSE(trn::tasks_on_node("2(x0)", 0, &count, &nodes, &error));
+  EXPECT_NE(error.find("malformed"), std::string::npos);
+}
+
