@@ -3,8 +3,11 @@
 // operation failed, 2 bad input (e.g. the cache dir is a file).
 #include "launcher/cache_command.h"
 
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -30,6 +33,16 @@ struct Shared {
 bool open_dir(const Shared& s, CacheOptions* opt, int* exit_code) {
   *opt = CacheOptions::from_env();
   if (!s.dir.empty()) opt->dir = s.dir;
+  // Inspecting must not create: a mistyped --dir would otherwise look like an empty cache.
+  struct stat st;
+  if (::stat(opt->dir.c_str(), &st) != 0 && errno == ENOENT) {
+    std::fprintf(stderr,
+                 "trn-train cache: %s does not exist: nothing has been cached there (check --dir, "
+                 "TRN_TRAIN_CACHE_DIR, NEURON_CC_FLAGS --cache_dir, NEURON_COMPILE_CACHE_URL)\n",
+                 opt->dir.c_str());
+    *exit_code = 1;
+    return false;
+  }
   std::unique_ptr<CompileCache> c;
   std::string err;
   if (!CompileCache::open(*opt, &c, &err)) {

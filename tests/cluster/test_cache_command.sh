@@ -50,3 +50,11 @@ expect_contains "$out" "kept $live (owner host=trn1-st-trn1-2" "live lock kept"
 [ -e "$live" ] || fail "live lock was removed"
 wait
 expect_contains "$(cat "$work/slow.out")" "got 1/1 artifacts" "the slow compile finished"
+
+# Inspecting a cache dir that does not exist says so (exit 1) and creates nothing.
+set +e
+out=$("$TRN_TRAIN" cache status --dir "$work/typo" 2>&1); rc=$?
+set -e
+expect_eq "$rc" 1 "status of a missing dir"
+expect_contains "$out" "$work/typo does not exist" "missing dir message"
+[ ! -e "$work/typo" ] || fail "cache status created $work/typo"
