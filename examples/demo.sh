@@ -17,7 +17,8 @@ export PATH=$top/build/bin:$PATH
 export CONF_FILE=${CONF_FILE:-tiny_llama_native}
 work=${DEMO_DIR:-$(mktemp -d)}
 cd "$work"
-echo "== working in $work (logs/, checkpoints/, slurm-*.out)"
+export TRN_TRAIN_CACHE_DIR=${TRN_TRAIN_CACHE_DIR:-$work/compile-cache}
+echo "== working in $work (logs/, checkpoints/, compile-cache/, slurm-*.out)"
 
 echo "== the plan (trn-train plan --conf $CONF_FILE --nodes 4)"
 trn-train plan --conf "$CONF_FILE" --nodes 4
@@ -32,4 +33,5 @@ for compile in 1 0; do
   cat "$out"
 done
 echo
+trn-train cache status --dir "$TRN_TRAIN_CACHE_DIR"
 echo "demo: done -- compiled, then trained on 4 Slurm nodes; checkpoint in $work/checkpoints, logs in $work/logs"

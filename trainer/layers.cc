@@ -1,5 +1,7 @@
 #include "trainer/layers.h"
 
+#include "trainer/attention_kernel.h"
+
 #include <cblas.h>
 
 #include <algorithm>
@@ -73,71 +75,12 @@ void rope_backward(float* dx, int B, int T, int H, int HS, float theta) {
 
 void attention_forward(float* out, float* att, const float* q, const float* k, const float* v, int B, int T, int NH,
                        int NKV, int HS) {
-  const int group = NH / NKV;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
-  for (int b = 0; b < B; ++b)
-    for (int h = 0; h < NH; ++h) {
-      const int kvh = h / group;
-      for (int t = 0; t < T; ++t) {
-        const float* qt = q + ((static_cast<size_t>(b) * T + t) * NH + h) * HS;
-        float* arow = att + ((static_cast<size_t>(b) * NH + h) * T + t) * T;
-        float maxv = -INFINITY;
-        for (int s = 0; s <= t; ++s) {
-          const float* ks = k + ((static_cast<size_t>(b) * T + s) * NKV + kvh) * HS;
-          float dot = 0.0f;
-          for (int i = 0; i < HS; ++i) dot += qt[i] * ks[i];
-          arow[s] = dot * scale;
-          maxv = std::max(maxv, arow[s]);
-        }
-        float sum = 0.0f;
-        for (int s = 0; s <= t; ++s) sum += (arow[s] = std::exp(arow[s] - maxv));
-        for (int s = 0; s <= t; ++s) arow[s] /= sum;
-        for (int s = t + 1; s < T; ++s) arow[s] = 0.0f;  // causal mask
-        float* ot = out + ((static_cast<size_t>(b) * T + t) * NH + h) * HS;
-        std::fill(ot, ot + HS, 0.0f);
-        for (int s = 0; s <= t; ++s) {
-          const float* vs = v + ((static_cast<size_t>(b) * T + s) * NKV + kvh) * HS;
-          for (int i = 0; i < HS; ++i) ot[i] += arow[s] * vs[i];
-        }
-      }
-    }
+  kernels::attention_forward(kernels::RuntimeDims{T, NH, NKV, HS}, out, att, q, k, v, B);
 }
 
 void attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* att, const float* q,
                         const float* k, const float* v, int B, int T, int NH, int NKV, int HS) {
-  const int group = NH / NKV;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(HS));
-  std::vector<float> datt(T);
-  for (int b = 0; b < B; ++b)
-    for (int h = 0; h < NH; ++h) {
-      const int kvh = h / group;
-      for (int t = 0; t < T; ++t) {
-        const size_t qrow = ((static_cast<size_t>(b) * T + t) * NH + h) * HS;
-        const float* arow = att + ((static_cast<size_t>(b) * NH + h) * T + t) * T;
-        const float* dot_ = dout + qrow;
-        // through out = att @ v
-        float weighted = 0.0f;
-        for (int s = 0; s <= t; ++s) {
-          const size_t kvrow = ((static_cast<size_t>(b) * T + s) * NKV + kvh) * HS;
-          float d = 0.0f;
-          for (int i = 0; i < HS; ++i) {
-            d += dot_[i] * v[kvrow + i];
-            dv[kvrow + i] += arow[s] * dot_[i];
-          }
-          datt[s] = d;
-          weighted += arow[s] * d;
-        }
-        // through softmax, then the scaled dot product
-        for (int s = 0; s <= t; ++s) {
-          const size_t kvrow = ((static_cast<size_t>(b) * T + s) * NKV + kvh) * HS;
-          const float dscore = arow[s] * (datt[s] - weighted) * scale;
-          for (int i = 0; i < HS; ++i) {
-            dq[qrow + i] += dscore * k[kvrow + i];
-            dk[kvrow + i] += dscore * q[qrow + i];
-          }
-        }
-      }
-    }
+  kernels::attention_backward(kernels::RuntimeDims{T, NH, NKV, HS}, dq, dk, dv, dout, att, q, k, v, B);
 }
 
 void swiglu_forward(float* out, const float* a, const float* b, size_t n) {

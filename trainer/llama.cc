@@ -108,8 +108,11 @@ float Llama::forward(const int* tokens, const int* targets) {
     matmul_forward(a.v.data(), a.xn.data(), P + L.wv, N, C, KV);
     rope_forward(a.q.data(), B_, T, s.num_heads, HS, s.rope_theta);
     rope_forward(a.k.data(), B_, T, s.num_kv_heads, HS, s.rope_theta);
-    attention_forward(a.attn_out.data(), a.att.data(), a.q.data(), a.k.data(), a.v.data(), B_, T, s.num_heads,
-                      s.num_kv_heads, HS);
+    if (attention_.forward)
+      attention_.forward(a.attn_out.data(), a.att.data(), a.q.data(), a.k.data(), a.v.data(), B_);
+    else
+      attention_forward(a.attn_out.data(), a.att.data(), a.q.data(), a.k.data(), a.v.data(), B_, T, s.num_heads,
+                        s.num_kv_heads, HS);
     matmul_forward(tmp.data(), a.attn_out.data(), P + L.wo, N, C, C);
     for (size_t i = 0; i < tmp.size(); ++i) a.x_mid[i] = a.x_in[i] + tmp[i];
     rmsnorm_forward(a.xn2.data(), a.rstd2.data(), a.x_mid.data(), P + L.ffn_norm, N, C, s.rms_norm_eps);
@@ -157,8 +160,12 @@ void Llama::backward(float loss_scale) {
     std::fill(dattn.begin(), dattn.end(), 0.0f);
     matmul_backward(dattn.data(), G + L.wo, dx.data(), a.attn_out.data(), P + L.wo, N, C, C);
     std::fill(dq.begin(), dq.end(), 0.0f), std::fill(dk.begin(), dk.end(), 0.0f), std::fill(dv.begin(), dv.end(), 0.0f);
-    attention_backward(dq.data(), dk.data(), dv.data(), dattn.data(), a.att.data(), a.q.data(), a.k.data(),
-                       a.v.data(), B_, T, s.num_heads, s.num_kv_heads, HS);
+    if (attention_.backward)
+      attention_.backward(dq.data(), dk.data(), dv.data(), dattn.data(), a.att.data(), a.q.data(), a.k.data(),
+                          a.v.data(), B_);
+    else
+      attention_backward(dq.data(), dk.data(), dv.data(), dattn.data(), a.att.data(), a.q.data(), a.k.data(),
+                         a.v.data(), B_, T, s.num_heads, s.num_kv_heads, HS);
     rope_backward(dq.data(), B_, T, s.num_heads, HS, s.rope_theta);
     rope_backward(dk.data(), B_, T, s.num_kv_heads, HS, s.rope_theta);
     std::fill(dnorm.begin(), dnorm.end(), 0.0f);

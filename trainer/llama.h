@@ -39,6 +39,16 @@ struct ParameterLayout {
   explicit ParameterLayout(const ModelShape& s);
 };
 
+// The attention kernels the model calls: the generic run-time-sized ones unless a
+// graph compiled for this exact shape has been loaded (trainer/native_graphs).
+struct AttentionKernels {
+  using Forward = void (*)(float* out, float* att, const float* q, const float* k, const float* v, int B);
+  using Backward = void (*)(float* dq, float* dk, float* dv, const float* dout, const float* att, const float* q,
+                            const float* k, const float* v, int B);
+  Forward forward = nullptr;
+  Backward backward = nullptr;
+};
+
 class Llama {
  public:
   Llama(const ModelShape& shape, int micro_batch);
@@ -56,8 +66,10 @@ class Llama {
   // Accumulates d(loss * loss_scale)/d(params) into grads(); call after forward().
   void backward(float loss_scale);
   void zero_grad();
+  void use_attention_kernels(const AttentionKernels& k) { attention_ = k; }
 
  private:
+  AttentionKernels attention_;
   ModelShape shape_;
   int B_;
   ParameterLayout layout_;

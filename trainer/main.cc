@@ -17,6 +17,7 @@
 #include "trainer/adamw.h"
 #include "trainer/checkpoint.h"
 #include "trainer/llama.h"
+#include "trainer/native_graphs.h"
 #include "trainer/synthetic_corpus.h"
 #include "trainer/train_settings.h"
 
@@ -103,6 +104,17 @@ int main(int argc, char** argv) {
       std::printf("resumed from %s/checkpoint.bin at step %d\n", s.checkpoint_dir.c_str(), state.step);
   }
 
+  if (!compile) {
+    // The graphs compiled for this shape (COMPILE=1), or compiled now under the cluster-wide lock.
+    AttentionKernels kernels;
+    std::string err;
+    if (load_graphs(s.shape, &kernels, &err)) {
+      model.use_attention_kernels(kernels);
+      if (mpi.rank == 0) std::printf("native: attention graph for this shape loaded from the compile cache\n");
+    } else if (mpi.rank == 0) {
+      std::fprintf(stderr, "trn-train-native: warning: using the generic attention kernels: %s\n", err.c_str());
+    }
+  }
   SyntheticCorpus corpus(s.shape.vocab_size, s.seed);
   if (mpi.rank == 0)
     std::printf("native: %zu parameters, %d layers, hidden %d, heads %d/%d kv, seq %d | world %d, micro %d, global %d, "
@@ -169,12 +181,17 @@ int main(int argc, char** argv) {
       return 143;
     }
   }
-  if (compile && mpi.rank == 0) {
-    // The native engine's kernels are compiled into this binary; there are no
-    // separate graphs to build yet, so the compile run is a full dry step.
-    std::printf("native: one forward/backward/all-reduce step checked on %d ranks (loss %.4f); no separate graphs\n",
-                mpi.world, last_loss);
-    std::printf("Total graphs: 0\nTotal successful compilations: 0\nTotal failed compilations: 0\n");
+  if (compile) {
+    if (mpi.rank == 0)
+      std::printf("native: one forward/backward/all-reduce step checked on %d ranks (loss %.4f)\n", mpi.world,
+                  last_loss);
+    std::fflush(stdout);
+    std::string err;
+    const int failed = compile_graphs(s.shape, mpi.rank, &err);
+    if (failed != 0) {
+      std::fprintf(stderr, "trn-train-native: compile failed: %s\n", err.c_str());
+      return 1;
+    }
   }
   return 0;
 }

@@ -2,12 +2,23 @@
 # parallelism). Everything but main.cc goes into a library so the gradient-check
 # tests link the same code the trainer runs.
 TRAINER_SRCS := $(filter-out trainer/main.cc,$(wildcard trainer/*.cc))
-TRAINER_OBJS := $(TRAINER_SRCS:%.cc=$(OBJDIR)/%.o)
+# The attention kernel's source text, embedded so the compile step can build
+# shape-specialised graphs from it on any node (no installed headers needed).
+KERNEL_SOURCE_CC := $(BUILD)/gen/trainer/kernel_source.cc
+TRAINER_OBJS := $(TRAINER_SRCS:%.cc=$(OBJDIR)/%.o) $(OBJDIR)/gen/trainer/kernel_source.o
+$(KERNEL_SOURCE_CC): trainer/attention_kernel.h
+	@mkdir -p $(@D)
+	{ echo '// Generated from trainer/attention_kernel.h by trainer/module.mk.'; \
+	  echo 'namespace trn::native { extern const char kAttentionKernelSource[]; const char kAttentionKernelSource[] = R"TRNKERNEL('; \
+	  sed '/#pragma once/d' $<; echo ')TRNKERNEL"; }'; } > $@
+$(OBJDIR)/gen/trainer/kernel_source.o: $(KERNEL_SOURCE_CC)
+	@mkdir -p $(@D)
+	$(CXX) $(TRN_CXXFLAGS) $(CXXFLAGS) -c $< -o $@
 TRAINER_LIB  := $(LIBDIR)/libtrnnative.a
 LIBS_BUILT   += $(TRAINER_LIB)
-TRAINER_LDLIBS := $(TRAINER_LIB) $(YAMLCPP_LIBS) $(OPENBLAS_LIBS) -lpthread
+TRAINER_LDLIBS := $(TRAINER_LIB) $(CACHE_LIB) $(COMMON_LIB) $(YAMLCPP_LIBS) $(SPDLOG_LIBS) $(OPENBLAS_LIBS) -ldl -lpthread
 
-$(OBJDIR)/trainer/%.o: MODULE_FLAGS := $(MPI_CXXFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS)
+$(OBJDIR)/trainer/%.o: MODULE_FLAGS := $(MPI_CXXFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS) $(SPDLOG_CFLAGS)
 
 $(TRAINER_LIB): $(TRAINER_OBJS)
 	@mkdir -p $(@D)
@@ -16,7 +27,7 @@ $(TRAINER_LIB): $(TRAINER_OBJS)
 ifneq ($(wildcard trainer/main.cc),)
 TRN_NATIVE := $(BINDIR)/trn-train-native
 BINS_BUILT += $(TRN_NATIVE)
-$(TRN_NATIVE): $(OBJDIR)/trainer/main.o $(TRAINER_LIB)
+$(TRN_NATIVE): $(OBJDIR)/trainer/main.o $(TRAINER_LIB) $(CACHE_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $< $(TRAINER_LDLIBS) $(MPI_LIBS)
 endif
@@ -26,7 +37,7 @@ TRAINER_TEST_SRCS := $(wildcard tests/unit/trainer_*_test.cc)
 $(OBJDIR)/tests/unit/trainer_%.o: MODULE_FLAGS := $(GTEST_CFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS) -DTRN_TOP_DIR=\"$(CURDIR)\"
 ifneq ($(TRAINER_TEST_SRCS),)
 UNIT_TESTS += $(TESTDIR)/trainer_tests
-$(TESTDIR)/trainer_tests: $(TRAINER_TEST_SRCS:%.cc=$(OBJDIR)/%.o) $(TRAINER_LIB)
+$(TESTDIR)/trainer_tests: $(TRAINER_TEST_SRCS:%.cc=$(OBJDIR)/%.o) $(TRAINER_LIB) $(CACHE_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(TRAINER_LDLIBS) $(GTEST_LIBS)
 endif
