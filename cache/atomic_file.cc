@@ -107,7 +107,7 @@ bool make_dirs(const std::string& path, mode_t mode, std::string* error) {
   struct stat st;
   if (::stat(path.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode)) return true;
-    if (error) *error = path + " exists but is not a directory; remove it or choose another cache dir";
+    if (error) *error = path + " exists but is not a directory; remove it or choose another path";
     return false;
   }
   auto slash = path.rfind('/');

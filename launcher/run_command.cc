@@ -1,28 +1,14 @@
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
+#include "cache/atomic_file.h"
 #include "launcher/commands.h"
 #include "launcher/errors.h"
 
 namespace trn {
-namespace {
-
-bool mkdir_p(const std::string& path) {
-  std::string cur;
-  for (size_t i = 0; i <= path.size(); ++i) {
-    if (i == path.size() || path[i] == '/') {
-      if (!cur.empty() && mkdir(cur.c_str(), 0775) != 0 && errno != EEXIST) return false;
-    }
-    if (i < path.size()) cur += path[i];
-  }
-  return true;
-}
-
-}  // namespace
 
 int run_command(const CommonOptions& opts) {
   const Plan p = build_plan(opts, current_environment());
@@ -37,8 +23,8 @@ int run_command(const CommonOptions& opts) {
                        "install trn-train-native next to trn-train"}});
   }
   // Per-restart, per-node log directory, like train_setup.sh's logs/<job>/<restart>/<node>/.
-  if (!mkdir_p(p.log_dir)) {
-    throw InputError({{"launch.log_dir", p.log_dir, std::string("cannot be created: ") + std::strerror(errno)}});
+  if (std::string why; !cache::make_dirs(p.log_dir, 0775, &why)) {
+    throw InputError({{"launch.log_dir", p.log_dir, why + " (set launch.log_dir or the site log_dir to a writable place)"}});
   }
   for (const auto& [k, v] : p.env) setenv(k.c_str(), v.c_str(), 1);
   std::vector<char*> argv;

@@ -65,6 +65,10 @@ Llama::Llama(const ModelShape& shape, int micro_batch)
     a.gate.resize(N * F);
   }
   x_final.resize(N * C), xf.resize(N * C), rstdf.resize(N), probs.resize(N * shape.vocab_size);
+  auto& w = scratch_;
+  w.tmp.resize(N * C), w.dlogits.resize(N * shape.vocab_size), w.dx.resize(N * C), w.dnorm.resize(N * C);
+  w.dq.resize(N * C), w.dk.resize(N * KV), w.dv.resize(N * KV), w.dattn.resize(N * C);
+  w.dgate.resize(N * F), w.dh1.resize(N * F), w.dh3.resize(N * F);
   tokens_.resize(N), targets_.resize(N);
 }
 
@@ -96,7 +100,7 @@ float Llama::forward(const int* tokens, const int* targets) {
   const float* P = params_.data();
   std::copy_n(tokens, N, tokens_.begin());
   std::copy_n(targets, N, targets_.begin());
-  std::vector<float> tmp(static_cast<size_t>(N) * C);
+  std::vector<float>& tmp = scratch_.tmp;
 
   embedding_forward(acts_.empty() ? x_final.data() : acts_[0].x_in.data(), tokens, P + layout_.tok_emb, N, C);
   for (int l = 0; l < s.num_layers; ++l) {
@@ -134,10 +138,12 @@ void Llama::backward(float loss_scale) {
   const int N = B_ * T, V = s.vocab_size;
   const float* P = params_.data();
   float* G = grads_.data();
-  const size_t NC = static_cast<size_t>(N) * C, NF = static_cast<size_t>(N) * F, NKV = static_cast<size_t>(N) * KV;
+  const size_t NF = static_cast<size_t>(N) * F;
 
-  std::vector<float> dlogits(static_cast<size_t>(N) * V), dx(NC, 0.0f), dnorm(NC), dq(NC), dk(NKV), dv(NKV),
-      dattn(NC), dgate(NF), dh1(NF), dh3(NF);
+  auto& w = scratch_;
+  std::vector<float>&dlogits = w.dlogits, &dx = w.dx, &dnorm = w.dnorm, &dq = w.dq, &dk = w.dk, &dv = w.dv;
+  std::vector<float>&dattn = w.dattn, &dgate = w.dgate, &dh1 = w.dh1, &dh3 = w.dh3;
+  std::fill(dx.begin(), dx.end(), 0.0f);
   crossentropy_backward(dlogits.data(), probs.data(), targets_.data(), N, V, loss_scale / N);
   std::fill(dnorm.begin(), dnorm.end(), 0.0f);
   matmul_backward(dnorm.data(), G + layout_.lm_head, dlogits.data(), xf.data(), P + layout_.lm_head, N, C, V);

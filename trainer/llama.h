@@ -80,6 +80,10 @@ class Llama {
   };
   std::vector<LayerActs> acts_;
   std::vector<float> x_final, xf, rstdf, probs;
+  // Scratch for one forward/backward, sized once: no allocation per micro-batch.
+  struct Scratch {
+    std::vector<float> tmp, dlogits, dx, dnorm, dq, dk, dv, dattn, dgate, dh1, dh3;
+  } scratch_;
   std::vector<int> tokens_, targets_;
 };
 
