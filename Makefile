@@ -48,6 +48,7 @@ UNIT_TESTS  :=
 CLEAN_EXTRA :=
 
 include common/module.mk
+include common/config/module.mk
 include cache/module.mk
 include launcher/module.mk
 include spank/module.mk

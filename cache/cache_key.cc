@@ -15,7 +15,7 @@ bool compiler_identity_from_binary(const std::string& name, const std::string& p
   return true;
 }
 
-std::vector<std::string> split_flags(const std::string& text) {
+static std::vector<std::string> split_flags(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
   std::string w;
@@ -23,7 +23,7 @@ std::vector<std::string> split_flags(const std::string& text) {
   return out;
 }
 
-std::string join_flags(const std::vector<std::string>& flags) {
+static std::string join_flags(const std::vector<std::string>& flags) {
   std::string out;
   for (const auto& f : flags) {
     if (!out.empty()) out += ' ';
@@ -32,7 +32,7 @@ std::string join_flags(const std::vector<std::string>& flags) {
   return out;
 }
 
-std::vector<std::string> normalise_flags(const std::vector<std::string>& flags) {
+static std::vector<std::string> normalise_flags(const std::vector<std::string>& flags) {
   std::vector<std::string> words;
   for (const auto& f : flags)
     for (auto& w : split_flags(f)) words.push_back(w);

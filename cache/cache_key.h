@@ -22,13 +22,6 @@ struct CompilerIdentity {
 bool compiler_identity_from_binary(const std::string& name, const std::string& path, CompilerIdentity* id,
                                    std::string* error);
 
-// Drops flags that only steer the cache wrapper (--cache_dir, --no_cache,
-// --retry_failed_compilation, --log_level), joins "--k v" pairs of those into
-// nothing, collapses whitespace. Order of the remaining flags is kept: for most
-// compilers a later flag overrides an earlier one, so order is meaning.
-std::vector<std::string> normalise_flags(const std::vector<std::string>& flags);
-std::vector<std::string> split_flags(const std::string& text);
-std::string join_flags(const std::vector<std::string>& flags);
 
 struct CacheKey {
   CompilerIdentity compiler;
@@ -39,6 +32,11 @@ struct CacheKey {
   std::string relative_dir() const { return compiler.dir_name() + "/" + module_name(); }
 };
 
+// The flags (each may hold several words) are normalised first: flags that only
+// steer the cache wrapper (--cache_dir, --no_cache, --retry_failed_compilation,
+// --log_level, with their values) are dropped and whitespace is collapsed. Order of
+// the remaining flags is kept: for most compilers a later flag overrides an earlier
+// one, so order is meaning.
 CacheKey make_key(const CompilerIdentity& compiler, const std::vector<std::string>& flags,
                   const std::string& graph_bytes);
 

@@ -1,10 +1,8 @@
 #include "cache/checksum.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
+
+#include "common/fs.h"
 
 namespace trn::cache {
 namespace {
@@ -82,27 +80,9 @@ std::string sha256_hex(std::string_view data) {
 }
 
 bool sha256_file(const std::string& path, std::string* hex, uint64_t* size, std::string* error) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (error) *error = path + ": " + std::strerror(errno);
-    return false;
-  }
   Sha256 h;
   uint64_t n = 0;
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t r = ::read(fd, buf, sizeof(buf));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      if (error) *error = path + ": read: " + std::strerror(errno);
-      ::close(fd);
-      return false;
-    }
-    if (r == 0) break;
-    h.update(buf, size_t(r));
-    n += uint64_t(r);
-  }
-  ::close(fd);
+  if (!read_file_chunks(path, [&](const char* p, size_t len) { h.update(p, len); n += len; }, error)) return false;
   if (hex) *hex = h.hex_digest();
   if (size) *size = n;
   return true;

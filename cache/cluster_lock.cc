@@ -9,8 +9,8 @@
 #include <cstring>
 #include <sstream>
 
-#include "cache/atomic_file.h"
-#include "cache/process_identity.h"
+#include "common/fs.h"
+#include "common/process_identity.h"
 
 namespace trn::cache {
 
@@ -22,7 +22,6 @@ LockRecord LockRecord::parse(const std::string& text) {
     else if (k == "pid") r.pid = std::atol(v.c_str());
     else if (k == "job") r.job = v;
     else if (k == "token") r.token = v;
-    else if (k == "started") r.started = std::atof(v.c_str());
   });
   return r;
 }
@@ -30,23 +29,6 @@ LockRecord LockRecord::parse(const std::string& text) {
 std::string LockRecord::describe() const {
   if (host.empty() && token.empty()) return "an unknown owner (not a trn-train lock)";
   return "host=" + host + " pid=" + std::to_string(pid) + " job=" + (job.empty() ? "-" : job);
-}
-
-bool read_lock_file(const std::string& path, std::string* raw, long long* mtime_ns) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return false;
-  }
-  if (mtime_ns) *mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-  raw->clear();
-  char buf[1024];
-  ssize_t r;
-  while ((r = ::read(fd, buf, sizeof(buf))) > 0) raw->append(buf, size_t(r));
-  ::close(fd);
-  return true;
 }
 
 ClusterLock::ClusterLock(std::string path, LockTiming timing) : path_(std::move(path)), timing_(timing) {}
@@ -61,16 +43,8 @@ bool ClusterLock::try_acquire(std::string* error) {
       << unique_counter() << "\nstarted=" << std::fixed << wall_seconds() << "\n";
   record_ = rec.str();
   std::string tmp = temp_name_for(path_);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) {
+  if (!write_new_file(tmp, record_, 0644, nullptr)) {
     if (error) *error = "cannot create lock " + path_ + ": " + std::strerror(errno);
-    return false;
-  }
-  bool wrote = ::write(fd, record_.data(), record_.size()) == ssize_t(record_.size());
-  int werr = errno;
-  if (::close(fd) != 0 || !wrote) {
-    ::unlink(tmp.c_str());
-    if (error) *error = "cannot write lock " + path_ + ": " + std::strerror(wrote ? errno : werr);
     return false;
   }
   bool got = false;
@@ -80,12 +54,8 @@ bool ClusterLock::try_acquire(std::string* error) {
     struct stat st;
     got = ::stat(tmp.c_str(), &st) == 0 && st.st_nlink == 2;  // lost NFS reply: we did win
   } else if (errno == EPERM || errno == ENOTSUP || errno == EOPNOTSUPP) {
-    // Filesystems without hard links: fall back to an exclusive rename-free create.
-    int fd2 = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd2 >= 0) {
-      got = ::write(fd2, record_.data(), record_.size()) == ssize_t(record_.size());
-      ::close(fd2);
-    }
+    // Filesystems without hard links: fall back to an exclusive create.
+    got = write_new_file(path_, record_, 0644, nullptr);
   } else {
     int saved = errno;
     ::unlink(tmp.c_str());
@@ -153,7 +123,7 @@ LockWatch::Seen LockWatch::observe(const std::string& path) {
 }
 
 bool LockWatch::break_stale(const std::string& path, const Seen& seen) {
-  std::string aside = path + ".stale." + ProcessIdentity::self().token + "." + std::to_string(unique_counter());
+  const std::string aside = unique_name_for(path, ".stale.");
   if (::rename(path.c_str(), aside.c_str()) != 0) {
     seen_.erase(path);
     return false;  // gone already: another waiter broke it or the owner released it
@@ -167,6 +137,20 @@ bool LockWatch::break_stale(const std::string& path, const Seen& seen) {
   ::unlink(aside.c_str());
   seen_.erase(path);
   return ours;
+}
+
+LockAttempt acquire_or_take_over(ClusterLock& lock, LockWatch& watch) {
+  LockAttempt a;
+  a.acquired = lock.try_acquire(&a.error);
+  if (!a.acquired && a.error.empty()) {
+    a.holder = watch.observe(lock.path());
+    if (a.holder.exists && a.holder.stale && watch.break_stale(lock.path(), a.holder)) {
+      a.broke_stale = true;
+      a.acquired = lock.try_acquire(&a.error);
+    }
+  }
+  if (a.acquired) watch.forget(lock.path());
+  return a;
 }
 
 }  // namespace trn::cache

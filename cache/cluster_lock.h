@@ -16,6 +16,8 @@
 //  * takeover: rename the stale lock to a unique name (only one breaker can win
 //    the rename), re-read it, and if it was not the record we judged stale (a
 //    new owner slipped in), link it back. Then acquire normally.
+//    acquire_or_take_over() is that whole sequence; every lock of the cache
+//    (entries, compile slots, the janitor, stats shards) is taken through it.
 #pragma once
 
 #include <atomic>
@@ -24,20 +26,17 @@
 #include <string>
 #include <thread>
 
+#include "common/cache_settings.h"
+#include "common/fs.h"
+
 namespace trn::cache {
 
 struct LockRecord {
   std::string host, job, token;
   long pid = 0;
-  double started = 0;
   std::string raw;
   static LockRecord parse(const std::string& text);
   std::string describe() const;  // "host=X pid=Y job=Z"
-};
-
-struct LockTiming {
-  double heartbeat_s = 2.0;
-  double stale_s = 30.0;
 };
 
 class ClusterLock {
@@ -51,7 +50,6 @@ class ClusterLock {
   // *error is set on I/O errors other than "held by someone else".
   bool try_acquire(std::string* error = nullptr);
   void release();
-  bool held() const { return held_; }
   bool lost() const { return lost_.load(); }
   const std::string& path() const { return path_; }
 
@@ -93,8 +91,20 @@ class LockWatch {
   std::map<std::string, Track> seen_;
 };
 
-// Reads a lock file with open()+fstat() (forces NFS close-to-open revalidation,
-// where stat() may answer from the attribute cache). False when it does not exist.
-bool read_lock_file(const std::string& path, std::string* raw, long long* mtime_ns);
+// The one way to take a lock others may hold: one attempt; if the lock is held and its
+// holder has stopped heartbeating (as `watch` has observed it, over calls), break the
+// stale lock and try once more. Never waits.
+struct LockAttempt {
+  bool acquired = false;
+  bool broke_stale = false;  // we broke a dead holder's lock (even if another waiter then won it)
+  LockWatch::Seen holder;    // the holder seen; holder.exists is false when there was none
+  std::string error;         // an I/O error other than "held by someone else"
+};
+LockAttempt acquire_or_take_over(ClusterLock& lock, LockWatch& watch);
+
+// Reads a lock file; *mtime_ns from the same descriptor (see read_file). False when absent.
+inline bool read_lock_file(const std::string& path, std::string* raw, long long* mtime_ns) {
+  return read_file(path, raw, nullptr, mtime_ns);
+}
 
 }  // namespace trn::cache

@@ -3,7 +3,9 @@
 // shared objects), the Neuron backends (their neuronxcc-*/MODULE_* tree) and
 // `trn-train cache`.
 //
-//   CacheOptions opt = CacheOptions::from_env();
+//   trn::Problems problems;
+//   CacheOptions opt;  // the settings come from the one resolver, common/config/cache_location.h
+//   static_cast<trn::CacheSettings&>(opt) = trn::config::resolve_cache_settings({}, env, &problems);
 //   std::unique_ptr<CompileCache> cache;
 //   if (!CompileCache::open(opt, &cache, &err)) die(err);
 //   CacheKey key = make_key({"g++", "13.2.0"}, {"-O2"}, graph_bytes);
@@ -14,6 +16,10 @@
 // a partial or corrupt entry is never returned (it is recompiled instead); at
 // most one live process compiles a key; a dead compiler's lock is taken over
 // after stale_s; a recorded failure is returned as such unless retry_failed.
+//
+// Where the code lives: compile_cache.cc (opening, the request loop), entry_check.cc
+// (is an entry servable: valid, corrupt, failed, untrusted), compile_publish.cc
+// (compiling under the lock, then publishing by rename or recording the failure).
 #pragma once
 
 #include <cstdint>
@@ -21,6 +27,8 @@
 #include <memory>
 #include <set>
 #include <string>
+
+#include "common/cache_settings.h"
 
 #include "cache/cache_key.h"
 #include "cache/cluster_lock.h"
@@ -31,25 +39,12 @@
 
 namespace trn::cache {
 
-struct CacheOptions {
-  std::string dir;             // cache root
-  std::string group;           // group allowed to share (and write) the cache; "" = owner only
-  LockTiming timing;           // heartbeat_s / stale_s
-  bool retry_failed = false;   // recompile entries that failed before
-  uint64_t max_bytes = 0;      // size limit for the janitor; 0 = none
+// The resolved settings (trn::CacheSettings: dir, group, timing, retry_failed,
+// max_bytes) plus how this process talks about waiting.
+struct CacheOptions : CacheSettings {
   bool quiet = false;          // no progress lines ("waiting for ...")
   double report_every_s = 30;  // how often a waiter repeats whom it waits for
-  // Environment: TRN_TRAIN_CACHE_DIR, else --cache_dir= in NEURON_CC_FLAGS, else
-  // NEURON_COMPILE_CACHE_URL, else /var/tmp/neuron-compile-cache; TRN_CACHE_GROUP,
-  // TRN_CACHE_HEARTBEAT_S, TRN_CACHE_STALE_S, TRN_CACHE_RETRY_FAILED=1 (or
-  // --retry_failed_compilation in NEURON_CC_FLAGS), TRN_CACHE_MAX_SIZE (e.g. 200G).
-  static CacheOptions from_env();
 };
-
-std::string default_cache_dir();
-// "200G", "1.5T", "512M", "1000" -> bytes; false on junk.
-bool parse_size(const std::string& text, uint64_t* bytes);
-std::string format_size(uint64_t bytes);
 
 enum class Outcome { kHit, kCompiled, kFailed, kCachedFailure, kError, kBusy };
 
@@ -57,7 +52,6 @@ struct CacheResult {
   Outcome outcome = Outcome::kError;
   std::string artifact_path;
   std::string message;  // for failures and errors: what happened, where, and the fix
-  int exit_code = 0;
   bool ok() const { return outcome == Outcome::kHit || outcome == Outcome::kCompiled; }
 };
 
@@ -81,7 +75,6 @@ class CompileCache {
 
   Counters& counters() { return counters_; }
   void flush_stats();  // also done by the destructor
-  const TrustPolicy& trust() const { return trust_; }
   void log(const std::string& line) const;
 
  private:

@@ -9,8 +9,8 @@
 #include <random>
 #include <thread>
 
-#include "cache/atomic_file.h"
-#include "cache/process_identity.h"
+#include "common/fs.h"
+#include "common/process_identity.h"
 
 namespace trn::cache {
 
@@ -43,9 +43,7 @@ std::unique_ptr<ClusterLock> take_slot(CompileCache& cache, const RankInfo& me, 
     int i = (me.local_rank + k) % slots;
     std::string path = dir + "/slot" + std::to_string(i) + ".lock";
     auto lock = std::make_unique<ClusterLock>(path, cache.options().timing);
-    if (lock->try_acquire()) return lock;
-    auto seen = watch.observe(path);
-    if (seen.exists && seen.stale && watch.break_stale(path, seen) && lock->try_acquire()) return lock;
+    if (acquire_or_take_over(*lock, watch).acquired) return lock;
   }
   return nullptr;
 }
@@ -92,7 +90,6 @@ ScheduleSummary compile_distributed(CompileCache& cache, const std::vector<Graph
         if (r.outcome == Outcome::kBusy) continue;
         resolved[i] = 1;
         if (r.outcome == Outcome::kCompiled || r.outcome == Outcome::kFailed) {
-          if (r.outcome == Outcome::kCompiled) sum.compiled_here++;
           worked = true;
           break;  // give the slot back between graphs: other ranks of this node get a turn
         }
@@ -112,13 +109,12 @@ ScheduleSummary compile_distributed(CompileCache& cache, const std::vector<Graph
     CacheResult r = cache.get_or_compile(g.key, g.path, compile);
     if (r.ok()) {
       sum.succeeded++;
-      if (r.outcome == Outcome::kCompiled) sum.compiled_here++;
     } else {
       sum.failed++;
       sum.failures.push_back(r.message);
     }
   }
-  if (opt.print_summary && me.rank == 0) {
+  if (me.rank == 0) {
     for (const auto& f : sum.failures) std::fprintf(stderr, "%s%s\n", kLogPrefix, f.c_str());
     std::printf("Total graphs: %d\nTotal successful compilations: %d\nTotal failed compilations: %d\n"
                 "Cache hits: %d\n",

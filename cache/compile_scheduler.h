@@ -35,13 +35,11 @@ struct GraphJob {
 
 struct ScheduleOptions {
   int per_node_parallel = 1;
-  bool print_summary = true;  // rank 0 only
 };
 
 struct ScheduleSummary {
   int graphs = 0, succeeded = 0, failed = 0;
   int cache_hits_at_start = 0;  // graphs already valid when this rank started
-  int compiled_here = 0;        // compilations this rank ran
   std::vector<std::string> failures;  // messages
 };
 

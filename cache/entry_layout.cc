@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "cache/atomic_file.h"
+#include <nlohmann/json.hpp>
+
+#include "common/fs.h"
 
 namespace trn::cache {
 
@@ -124,6 +126,11 @@ std::string DoneRecord::serialize() const {
   o << "sha256=" << sha256 << "\nsize=" << size << "\ngraph=" << graph << "\nflags=" << flags
     << "\nhost=" << host << "\ncreated=" << std::fixed << created << "\n";
   return o.str();
+}
+
+std::string compile_flags_json(const std::string& flags) {
+  // Invalid UTF-8 in a flag is replaced rather than thrown on: the record is informational.
+  return nlohmann::json{{"flags", flags}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 bool is_leftover_name(const std::string& name) {

@@ -69,6 +69,10 @@ struct DoneRecord {
   std::string serialize() const;
 };
 
+// The text of compile_flags.json: {"flags": "<normalised flags>"}, valid JSON whatever
+// the flags hold (quotes, backslashes, control characters).
+std::string compile_flags_json(const std::string& flags);
+
 // True for names of temp files left by writers (".tmp."), broken locks (".stale.")
 // and entries being deleted (".trash.").
 bool is_leftover_name(const std::string& name);

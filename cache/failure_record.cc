@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "cache/atomic_file.h"
+#include "common/fs.h"
 #include "cache/entry_layout.h"
 
 namespace trn::cache {

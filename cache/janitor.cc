@@ -10,17 +10,15 @@
 #include <map>
 #include <thread>
 
-#include "cache/atomic_file.h"
-#include "cache/compile_cache.h"
+#include "common/fs.h"
+#include "common/size_text.h"
 #include "cache/entry_layout.h"
-#include "cache/process_identity.h"
+#include "common/process_identity.h"
 
 namespace trn::cache {
 
 bool remove_entry_dir(const std::string& path) {
-  auto slash = path.rfind('/');
-  std::string aside = path.substr(0, slash + 1) + ".trash." + path.substr(slash + 1) + "." +
-                      ProcessIdentity::self().token + std::to_string(unique_counter());
+  const std::string aside = unique_name_for(path, ".trash.");
   if (::rename(path.c_str(), aside.c_str()) != 0) return false;
   return remove_tree(aside);
 }
@@ -45,18 +43,14 @@ static void sweep_leftovers(const std::string& dir, int depth, const CleanOption
 
 bool run_janitor(const std::string& root, const LockTiming& timing, const CleanOptions& opt, CleanReport* rep,
                  std::string* error) {
-  std::string lock_path = root + "/.janitor.lock";
-  ClusterLock lock(lock_path, timing);
-  if (!lock.try_acquire(error)) {
-    if (error && error->empty()) {
-      LockWatch w(timing);
-      auto seen = w.observe(lock_path);
-      if (seen.exists && seen.stale && w.break_stale(lock_path, seen) && lock.try_acquire(error)) goto locked;
-      *error = "another janitor is running (" + seen.owner.describe() + "); nothing done";
-    }
+  ClusterLock lock(root + "/.janitor.lock", timing);
+  LockWatch watch(timing);
+  LockAttempt a = acquire_or_take_over(lock, watch);
+  if (!a.acquired) {
+    if (error)
+      *error = !a.error.empty() ? a.error : "another janitor is running (" + a.holder.owner.describe() + "); nothing done";
     return false;
   }
-locked:
   auto remove = [&](const EntryInfo& e, const char* what, int* counter) {
     uint64_t sz = e.bytes ? e.bytes : tree_size(e.path);
     if (!opt.dry_run && !remove_entry_dir(e.path)) return;

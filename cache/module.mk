@@ -6,19 +6,21 @@ CACHE_LIB  := $(LIBDIR)/libtrncache.a
 LIBS_BUILT += $(CACHE_LIB)
 CACHE_LDLIBS := $(CACHE_LIB) $(COMMON_LIB) -lpthread
 
-$(OBJDIR)/cache/%.o: MODULE_FLAGS := $(SPDLOG_CFLAGS)
+# nlohmann::json for every JSON file the cache writes (compile_flags.json).
+$(OBJDIR)/cache/%.o: MODULE_FLAGS := $(JSON_CFLAGS)
 
 $(CACHE_LIB): $(CACHE_OBJS)
 	@mkdir -p $(@D)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
-# Unit tests: tests/unit/cache_*_test.cc
+# Unit tests: tests/unit/cache_*_test.cc (they parse what the cache writes as JSON)
 CACHE_TEST_SRCS := $(wildcard tests/unit/cache_*_test.cc)
+$(OBJDIR)/tests/unit/cache_%.o: MODULE_FLAGS := $(JSON_CFLAGS) $(GTEST_CFLAGS)
 ifneq ($(CACHE_TEST_SRCS),)
 UNIT_TESTS += $(TESTDIR)/cache_tests
 $(TESTDIR)/cache_tests: $(CACHE_TEST_SRCS:%.cc=$(OBJDIR)/%.o) $(CACHE_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CACHE_LDLIBS) $(SPDLOG_LIBS) $(GTEST_LIBS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CACHE_LDLIBS) $(GTEST_LIBS)
 endif
 
 # cache_driver: the stress tests' and benchmarks' client (get/compile/populate/
@@ -26,7 +28,8 @@ endif
 # launcher/cache_command.cc that trn-train links, so the cache can be tested
 # before (and independently of) the launcher's main.cc.
 CACHE_DRIVER := $(TESTDIR)/cache_driver
-$(CACHE_DRIVER): $(OBJDIR)/tests/doubles/cache_driver.o $(OBJDIR)/launcher/cache_command.o $(CACHE_LIB) $(COMMON_LIB)
+$(OBJDIR)/tests/doubles/cache_driver.o: MODULE_FLAGS := $(YAMLCPP_CFLAGS)
+$(CACHE_DRIVER): $(OBJDIR)/tests/doubles/cache_driver.o $(OBJDIR)/launcher/cache_command.o $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CACHE_LDLIBS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB) $(YAMLCPP_LIBS) -lpthread
 all: $(CACHE_DRIVER)

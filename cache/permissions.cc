@@ -61,10 +61,4 @@ bool is_trusted(const std::string& path, const TrustPolicy& policy, std::string*
 mode_t file_mode(const TrustPolicy& p) { return p.has_group ? 0664 : 0644; }
 mode_t dir_mode(const TrustPolicy& p) { return p.has_group ? 02775 : 0755; }
 
-void apply_group(const std::string& path, const TrustPolicy& p) {
-  if (p.has_group) {
-    if (::chown(path.c_str(), uid_t(-1), p.group) != 0) { /* best effort: setgid dirs do it */ }
-  }
-}
-
 }  // namespace trn::cache

@@ -26,7 +26,5 @@ bool is_trusted(const std::string& path, const TrustPolicy& policy, std::string*
 // The mode new files and directories get: group-writable only with a group.
 mode_t file_mode(const TrustPolicy& p);
 mode_t dir_mode(const TrustPolicy& p);
-// chgrp to the configured group after creating (best effort, setgid dirs inherit).
-void apply_group(const std::string& path, const TrustPolicy& p);
 
 }  // namespace trn::cache

@@ -8,44 +8,64 @@
 #include <sstream>
 #include <thread>
 
-#include "cache/atomic_file.h"
+#include "common/fs.h"
 #include "cache/cluster_lock.h"
-#include "cache/process_identity.h"
+#include "common/process_identity.h"
 
 namespace trn::cache {
 
-void Counters::add(const Counters& o) {
-  hits += o.hits; misses += o.misses; compiles += o.compiles; compile_failures += o.compile_failures;
-  cached_failures += o.cached_failures; corrupt += o.corrupt; stale_takeovers += o.stale_takeovers;
-  lock_waits += o.lock_waits; bytes_written += o.bytes_written; compile_seconds += o.compile_seconds;
+namespace {
+
+// Every counter once: its name in the shard files and where it lives.
+struct Field {
+  const char* name;
+  uint64_t Counters::*count;  // or, for the one non-count:
+  double Counters::*seconds;
+};
+constexpr Field kFields[] = {
+    {"hits", &Counters::hits, nullptr},
+    {"misses", &Counters::misses, nullptr},
+    {"compiles", &Counters::compiles, nullptr},
+    {"compile_failures", &Counters::compile_failures, nullptr},
+    {"cached_failures", &Counters::cached_failures, nullptr},
+    {"corrupt", &Counters::corrupt, nullptr},
+    {"stale_takeovers", &Counters::stale_takeovers, nullptr},
+    {"lock_waits", &Counters::lock_waits, nullptr},
+    {"bytes_written", &Counters::bytes_written, nullptr},
+    {"compile_seconds", nullptr, &Counters::compile_seconds},
+};
+
+double get(const Counters& c, const Field& f) { return f.count ? double(c.*f.count) : c.*f.seconds; }
+void set(Counters& c, const Field& f, double v) {
+  if (f.count) c.*f.count = uint64_t(v);
+  else c.*f.seconds = v;
 }
 
-std::map<std::string, double> Counters::as_map() const {
-  return {{"hits", double(hits)}, {"misses", double(misses)}, {"compiles", double(compiles)},
-          {"compile_failures", double(compile_failures)}, {"cached_failures", double(cached_failures)},
-          {"corrupt", double(corrupt)}, {"stale_takeovers", double(stale_takeovers)},
-          {"lock_waits", double(lock_waits)}, {"bytes_written", double(bytes_written)},
-          {"compile_seconds", compile_seconds}};
-}
-
-static Counters parse(const std::string& text) {
+// Shard files are "name value" lines.
+Counters parse(const std::string& text) {
   Counters c;
   std::istringstream in(text);
   std::string k;
   double v;
-  while (in >> k >> v) {
-    if (k == "hits") c.hits = uint64_t(v);
-    else if (k == "misses") c.misses = uint64_t(v);
-    else if (k == "compiles") c.compiles = uint64_t(v);
-    else if (k == "compile_failures") c.compile_failures = uint64_t(v);
-    else if (k == "cached_failures") c.cached_failures = uint64_t(v);
-    else if (k == "corrupt") c.corrupt = uint64_t(v);
-    else if (k == "stale_takeovers") c.stale_takeovers = uint64_t(v);
-    else if (k == "lock_waits") c.lock_waits = uint64_t(v);
-    else if (k == "bytes_written") c.bytes_written = uint64_t(v);
-    else if (k == "compile_seconds") c.compile_seconds = v;
-  }
+  while (in >> k >> v)
+    for (const Field& f : kFields)
+      if (k == f.name) set(c, f, v);
   return c;
+}
+
+}  // namespace
+
+void Counters::add(const Counters& o) {
+  for (const Field& f : kFields) {
+    if (f.count) this->*f.count += o.*f.count;
+    else this->*f.seconds += o.*f.seconds;
+  }
+}
+
+std::map<std::string, double> Counters::as_map() const {
+  std::map<std::string, double> m;
+  for (const Field& f : kFields) m[f.name] = get(*this, f);
+  return m;
 }
 
 void flush_stats(const std::string& root, const Counters& c) {
@@ -58,9 +78,7 @@ void flush_stats(const std::string& root, const Counters& c) {
   ClusterLock lock(file + ".lock", t);
   LockWatch watch(t);
   double deadline = mono_seconds() + 1.0;
-  while (!lock.try_acquire()) {
-    auto seen = watch.observe(file + ".lock");
-    if (seen.exists && seen.stale) watch.break_stale(file + ".lock", seen);
+  while (!acquire_or_take_over(lock, watch).acquired) {
     if (mono_seconds() > deadline) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(5 + std::rand() % 20));
   }

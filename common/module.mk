@@ -7,4 +7,4 @@ LIBS_BUILT  += $(COMMON_LIB)
 
 $(COMMON_LIB): $(COMMON_OBJS)
 	@mkdir -p $(@D)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^

@@ -26,24 +26,29 @@ uint64_t mix64(uint64_t x) {
 
 bool parse_port_range(std::string_view text, PortRange* range, std::string* error) {
   const auto dash = text.find('-');
+  const std::string_view lo = text.substr(0, dash);
+  const std::string_view hi = dash == std::string_view::npos ? lo : text.substr(dash + 1);
   PortRange parsed;
-  if (dash == std::string_view::npos || !parse_port(text.substr(0, dash), &parsed.lo) ||
-      !parse_port(text.substr(dash + 1), &parsed.hi) || parsed.lo > parsed.hi) {
-    if (error) {
-      *error = "port range '" + std::string(text) +
-               "' is invalid: write LO-HI with 1024 <= LO <= HI <= 65535, e.g. 41000-41999";
-    }
+  if (!parse_port(lo, &parsed.lo) || !parse_port(hi, &parsed.hi) || parsed.lo > parsed.hi) {
+    if (error) *error = "must be a port or a range LO-HI with 1024 <= LO <= HI <= 65535, e.g. 41000-41999";
     return false;
   }
   *range = parsed;
   return true;
 }
 
-uint16_t derive_port(uint64_t job_id, uint64_t salt, PortRange range) {
+uint16_t step_port(uint64_t job_id, uint64_t step_id, PortRange range) {
   const uint64_t span = static_cast<uint64_t>(range.hi) - range.lo + 1;
-  // The job id picks a pseudo-random start; the salt steps from it, so the uses of
-  // one job (e.g. its concurrent steps) get distinct ports until the range wraps.
-  return static_cast<uint16_t>(range.lo + (mix64(job_id) % span + salt % span) % span);
+  return static_cast<uint16_t>(range.lo + (mix64(job_id) % span + step_id % span) % span);
+}
+
+uint64_t job_number(std::string_view job_id) {
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(job_id.data(), job_id.data() + job_id.size(), v);
+  if (ec == std::errc() && p == job_id.data() + job_id.size() && !job_id.empty()) return v;
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  for (unsigned char c : job_id) h = (h ^ c) * 1099511628211ULL;
+  return h;
 }
 
 }  // namespace trn

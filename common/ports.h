@@ -17,14 +17,26 @@ struct PortRange {
   uint16_t hi = 0;
 };
 
-// Parses "LO-HI" (1024 <= LO <= HI <= 65535). Returns false and fills *error
-// (naming the value and the fix) on malformed input. Never throws.
+// The default ranges, in one place. The master range is configured in the site file
+// (ports.master) or the config (launch.ports.master); the root-comm range belongs to
+// whoever sets NEURON_RT_ROOT_COMM_ID: the SPANK plugin (plugstack
+// root_comm_port_range), else the launcher with this default.
+inline constexpr PortRange kDefaultMasterPorts{41000, 41999};
+inline constexpr PortRange kDefaultRootCommPorts{46000, 46999};
+
+// Parses "LO-HI" or a single port "P" (1024 <= LO <= HI <= 65535). Returns false and
+// fills *error with what is accepted on malformed input. Never throws.
 bool parse_port_range(std::string_view text, PortRange* range, std::string* error);
 
-// A port in [range.lo, range.hi] chosen from (job_id, salt): a 64-bit mix of the job
-// id spreads neighbouring jobs over the range, and `salt` is added to it, so the uses
-// inside one job (e.g. step ids 0, 1, 2...) get distinct ports as long as there are
-// fewer of them than ports in the range. Same inputs give the same port.
-uint16_t derive_port(uint64_t job_id, uint64_t salt, PortRange range);
+// The port step `step_id` of job `job_id` uses in `range`: the one derivation that
+// the plugin (root-comm id) and the launcher (master port, and root-comm id without
+// the plugin) share, so every task of a step agrees without talking. A 64-bit mix of
+// the job id spreads neighbouring jobs over the range and the step id steps from
+// there, so concurrent steps of one job get distinct ports until the range wraps.
+uint16_t step_port(uint64_t job_id, uint64_t step_id, PortRange range);
+
+// A job id as a number: decimal Slurm ids as they are, anything else (AWS Batch,
+// torchrun run ids) hashed, so step_port accepts every launcher's job id.
+uint64_t job_number(std::string_view job_id);
 
 }  // namespace trn

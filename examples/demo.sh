@@ -17,8 +17,12 @@ export PATH=$top/build/bin:$PATH
 export CONF_FILE=${CONF_FILE:-tiny_llama_native}
 work=${DEMO_DIR:-$(mktemp -d)}
 cd "$work"
-export TRN_TRAIN_CACHE_DIR=${TRN_TRAIN_CACHE_DIR:-$work/compile-cache}
-echo "== working in $work (logs/, checkpoints/, compile-cache/, slurm-*.out)"
+# The shared compile cache is the site's, as an admin would set it in
+# /etc/trn-train/site.yaml: every node's compile and train steps and `trn-train
+# cache` resolve it from there (nothing exported by hand).
+{ cat "$TRN_TRAIN_SITE_CONF"; echo "cache_root: $work/compile-cache"; } > "$work/site.yaml"
+export TRN_TRAIN_SITE_CONF=$work/site.yaml
+echo "== working in $work (logs/, checkpoints/, compile-cache/, slurm-*.out; site file site.yaml)"
 
 echo "== the plan (trn-train plan --conf $CONF_FILE --nodes 4)"
 trn-train plan --conf "$CONF_FILE" --nodes 4
@@ -33,5 +37,5 @@ for compile in 1 0; do
   cat "$out"
 done
 echo
-trn-train cache status --dir "$TRN_TRAIN_CACHE_DIR"
+trn-train cache status
 echo "demo: done -- compiled, then trained on 4 Slurm nodes; checkpoint in $work/checkpoints, logs in $work/logs"

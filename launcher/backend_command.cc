@@ -5,20 +5,20 @@ namespace trn {
 std::vector<std::string> backend_command(const Plan& p, const LoadedConfig& cfg, const std::string& bindir) {
   std::vector<std::string> argv;
   const std::string P = std::to_string(p.procs_per_node), N = std::to_string(p.nodes);
-  if (p.backend == "native") {
-    argv = {bindir + "/trn-train-native", "--config", cfg.path, p.compile ? "--compile" : "--train"};
-    argv.insert(argv.end(), cfg.override_args.begin(), cfg.override_args.end());
-    return argv;
+  if (p.backend == Backend::kNative) {
+    // The effective config (overrides and site defaults applied) that `run` writes:
+    // what ran is on disk, and the trainer parses no overrides of its own.
+    return {bindir + "/trn-train-native", "--config", p.effective_config, p.compile ? "--compile" : "--train"};
   }
-  if (p.compile && p.backend == "nxdt") argv.push_back("neuron_parallel_compile");
-  if (p.launch_pattern == "per-worker") {
+  if (p.compile && p.backend == Backend::kNxdt) argv.push_back("neuron_parallel_compile");
+  if (p.launch_pattern == LaunchPattern::kPerWorker) {
     argv.insert(argv.end(), {"python3", cfg.launch.script});
   } else {
     argv.insert(argv.end(), {"torchrun", "--nproc_per_node", P, "--nnodes", N, "--node_rank",
                              std::to_string(p.node_rank), "--master_addr", p.master_addr, "--master_port",
                              std::to_string(p.master_port), cfg.launch.script});
   }
-  if (p.backend == "nxdt") {
+  if (p.backend == Backend::kNxdt) {
     argv.insert(argv.end(), {"--config-path=" + cfg.dir, "--config-name=" + cfg.name, "trainer.devices=" + P,
                              "trainer.num_nodes=" + N, "exp_manager.explicit_log_dir=" + p.log_dir});
   } else {

@@ -9,7 +9,7 @@
 
 namespace trn {
 
-// native:      <bindir>/trn-train-native --config <yaml> --compile|--train [overrides]
+// native:      <bindir>/trn-train-native --config <log_dir>/config.yaml --compile|--train
 // nxdt:        [neuron_parallel_compile] torchrun --nproc_per_node P --nnodes N --node_rank R
 //              --master_addr A --master_port M training_orchestrator.py --config-path=D
 //              --config-name=C trainer.devices=P trainer.num_nodes=N exp_manager.explicit_log_dir=L [overrides]

@@ -1,6 +1,7 @@
 // `trn-train cache status|verify|clean|clear-locks`: the user and admin view of
 // the shared compile cache (cache/). Exit codes: 0 ok, 1 problems found or the
 // operation failed, 2 bad input (e.g. the cache dir is a file).
+#include "common/size_text.h"
 #include "launcher/cache_command.h"
 
 #include <sys/stat.h>
@@ -13,41 +14,64 @@
 #include <memory>
 #include <string>
 
-#include "cache/atomic_file.h"
+#include "common/fs.h"
 #include "cache/checksum.h"
 #include "cache/compile_cache.h"
 #include "cache/entry_layout.h"
 #include "cache/janitor.h"
 #include "cache/permissions.h"
+#include "common/config/cache_location.h"
+#include "common/config/site_file.h"
+#include "common/problem.h"
 
 namespace trn {
 namespace {
 
 using namespace trn::cache;
 
+constexpr const char* kTool = "trn-train";
+
 struct Shared {
   std::string dir;
   bool json = false;
 };
 
+// The cache to work on: the one resolver (common/config/cache_location.h) over
+// --dir, the environment and the site file, so `trn-train cache status` on the head
+// node finds the cache the jobs used.
 bool open_dir(const Shared& s, CacheOptions* opt, int* exit_code) {
-  *opt = CacheOptions::from_env();
-  if (!s.dir.empty()) opt->dir = s.dir;
+  Problems problems;
+  const EnvMap env = current_environment();
+  config::SiteConfig site;
+  if (!config::load_site_config(env, &site, &problems)) {
+    *exit_code = report_problems(kTool, problems);
+    return false;
+  }
+  config::CacheSources sources;
+  sources.explicit_dir = s.dir;
+  sources.site_root = site.cache_root;
+  sources.site_group = site.cache_group;
+  sources.site_max_size = site.cache_max_size;
+  sources.site_path = site.path;
+  static_cast<CacheSettings&>(*opt) = config::resolve_cache_settings(sources, env, &problems);
+  if (!problems.empty()) {
+    *exit_code = report_problems(kTool, problems);
+    return false;
+  }
   // Inspecting must not create: a mistyped --dir would otherwise look like an empty cache.
   struct stat st;
   if (::stat(opt->dir.c_str(), &st) != 0 && errno == ENOENT) {
-    std::fprintf(stderr,
-                 "trn-train cache: %s does not exist: nothing has been cached there (check --dir, "
-                 "TRN_TRAIN_CACHE_DIR, NEURON_CC_FLAGS --cache_dir, NEURON_COMPILE_CACHE_URL)\n",
-                 opt->dir.c_str());
+    report_problems(kTool, {{"cache dir", opt->dir,
+                             "does not exist: nothing has been cached there (chosen by " + opt->dir_source +
+                                 "); check --dir, TRN_TRAIN_CACHE_DIR, NEURON_CC_FLAGS --cache_dir, "
+                                 "NEURON_COMPILE_CACHE_URL or the site file's cache_root"}});
     *exit_code = 1;
     return false;
   }
   std::unique_ptr<CompileCache> c;
   std::string err;
   if (!CompileCache::open(*opt, &c, &err)) {
-    std::fprintf(stderr, "trn-train cache: %s\n", err.c_str());
-    *exit_code = 2;
+    *exit_code = report_problems(kTool, {{"cache dir", opt->dir, err}});
     return false;
   }
   opt->dir = c->options().dir;
@@ -142,15 +166,13 @@ int cmd_clean(const Shared& s, CleanOptions copt, const std::string& max_size) {
   int rc = 0;
   if (!open_dir(s, &opt, &rc)) return rc;
   if (!max_size.empty() && !parse_size(max_size, &copt.max_bytes)) {
-    std::fprintf(stderr, "trn-train cache clean: --max-size %s: expected a size like 500G, 1.5T or 800M\n",
-                 max_size.c_str());
-    return 2;
+    return report_problems(kTool, {{"--max-size", max_size, "must be a size such as 500G, 1.5T or 800M (below 8 EiB)"}});
   }
   if (max_size.empty() && opt.max_bytes) copt.max_bytes = opt.max_bytes;
   CleanReport rep;
   std::string err;
   if (!run_janitor(opt.dir, opt.timing, copt, &rep, &err)) {
-    std::fprintf(stderr, "trn-train cache clean: %s\n", err.c_str());
+    report_problems(kTool, {{"cache dir", opt.dir, err}});
     return 1;
   }
   for (const auto& l : rep.lines) std::printf("%s\n", l.c_str());
@@ -164,6 +186,7 @@ int cmd_clear_locks(const Shared& s, double observe_s, double neuron_age_s, bool
   CacheOptions opt;
   int rc = 0;
   if (!open_dir(s, &opt, &rc)) return rc;
+  if (observe_s < 0) observe_s = opt.timing.stale_s;  // default: the stale timeout
   auto reps = clear_stale_locks(opt.dir, opt.timing, observe_s, neuron_age_s, dry_run);
   int removed = 0, kept = 0;
   for (const auto& r : reps) {
@@ -182,8 +205,8 @@ void add_cache_command(CLI::App& app, int* exit_code) {
   CLI::App* cache = app.add_subcommand("cache", "Inspect and maintain the shared compile cache");
   cache->require_subcommand(1);
   cache->add_option("--dir", shared->dir,
-                    "Cache directory (default: $TRN_TRAIN_CACHE_DIR, --cache_dir in $NEURON_CC_FLAGS, "
-                    "$NEURON_COMPILE_CACHE_URL, else /var/tmp/neuron-compile-cache)");
+                    "Cache directory (default, first set: $TRN_TRAIN_CACHE_DIR, --cache_dir in $NEURON_CC_FLAGS, "
+                    "$NEURON_COMPILE_CACHE_URL, the site file's cache_root, /var/tmp/neuron-compile-cache)");
 
   auto entries = std::make_shared<bool>(false);
   CLI::App* status = cache->add_subcommand("status", "Entries per compiler version, by state, with sizes and stats");
@@ -225,8 +248,7 @@ void add_cache_command(CLI::App& app, int* exit_code) {
   cl->add_flag("--dry-run,-n", *dry, "Only print what would be removed");
   cl->fallthrough();  // `cache clear-locks --dir D` as well as `cache --dir D clear-locks`
   cl->callback([=] {
-    double obs = *observe >= 0 ? *observe : CacheOptions::from_env().timing.stale_s;
-    *exit_code = cmd_clear_locks(*shared, obs, *neuron_age, *dry);
+    *exit_code = cmd_clear_locks(*shared, *observe, *neuron_age, *dry);
   });
 }
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "launcher/env_map.h"
+#include "common/env_map.h"
 #include "launcher/plan.h"
 
 namespace trn {
@@ -27,5 +27,7 @@ int run_command(const CommonOptions& opts);
 int submit_command(const CommonOptions& opts, bool dry_run, bool compile_only, bool train_only);
 
 std::string self_bindir();
+// The site file for this environment (throws InputError).
+config::SiteConfig load_site(const EnvMap& env);
 
 }  // namespace trn

@@ -1,29 +1,27 @@
-// NxDT-schema model config + trn-train's strict `launch:` block.
-//
-// CONF_FILE is resolved like train.sh does (`conf/<name>.yaml`) but through a search
-// path: ./conf, the site's conf_dirs, then the installed share/trn-train/conf. A value
-// containing '/' or ending in .yaml is used as a path.
+// The model config as the launcher sees it: the NxDT-schema YAML (through the one
+// config library, common/config) with the user's overrides applied, plus
+// trn-train's own strict `launch:` block resolved against the site defaults.
 #pragma once
-
-#include <yaml-cpp/yaml.h>
 
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "launcher/overrides.h"
-#include "launcher/site_config.h"
+#include "common/config/document.h"
+#include "common/config/site_file.h"
 
 namespace trn {
 
+enum class Backend { kNative, kNxdt, kTorchNeuron };
+const char* to_string(Backend b);  // "native" | "nxdt" | "torchneuron"
+
 struct LaunchSettings {
-  std::string backend = "nxdt";  // native | nxdt | torchneuron
+  Backend backend = Backend::kNxdt;
   std::string instance;          // catalog name
   std::optional<long long> nodes;
   std::optional<long long> procs_per_node;  // only with allow_devices_mismatch, or for cpu
   bool allow_devices_mismatch = false;
-  std::string master_ports;     // "LO-HI" or a fixed port
-  std::string root_comm_ports;
+  std::string master_ports;     // "LO-HI" or a fixed port; "" = the default range
   bool requeue = true;
   std::string log_dir = "logs";
   std::string script;           // nxdt: training_orchestrator.py; torchneuron: the user's script
@@ -37,17 +35,19 @@ struct LoadedConfig {
   std::string path;       // absolute path of the YAML read
   std::string name;       // file stem (Hydra --config-name)
   std::string dir;        // its directory (Hydra --config-path)
-  YAML::Node root;        // after overrides
-  std::vector<std::string> override_args;  // as given, passed on to the backend (launch.* left out)
+  config::Document doc;   // after overrides
+  std::vector<std::string> override_args;  // as given, for Hydra (launch.* left out: NxDT would reject it)
   LaunchSettings launch;
 };
 
-std::vector<std::string> config_search_path(const SiteConfig& site);
-// Throws InputError listing the directories searched.
-std::string resolve_config(const std::string& conf, const std::vector<std::string>& search);
-// Loads, applies overrides, parses `launch:` (unknown keys are errors) with site defaults.
-LoadedConfig load_config(const std::string& conf, const std::vector<std::string>& overrides, const SiteConfig& site);
-// Finds instances.yaml in the same search path (next to the config first).
-std::string find_instance_catalog(const LoadedConfig& cfg, const SiteConfig& site);
+// Resolves `conf` on the search path, loads it, applies overrides and reads
+// `launch:` (unknown keys are errors) over the site defaults. Throws InputError.
+LoadedConfig load_config(const std::string& conf, const std::vector<std::string>& overrides,
+                         const config::SiteConfig& site);
+
+// The config a run hands to the native backend: the document after overrides with
+// the resolved launch: block written back and model.model_config made absolute, so
+// the file means the same thing wherever it is read from.
+std::string effective_config_text(const LoadedConfig& cfg);
 
 }  // namespace trn

@@ -1,31 +1,29 @@
-// Bad-input errors of the launcher. Every rule violation becomes one Problem naming
-// the key, the offending value and the fix; the command prints all of them and exits
-// 2 before anything runs. (Exceptions stay inside launcher/: common/ is exception-free.)
+// How planning stops on bad input inside launcher/: an InputError carries every
+// Problem found (common/problem.h, the project's one error vocabulary) up to main(),
+// which prints them with report_problems() and exits 2 before anything runs.
+// Nothing else is thrown at a user: main() also turns any stray exception into one line.
 #pragma once
 
-#include <stdexcept>
-#include <string>
+#include <exception>
 #include <vector>
+
+#include "common/problem.h"
 
 namespace trn {
 
-struct Problem {
-  std::string key;    // e.g. "distributed_strategy.tensor_model_parallel_size"
-  std::string value;  // the value as the user wrote it (or derived from)
-  std::string fix;    // what to change
-  std::string str() const { return key + " = " + value + ": " + fix; }
-};
-
-// Thrown for input that stops planning outright (missing file, malformed YAML) or
-// carrying the full list of rule violations. main() prints it and returns 2.
-class InputError : public std::runtime_error {
+class InputError : public std::exception {
  public:
-  explicit InputError(std::vector<Problem> problems);
-  explicit InputError(const std::string& message);
-  const std::vector<Problem>& problems() const { return problems_; }
+  explicit InputError(Problems problems) : problems_(std::move(problems)) {}
+  const Problems& problems() const { return problems_; }
+  const char* what() const noexcept override { return "bad input (see problems())"; }
 
  private:
-  std::vector<Problem> problems_;
+  Problems problems_;
 };
+
+// Throws when `problems` is not empty.
+inline void throw_if_any(const Problems& problems) {
+  if (!problems.empty()) throw InputError(problems);
+}
 
 }  // namespace trn

@@ -9,7 +9,7 @@
 #include "common/hostlist.h"
 #include <vector>
 
-#include "launcher/env_map.h"
+#include "common/env_map.h"
 
 namespace trn {
 

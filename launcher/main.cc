@@ -1,17 +1,24 @@
 // trn-train: validated launches of Llama pre-training on AWS Trainium under Slurm.
 // `srun trn-train` (= run) computes this task's Plan and execs the backend; `plan`
-// prints it; `submit` sbatches compile-then-train. Bad input: one message per
-// problem on stderr and exit status 2, before anything runs.
+// prints it; `submit` sbatches compile-then-train; `cache` maintains the shared
+// compile cache. Bad input: one `error: key = value: fix` line per problem on
+// stderr and exit status 2, before anything runs.
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <cstdio>
-#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
 
 #include "launcher/cache_command.h"
 #include "launcher/commands.h"
 #include "launcher/errors.h"
 
 namespace {
+
+constexpr const char* kTool = "trn-train";
+const std::vector<std::string> kCommands{"plan", "run", "submit", "cache"};
 
 void add_common(CLI::App* cmd, trn::CommonOptions* o) {
   cmd->add_option("--conf", o->conf, "Config name (searched in ./conf, site conf_dirs, installed conf/) or path; "
@@ -20,31 +27,85 @@ void add_common(CLI::App* cmd, trn::CommonOptions* o) {
   cmd->add_option("overrides", o->overrides, "Hydra-style overrides KEY.SUB=VALUE, e.g. trainer.max_steps=10");
 }
 
-int report(const trn::InputError& e) {
-  if (e.problems().empty()) {
-    std::fprintf(stderr, "trn-train: error: %s\n", e.what());
-  } else {
-    std::fprintf(stderr, "trn-train: %zu problem%s, nothing was started:\n", e.problems().size(),
-                 e.problems().size() == 1 ? "" : "s");
-    for (const auto& p : e.problems()) std::fprintf(stderr, "  error: %s\n", p.str().c_str());
+std::string joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+// `srun trn-train --conf X` and `srun trn-train trainer.max_steps=30` mean `run`
+// (the man page's synopsis: trn-train [run] [--conf ...]). A bare word that is not a
+// command is refused with the list of commands rather than taken as an override.
+bool check_command(std::vector<std::string>* args, trn::Problems* problems) {
+  if (args->size() < 2) {
+    args->push_back("run");
+    return true;
   }
-  return 2;
+  const std::string& first = (*args)[1];
+  if (first == "cache" && args->size() > 2 && (*args)[2][0] != '-') {
+    const std::vector<std::string> cache_commands{"status", "verify", "clean", "clear-locks"};
+    for (const auto& c : cache_commands)
+      if ((*args)[2] == c) return true;
+    problems->push_back({"cache command", (*args)[2],
+                         "unknown; the cache commands are " + joined(cache_commands) + " (see trn-train cache --help)"});
+    return false;
+  }
+  for (const auto& c : kCommands)
+    if (first == c) return true;
+  if (first == "-h" || first == "--help" || first == "--version") return true;
+  if (first[0] == '-' || first.find('=') != std::string::npos) {
+    args->insert(args->begin() + 1, "run");
+    return true;
+  }
+  problems->push_back({"command", first, "unknown; the commands are " + joined(kCommands) + " (see trn-train --help)"});
+  return false;
+}
+
+// --nodes as our own check, so the message is ours and not CLI11's floating-point range.
+bool parse_nodes(const std::string& text, std::optional<int>* nodes, trn::Problems* problems) {
+  if (text.empty()) return true;
+  int v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < 1 || v > 65536) {
+    problems->push_back({"--nodes", text, "must be a whole number of nodes from 1 to 65536"});
+    return false;
+  }
+  *nodes = v;
+  return true;
+}
+
+// CLI11's parse errors in our vocabulary: which command, what it said, where help is.
+int report_parse_error(const CLI::App& app, const CLI::ParseError& e) {
+  const CLI::App* cmd = &app;
+  for (const CLI::App* sub = &app; sub;) {
+    const auto subs = sub->get_subcommands();
+    sub = subs.empty() ? nullptr : subs.front();
+    if (sub) cmd = sub;
+  }
+  std::string name = cmd == &app ? std::string(kTool) : std::string(kTool) + " " + cmd->get_name();
+  if (cmd->get_parent() && cmd->get_parent() != &app) name = std::string(kTool) + " cache " + cmd->get_name();
+  return trn::report_problems(kTool, {{name, e.what(), "see `" + name + " --help`"}});
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"trn-train: validated launches of Llama pre-training on AWS Trainium under Slurm"};
+  std::vector<std::string> args(argv, argv + argc);
+  trn::Problems problems;
+  if (!check_command(&args, &problems)) return trn::report_problems(kTool, problems);
+
+  CLI::App app{"trn-train: validated launches of Llama pre-training on AWS Trainium under Slurm.\n"
+               "Without a command, `trn-train [OPTIONS] [KEY=VALUE...]` is `trn-train run`."};
   app.set_version_flag("--version", std::string("trn-train ") + TRN_VERSION);
   app.require_subcommand(0, 1);
   int exit_code = 0;
 
   trn::CommonOptions plan_opts, run_opts, submit_opts;
   bool json = false, dry_run = false, compile_only = false, train_only = false;
-  int nodes = 0;
+  std::string nodes_text;
   auto* plan = app.add_subcommand("plan", "Print this task's launch plan (validated) without running anything");
   add_common(plan, &plan_opts);
-  plan->add_option("--nodes", nodes, "Node count to plan for when no launch environment is present")->check(CLI::PositiveNumber);
+  plan->add_option("--nodes", nodes_text, "Node count to plan for when no launch environment is present");
   plan->add_flag("--json", json, "Print the plan as JSON");
   plan->add_flag("--compile,!--no-compile", [&](int64_t n) { plan_opts.compile = n > 0; }, "Plan the COMPILE=1 run");
 
@@ -55,29 +116,39 @@ int main(int argc, char** argv) {
 
   auto* submit = app.add_subcommand("submit", "Submit the compile job and the train job that depends on it");
   add_common(submit, &submit_opts);
-  submit->add_option("--nodes", nodes, "Node count (default launch.nodes, else trainer.num_nodes)")->check(CLI::PositiveNumber);
+  submit->add_option("--nodes", nodes_text, "Node count (default launch.nodes, else trainer.num_nodes)");
   submit->add_flag("--dry-run", dry_run, "Print the sbatch command lines instead of submitting");
   auto* co = submit->add_flag("--compile-only", compile_only, "Submit only the compile job");
   submit->add_flag("--train-only", train_only, "Submit only the train job")->excludes(co);
 
   trn::add_cache_command(app, &exit_code);  // cache status|verify|clean|clear-locks (runs during parse)
 
+  std::vector<const char*> cargv;
+  for (const auto& a : args) cargv.push_back(a.c_str());
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(cargv.size()), cargv.data());
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    return report_parse_error(app, e);
   }
   try {
-    if (nodes > 0) plan_opts.nodes = submit_opts.nodes = nodes;
+    std::optional<int> nodes;
+    if (!parse_nodes(nodes_text, &nodes, &problems)) return trn::report_problems(kTool, problems);
+    plan_opts.nodes = submit_opts.nodes = nodes;
     if (plan->parsed()) return trn::plan_command(plan_opts, json);
     if (submit->parsed()) return trn::submit_command(submit_opts, dry_run, compile_only, train_only);
-    if (run->parsed() || app.get_subcommands().empty()) return trn::run_command(run_opts);
+    if (run->parsed()) return trn::run_command(run_opts);
     return exit_code;
   } catch (const trn::InputError& e) {
-    return report(e);
+    return trn::report_problems(kTool, e.problems());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "trn-train: error: %s\n", e.what());
+    // Not bad input but a failure we did not foresee: one line, never a stack trace.
+    std::fprintf(stderr, "%s: error: %s\n", kTool, e.what());
     return 1;
   }
 }

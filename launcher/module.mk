@@ -6,24 +6,24 @@ LAUNCHER_LIB  := $(LIBDIR)/libtrnlauncher.a
 TRN_TRAIN     := $(BINDIR)/trn-train
 LIBS_BUILT    += $(LAUNCHER_LIB)
 BINS_BUILT    += $(TRN_TRAIN)
-LAUNCHER_LDLIBS := $(LAUNCHER_LIB) $(CACHE_LIB) $(COMMON_LIB) $(YAMLCPP_LIBS) $(SPDLOG_LIBS) -lpthread
+LAUNCHER_LDLIBS := $(LAUNCHER_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB) $(YAMLCPP_LIBS) -lpthread
 
-$(OBJDIR)/launcher/%.o: MODULE_FLAGS := $(YAMLCPP_CFLAGS) $(SPDLOG_CFLAGS)
+$(OBJDIR)/launcher/%.o: MODULE_FLAGS := $(YAMLCPP_CFLAGS) $(JSON_CFLAGS)
 
 $(LAUNCHER_LIB): $(LAUNCHER_OBJS)
 	@mkdir -p $(@D)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
-$(TRN_TRAIN): $(OBJDIR)/launcher/main.o $(LAUNCHER_LIB) $(CACHE_LIB) $(COMMON_LIB)
+$(TRN_TRAIN): $(OBJDIR)/launcher/main.o $(LAUNCHER_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $< $(LAUNCHER_LDLIBS)
 
 # Unit tests: tests/unit/launcher_*_test.cc and common_*_test.cc
 LAUNCHER_TEST_SRCS := $(wildcard tests/unit/launcher_*_test.cc tests/unit/common_*_test.cc)
-$(OBJDIR)/tests/unit/launcher_%.o: MODULE_FLAGS := $(YAMLCPP_CFLAGS) $(SPDLOG_CFLAGS) $(GTEST_CFLAGS)
+$(OBJDIR)/tests/unit/launcher_%.o: MODULE_FLAGS := $(YAMLCPP_CFLAGS) $(JSON_CFLAGS) $(GTEST_CFLAGS)
 ifneq ($(LAUNCHER_TEST_SRCS),)
 UNIT_TESTS += $(TESTDIR)/launcher_tests
-$(TESTDIR)/launcher_tests: $(LAUNCHER_TEST_SRCS:%.cc=$(OBJDIR)/%.o) $(LAUNCHER_LIB) $(CACHE_LIB) $(COMMON_LIB)
+$(TESTDIR)/launcher_tests: $(LAUNCHER_TEST_SRCS:%.cc=$(OBJDIR)/%.o) $(LAUNCHER_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LAUNCHER_LDLIBS) $(GTEST_LIBS)
 endif

@@ -1,6 +1,5 @@
 #include "launcher/neuron_env.h"
 
-#include "launcher/yaml_util.h"
 
 namespace trn {
 namespace {
@@ -23,12 +22,12 @@ bool has_flag(const std::string& flags, const std::string& name) { return flags.
 
 }  // namespace
 
-std::map<std::string, std::string> derive_env(const Plan& p, const YAML::Node& root, const InstanceType& inst,
-                                              const EnvMap& user_env, const SiteConfig& site) {
+std::map<std::string, std::string> derive_env(const Plan& p, const config::Document& doc, const InstanceType& inst,
+                                              const EnvMap& user_env) {
   EnvBuilder b{user_env, {}};
-  std::vector<Problem> ignored;
-  auto str = [&](const char* key) { return get_string(root, key, &ignored); };
-  auto flag = [&](const char* key) { return get_bool(root, key, &ignored).value_or(false); };
+  Problems ignored;  // types were checked while planning
+  auto str = [&](const char* key) { return doc.get_string(key, &ignored); };
+  auto flag = [&](const char* key) { return doc.get_bool(key, &ignored).value_or(false); };
 
   // Rendezvous: the launcher is the authority, so these are not user-overridable,
   // except the root-comm id that the SPANK plugin (or the user) may already have set.
@@ -44,12 +43,13 @@ std::map<std::string, std::string> derive_env(const Plan& p, const YAML::Node& r
   b.force("WORLD_SIZE", std::to_string(p.world_size));
   b.force("LOCAL_WORLD_SIZE", std::to_string(p.procs_per_node));
   b.force("NODE_RANK", std::to_string(p.node_rank));
-  if (p.launch_pattern == "per-worker") {
+  if (p.launch_pattern == LaunchPattern::kPerWorker) {
     b.force("RANK", std::to_string(p.task_rank));
     b.force("LOCAL_RANK", std::to_string(p.local_rank));
   }
   b.force("COMPILE", p.compile ? "1" : "0");
   b.force("TRN_TRAIN_LOG_DIR", p.log_dir);
+  b.force("TRN_TRAIN_CACHE_DIR", p.cache.dir);
 
   if (inst.efa > 0) {
     b.set_default("FI_EFA_USE_DEVICE_RDMA", "1");
@@ -57,7 +57,7 @@ std::map<std::string, std::string> derive_env(const Plan& p, const YAML::Node& r
     b.set_default("FI_EFA_FORK_SAFE", "1");
   }
   b.set_default("MALLOC_ARENA_MAX", "128");
-  if (p.backend == "native") return b.out;
+  if (p.backend == Backend::kNative) return b.out;
 
   b.set_default("XLA_DISABLE_FUNCTIONALIZATION", "0");
   b.set_default("HYDRA_FULL_ERROR", "1");
@@ -65,16 +65,17 @@ std::map<std::string, std::string> derive_env(const Plan& p, const YAML::Node& r
   b.set_default("CHECKPOINT_CALLBACK", p.compile ? "False" : "True");
   b.set_default("NEMO_EXPM_VERSION", p.job_id);
   if (flag("model.fusions.softmax")) b.set_default("NEURON_FUSE_SOFTMAX", "1");
-  if (root["neuron_experimental_compress_rg"].IsDefined()) {
+  if (doc.has("neuron_experimental_compress_rg")) {
     b.set_default("NEURON_EXPERIMENTAL_COMPRESS_RG", flag("neuron_experimental_compress_rg") ? "1" : "0");
   }
   // The NxDT key really is misspelt "aync".
   if (auto v = str("aync_exec_max_inflight_requests")) b.set_default("NEURON_RT_ASYNC_EXEC_MAX_INFLIGHT_REQUESTS", *v);
   if (auto v = str("bucket_size_collectives")) b.set_default("BUCKET_CAP_MB", *v);
   if (auto v = str("neuron_rt_exec_timeout")) b.set_default("NEURON_RT_EXEC_TIMEOUT", *v);
-  std::string cache = str("compiler_cache_url").value_or(site.cache_root);
-  if (!cache.empty()) b.set_default("NEURON_COMPILE_CACHE_URL", cache);
-  cache = b.out.count("NEURON_COMPILE_CACHE_URL") ? b.out["NEURON_COMPILE_CACHE_URL"] : "";
+  // Neuron's own default is the same node-local /var/tmp folder: export only a real choice.
+  const bool cache_chosen = !p.cache.node_local_default;
+  if (cache_chosen) b.set_default("NEURON_COMPILE_CACHE_URL", p.cache.dir);
+  const std::string cache = cache_chosen ? p.cache.dir : "";
 
   // Precision table (training_orchestrator.py).
   std::string cc_extra;

@@ -2,21 +2,23 @@
 // here: EFA FI_*, MALLOC_ARENA_MAX, the precision table, NEURON_CC_FLAGS with
 // --cache_dir and --lnc, NEURON_LOGICAL_NC_CONFIG, rendezvous variables.
 // Like NxDT's set_env_variable, a variable the user already exported wins, except
-// NEURON_CC_FLAGS, to which the config's flags are appended.
+// NEURON_CC_FLAGS, to which the config's flags are appended. The compile cache is
+// the plan's one resolved location (plan.cache), exported to every backend as
+// TRN_TRAIN_CACHE_DIR (and to the Neuron ones as NEURON_COMPILE_CACHE_URL and
+// --cache_dir) so every node, and every later `trn-train cache`, agrees on it.
 #pragma once
-
-#include <yaml-cpp/yaml.h>
 
 #include <map>
 #include <string>
 
-#include "launcher/env_map.h"
+#include "common/config/document.h"
+#include "common/env_map.h"
 #include "launcher/instance_catalog.h"
 #include "launcher/plan.h"
 
 namespace trn {
 
-std::map<std::string, std::string> derive_env(const Plan& plan, const YAML::Node& root, const InstanceType& inst,
-                                              const EnvMap& user_env, const SiteConfig& site);
+std::map<std::string, std::string> derive_env(const Plan& plan, const config::Document& doc, const InstanceType& inst,
+                                              const EnvMap& user_env);
 
 }  // namespace trn

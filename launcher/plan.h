@@ -1,6 +1,10 @@
-// The Plan: one pure function of (config, instance type, launch environment, site)
-// that every command prints or executes. Nothing here touches the machine except
-// master-address resolution, which is injected so tests stay hermetic.
+// The Plan: what one task of a training job runs, as plain data. Two files make it:
+//   plan_compute.cc  make_plan(): a PURE function of PlanInputs (config, instance
+//                    catalog, site file, environment, launch environment); unit-tested
+//                    with hand-written inputs, no I/O except the injected resolver.
+//   plan_inputs.cc   build_plan(): the I/O that gathers those inputs (environment,
+//                    site file, config search, instance catalog, DNS) and calls make_plan.
+// Every command prints (plan), executes (run) or submits (submit) this same Plan.
 #pragma once
 
 #include <functional>
@@ -8,13 +12,24 @@
 #include <string>
 #include <vector>
 
+#include "common/cache_settings.h"
+#include "common/config/site_file.h"
+#include "common/env_map.h"
 #include "common/hostlist.h"
 #include "launcher/config_loader.h"
 #include "launcher/instance_catalog.h"
 #include "launcher/launch_env.h"
-#include "launcher/site_config.h"
 
 namespace trn {
+
+// per-node: this launcher starts the node's workers (torchrun / mpirun style);
+// per-worker: every task is one worker (srun --ntasks-per-node=P, mpirun -np world).
+enum class LaunchPattern { kPerNode, kPerWorker };
+const char* to_string(LaunchPattern p);  // "per-node" | "per-worker"
+
+// Where NEURON_RT_ROOT_COMM_ID's port came from.
+enum class RootCommSource { kDerived, kEnvironment };
+const char* to_string(RootCommSource s);  // "derived" | "environment"
 
 struct Plan {
   std::string config_path;
@@ -29,19 +44,21 @@ struct Plan {
   int world_size = 1;
   int tp = 1, pp = 1, vpp = 1, cp = 1, ep = 1, dp = 1;
   long long micro_batch_size = 1, global_batch_size = 1, num_microbatches = 1;
-  std::string launch_kind;     // slurm | openmpi | aws-batch | torchrun | standalone
-  std::string launch_pattern;  // per-node (launcher starts the workers) | per-worker
+  LaunchKind launch_kind = LaunchKind::kStandalone;
+  LaunchPattern launch_pattern = LaunchPattern::kPerNode;
   int task_rank = 0, local_rank = 0;
   std::string master_host;     // as named by the environment
   std::string master_addr;     // IPv4
   int master_port = 0;
   int root_comm_port = 0;
-  std::string root_comm_source;  // "derived" | "environment" (plugin or user set NEURON_RT_ROOT_COMM_ID)
-  std::string backend;
+  RootCommSource root_comm_source = RootCommSource::kDerived;
+  Backend backend = Backend::kNxdt;
   bool compile = false;
   std::string job_id;
   int restart_count = 0;
   std::string log_dir;         // logs/<job>/<restart>/<node>/
+  std::string effective_config;  // log_dir + config.yaml: what `run` writes and the native backend reads
+  CacheSettings cache;         // the one resolved compile-cache location (common/config/cache_location.h)
   std::vector<std::string> command;
   std::map<std::string, std::string> env;  // what the launcher sets (user's own env wins, see neuron_env)
   HostList hosts;  // node-rank order; expand() for output
@@ -50,7 +67,7 @@ struct Plan {
 struct PlanInputs {
   LoadedConfig config;
   InstanceCatalog catalog;
-  SiteConfig site;
+  config::SiteConfig site;
   EnvMap env;
   LaunchEnv launch;
   bool compile = false;

@@ -9,6 +9,5 @@ namespace trn {
 
 std::string plan_to_json(const Plan& plan);
 std::string plan_to_table(const Plan& plan);
-std::string json_escape(const std::string& s);
 
 }  // namespace trn

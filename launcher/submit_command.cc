@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
@@ -30,10 +31,14 @@ std::string join_quoted(const std::vector<std::string>& argv) {
   return s;
 }
 
-// Runs sbatch --parsable, returns the job id; throws on failure.
+// Runs sbatch --parsable and returns the job id, or "" after printing why it failed
+// (sbatch's own message is on stderr above ours).
 std::string run_sbatch(const std::vector<std::string>& argv) {
   int fds[2];
-  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  if (pipe(fds) != 0) {
+    std::fprintf(stderr, "trn-train: error: sbatch = %s: cannot start it (%s)\n", argv[0].c_str(), std::strerror(errno));
+    return "";
+  }
   const pid_t pid = fork();
   if (pid == 0) {
     dup2(fds[1], 1);
@@ -55,7 +60,9 @@ std::string run_sbatch(const std::vector<std::string>& argv) {
   int status = 0;
   waitpid(pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    throw std::runtime_error("sbatch failed (" + join_quoted(argv) + ")");
+    std::fprintf(stderr, "trn-train: error: sbatch = %s: failed (see its message above); nothing more was submitted\n",
+                 join_quoted(argv).c_str());
+    return "";
   }
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
   return out.substr(0, out.find(';'));  // "id;cluster"
@@ -115,13 +122,16 @@ int submit_command(const CommonOptions& opts, bool dry_run, bool compile_only, b
   std::string compile_id;
   if (!train_only) {
     compile_id = run_sbatch(compile_job);
+    if (compile_id.empty()) return 1;
     std::printf("compile job %s\n", compile_id.c_str());
   }
   if (!compile_only) {
     for (auto& a : train_job) {
       if (a == "--dependency=afterok:${COMPILE_JOB_ID}") a = "--dependency=afterok:" + compile_id;
     }
-    std::printf("train job %s\n", run_sbatch(train_job).c_str());
+    const std::string train_id = run_sbatch(train_job);
+    if (train_id.empty()) return 1;
+    std::printf("train job %s\n", train_id.c_str());
   }
   return 0;
 }

@@ -2,17 +2,16 @@
 
 #include <algorithm>
 
-#include "launcher/yaml_util.h"
 
 namespace trn {
 namespace {
 std::string s(long long v) { return std::to_string(v); }
 }  // namespace
 
-std::vector<Problem> validate_plan(const Plan& p, const YAML::Node& root, const InstanceType& inst,
-                                   long long devices, bool allow_mismatch) {
-  std::vector<Problem> out;
-  std::vector<Problem> ignored;
+Problems validate_plan(const Plan& p, const config::Document& doc, const InstanceType& inst, long long devices,
+                       bool allow_mismatch) {
+  Problems out;
+  Problems ignored;  // types were checked while planning
   const long long world = p.world_size;
   const char* tp_key = "distributed_strategy.tensor_model_parallel_size";
   const char* pp_key = "distributed_strategy.pipeline_model_parallel_size";
@@ -46,20 +45,20 @@ std::vector<Problem> validate_plan(const Plan& p, const YAML::Node& root, const 
                    "interleaved pipelining needs num_microbatches (" + s(p.num_microbatches) +
                        ") to be a multiple of PP (" + s(p.pp) + "); change global_batch_size or PP"});
   }
-  if (auto kv = get_int(root, "distributed_strategy.kv_replicator", &ignored); kv) {
+  if (auto kv = doc.get_int("distributed_strategy.kv_replicator", 1, 1 << 20, &out); kv) {
     if (*kv < 1 || p.tp % *kv != 0) {
       out.push_back({"distributed_strategy.kv_replicator", s(*kv),
                      "TP (" + s(p.tp) + ") must be a multiple of it; use a divisor of TP"});
     }
   }
-  if (auto layers = get_int(root, "model.num_layers", &ignored); layers) {
+  if (auto layers = doc.get_int("model.num_layers", 1, 1 << 20, &out); layers) {
     if (*layers % p.pp != 0) {
       out.push_back({"model.num_layers", s(*layers),
                      "must be a multiple of pipeline_model_parallel_size (" + s(p.pp) + "); change PP or the layer count"});
     }
   }
   if (p.cp > 1) {
-    auto ring = get_bool(root, "model.fusions.ring_attention", &ignored);
+    auto ring = doc.get_bool("model.fusions.ring_attention", &out);
     if (!ring || !*ring) {
       out.push_back({"model.fusions.ring_attention", ring ? "false" : "(absent)",
                      "context_parallel_size " + s(p.cp) + " needs ring attention; set model.fusions.ring_attention: true"});
@@ -74,7 +73,7 @@ std::vector<Problem> validate_plan(const Plan& p, const YAML::Node& root, const 
     }
   }
   // LNC exists only where the catalog lists it (trn2).
-  if (auto lnc = get_int(root, "trainer.lnc", &ignored); lnc) {
+  if (auto lnc = doc.get_int("trainer.lnc", 1, 8, &ignored); lnc) {
     if (std::find(inst.lnc_allowed.begin(), inst.lnc_allowed.end(), *lnc) == inst.lnc_allowed.end()) {
       std::string allowed;
       for (int v : inst.lnc_allowed) allowed += (allowed.empty() ? "" : " or ") + s(v);
@@ -90,9 +89,9 @@ std::vector<Problem> validate_plan(const Plan& p, const YAML::Node& root, const 
                        " or set launch.allow_devices_mismatch: true on purpose"});
   }
   if (p.master_port == p.root_comm_port) {
-    out.push_back({"launch.ports", s(p.master_port),
-                   "MASTER_PORT and the Neuron root-comm port must differ; use disjoint ranges for launch.ports.master "
-                   "and launch.ports.root_comm"});
+    out.push_back({"launch.ports.master", s(p.master_port),
+                   "MASTER_PORT and the Neuron root-comm port must differ; choose a master range disjoint from the "
+                   "root-comm range (plugstack root_comm_port_range, default 46000-46999)"});
   }
   return out;
 }

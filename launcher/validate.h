@@ -5,14 +5,15 @@
 
 #include <vector>
 
-#include "launcher/errors.h"
+#include "common/config/document.h"
+#include "common/problem.h"
 #include "launcher/instance_catalog.h"
 #include "launcher/plan.h"
 
 namespace trn {
 
 // `plan` has the parallel degrees and derived sizes filled in; `root` is the config.
-std::vector<Problem> validate_plan(const Plan& plan, const YAML::Node& root, const InstanceType& instance,
-                                   long long config_devices, bool allow_devices_mismatch);
+Problems validate_plan(const Plan& plan, const config::Document& doc, const InstanceType& instance,
+                       long long config_devices, bool allow_devices_mismatch);
 
 }  // namespace trn

@@ -14,10 +14,10 @@ std::string divisors(int c) {
 }  // namespace
 
 bool place_task(const UserOptions& opts, int c, int k, int task_id, const std::string& node, CoreRange* range,
-                std::string* error) {
-  const std::string where = "node " + node + " has " + n(c) + " logical NeuronCores";
+                trn::Problem* problem) {
+  const std::string cores = n(c) + " logical NeuronCores of node " + node;
   if (c <= 0 || k <= 0 || task_id < 0 || task_id >= k) {
-    *error = "cannot place task " + n(task_id) + " of " + n(k) + ": " + where;
+    *problem = {"local task", n(task_id), "cannot be placed among " + n(k) + " tasks on the " + cores};
     return false;
   }
   switch (opts.cores) {
@@ -26,14 +26,14 @@ bool place_task(const UserOptions& opts, int c, int k, int task_id, const std::s
       return true;
     case UserOptions::Cores::kPerTask: {
       int per = opts.cores_per_task;
-      const std::string opt = "--neuron-cores=" + n(per) + ": ";
       if (per > c || c % per != 0) {
-        *error = opt + where + "; cores per task must divide them (one of " + divisors(c) + ")";
+        *problem = {"--neuron-cores", n(per), "must divide the " + cores + " (one of " + divisors(c) + ")"};
         return false;
       }
       if (static_cast<long>(per) * k > c) {
-        *error = opt + n(k) + " tasks x " + n(per) + " cores overcommit " + where + "; use at most " +
-                 n(c / k) + " per task or fewer tasks per node";
+        *problem = {"--neuron-cores", n(per),
+                    n(k) + " tasks x " + n(per) + " cores overcommit the " + cores + "; use at most " + n(c / k) +
+                        " per task or fewer tasks per node"};
         return false;
       }
       *range = {task_id * per, per};

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "common/problem.h"
 #include "spank/options.h"
 
 namespace neuron {
@@ -21,9 +22,9 @@ struct CoreRange {
 //    k > c (e.g. 128 CPU tasks on a trn1 node) gives count 0: no placement;
 //  - kPerTask N: task i gets [i*N, i*N+N-1]; N must divide c and N*k <= c;
 //  - kAll: every task gets [0, c-1].
-// On error returns false with *error naming the option, the node and the fix.
+// On error returns false with *problem naming the option, the node and the fix.
 bool place_task(const UserOptions& opts, int logical_cores, int local_tasks, int task_id,
-                const std::string& node, CoreRange* range, std::string* error);
+                const std::string& node, CoreRange* range, trn::Problem* problem);
 
 // "0-7", or "5" for a single core ("" for count 0).
 std::string format_range(const CoreRange& range);

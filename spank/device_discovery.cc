@@ -41,6 +41,13 @@ int count_numbered(const std::string& dir, const char* prefix, std::string* firs
   return n;
 }
 
+// "trn2.48xlarge" / "trn2" / "Trainium2" -> "trn2"; "" when not a Trainium name.
+std::string family_of(const std::string& name) {
+  if (name.rfind("trn2", 0) == 0 || name == "Trainium2") return "trn2";
+  if (name.rfind("trn1", 0) == 0 || name == "Trainium1" || name == "Trainium") return "trn1";
+  return "";
+}
+
 int catalog_cores_per_device(const std::string& family) {
   if (family == "trn2") return 8;
   if (family == "trn1") return 2;
@@ -54,12 +61,6 @@ std::string under_root(const std::string& root, const std::string& path) {
   while (r.size() > 1 && r.back() == '/') r.pop_back();
   if (r == "/") return path;
   return r + path;
-}
-
-std::string family_of(const std::string& name) {
-  if (name.rfind("trn2", 0) == 0 || name == "Trainium2") return "trn2";
-  if (name.rfind("trn1", 0) == 0 || name == "Trainium1" || name == "Trainium") return "trn1";
-  return "";
 }
 
 void discover_neuron(const std::string& root, const PluginConfig& config, NodeInventory* inv) {

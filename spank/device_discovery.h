@@ -25,7 +25,4 @@ std::string under_root(const std::string& root, const std::string& path);
 // Fills *inv. A node without Neuron devices gives devices == 0 (not an error).
 void discover_neuron(const std::string& root, const PluginConfig& config, NodeInventory* inv);
 
-// "trn2.48xlarge" / "trn2" / "Trainium2" -> "trn2"; "" when not a Trainium name.
-std::string family_of(const std::string& name);
-
 }  // namespace neuron

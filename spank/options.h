@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "common/problem.h"
+
 namespace neuron {
 
 struct UserOptions {
@@ -16,10 +18,10 @@ struct UserOptions {
   bool verbose = false;
 };
 
-// Each returns false with *error = "--neuron-X=VALUE: why, what is accepted".
-bool parse_cores_option(const char* value, UserOptions* opts, std::string* error);
-bool parse_lnc_option(const char* value, UserOptions* opts, std::string* error);
-bool parse_cache_option(const char* value, UserOptions* opts, std::string* error);
-bool parse_env_option(const char* value, UserOptions* opts, std::string* error);
+// Each returns false with *problem = {"--neuron-X", the value given, what is accepted}.
+bool parse_cores_option(const char* value, UserOptions* opts, trn::Problem* problem);
+bool parse_lnc_option(const char* value, UserOptions* opts, trn::Problem* problem);
+bool parse_cache_option(const char* value, UserOptions* opts, trn::Problem* problem);
+bool parse_env_option(const char* value, UserOptions* opts, trn::Problem* problem);
 
 }  // namespace neuron

@@ -1,18 +1,13 @@
 #include "spank/plugin_args.h"
 
-#include <cerrno>
-#include <cstdlib>
-
 namespace neuron {
 
 namespace {
 const char kKeys[] = "root, instance, cores_per_node, lnc, efa, cache_dir, root_comm_port_range";
-
-bool bad(std::string* error, const std::string& token, const std::string& why) {
-  *error = "plugstack argument '" + token + "': " + why;
-  return false;
-}
+const char kWhere[] = " (spank_neuron.so argument in plugstack.conf)";
 }  // namespace
+
+std::string shown_value(const std::string& value) { return value.empty() ? "(empty)" : value; }
 
 bool parse_int(const std::string& text, int lo, int hi, int* out) {
   if (text.empty() || text.size() > 9) return false;
@@ -26,39 +21,45 @@ bool parse_int(const std::string& text, int lo, int hi, int* out) {
   return true;
 }
 
-bool parse_plugin_args(const std::vector<std::string>& args, PluginConfig* config, std::string* error) {
+bool parse_plugin_args(const std::vector<std::string>& args, PluginConfig* config, trn::Problem* problem) {
   PluginConfig c;
   for (const std::string& token : args) {
     size_t eq = token.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return bad(error, token, std::string("expected key=value (keys: ") + kKeys + ")");
-    std::string key = token.substr(0, eq), value = token.substr(eq + 1);
+    if (eq == std::string::npos || eq == 0) {
+      *problem = {token, "(absent)", std::string("expected key=value with a key of ") + kKeys + kWhere};
+      return false;
+    }
+    const std::string key = token.substr(0, eq), value = token.substr(eq + 1);
+    auto bad = [&](const std::string& fix) {
+      *problem = {key, shown_value(value), fix + kWhere};
+      return false;
+    };
     if (key == "root") {
-      if (value.empty() || value[0] != '/') return bad(error, token, "root must be an absolute directory");
+      if (value.empty() || value[0] != '/') return bad("must be an absolute directory");
       c.root = value;
     } else if (key == "instance") {
       if (value.rfind("trn1", 0) != 0 && value.rfind("trn2", 0) != 0)
-        return bad(error, token, "instance must be trn1, trn1n, trn2 or a type such as trn2.48xlarge");
+        return bad("must be trn1, trn1n, trn2 or a type such as trn2.48xlarge");
       c.instance = value;
     } else if (key == "cores_per_node") {
       if (!parse_int(value, 1, 4096, &c.cores_per_node))
-        return bad(error, token, "cores_per_node must be a number of physical NeuronCores from 1 to 4096");
+        return bad("must be a number of physical NeuronCores from 1 to 4096");
     } else if (key == "lnc") {
-      if (value != "1" && value != "2") return bad(error, token, "lnc must be 1 or 2");
+      if (value != "1" && value != "2") return bad("must be 1 or 2");
       c.lnc = value[0] - '0';
     } else if (key == "efa") {
       if (value == "auto") c.efa = EfaMode::kAuto;
       else if (value == "required") c.efa = EfaMode::kRequired;
       else if (value == "off") c.efa = EfaMode::kOff;
-      else return bad(error, token, "efa must be required, auto or off");
+      else return bad("must be required, auto or off");
     } else if (key == "cache_dir") {
-      if (value.empty()) return bad(error, token, "cache_dir must not be empty");
+      if (value.empty()) return bad("must be a directory or URL");
       c.cache_dir = value;
     } else if (key == "root_comm_port_range") {
-      std::string why;
-      if (!trn::parse_port_range(value, &c.root_comm_ports, &why)) return bad(error, token, why);
+      std::string fix;  // parse_port_range's error is only the fix
+      if (!trn::parse_port_range(value, &c.root_comm_ports, &fix)) return bad(fix);
     } else {
-      return bad(error, token, "unknown key '" + key + "' (keys: " + kKeys + ")");
+      return bad(std::string("unknown key; the keys are ") + kKeys);
     }
   }
   *config = c;

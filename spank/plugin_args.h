@@ -1,11 +1,12 @@
 // Plugstack arguments of spank_neuron.so: strict `key=value` tokens (an unknown key,
-// a token without '=', or a bad value is an error naming the token).
+// a token without '=', or a bad value is a Problem naming the key and the value).
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "common/ports.h"
+#include "common/problem.h"
 
 namespace neuron {
 
@@ -18,17 +19,22 @@ struct PluginConfig {
   int lnc = 0;                      // default LNC on trn2 nodes (0 = 2); ignored on trn1
   EfaMode efa = EfaMode::kAuto;
   std::string cache_dir;            // default NEURON_COMPILE_CACHE_URL
-  trn::PortRange root_comm_ports{46000, 46999};
+  // THE root-comm range: the launcher has none of its own to configure (it keeps this
+  // plugin's NEURON_RT_ROOT_COMM_ID, else derives with trn::step_port from the default).
+  trn::PortRange root_comm_ports = trn::kDefaultRootCommPorts;
 };
 
-// Parses av[0..ac) (av[0] is the first argument, not the plugin path).
-// Returns false with *error naming the offending token and the accepted keys.
-bool parse_plugin_args(const std::vector<std::string>& args, PluginConfig* config, std::string* error);
+// Parses the plugstack arguments (args[0] is the first argument, not the plugin
+// path). False with *problem = {key, value given, what is accepted}.
+bool parse_plugin_args(const std::vector<std::string>& args, PluginConfig* config, trn::Problem* problem);
 
 // Replaces every "%n" in `pattern` with `node_name` ("%%" gives a literal '%').
 std::string expand_node_pattern(const std::string& pattern, const std::string& node_name);
 
 // Parses a whole decimal number in [lo, hi]; false on anything else (no sign, no spaces).
 bool parse_int(const std::string& text, int lo, int hi, int* out);
+
+// A value as a Problem shows it: "(empty)" for "".
+std::string shown_value(const std::string& value);
 
 }  // namespace neuron

@@ -21,7 +21,7 @@ extern "C" {
 #include <string>
 #include <vector>
 
-#include "common/hostlist.h"
+#include "common/problem.h"
 #include "spank/device_discovery.h"
 #include "spank/efa_discovery.h"
 #include "spank/options.h"
@@ -47,9 +47,9 @@ using neuron::EnvVar;
 struct State {
   neuron::PluginConfig config;
   neuron::UserOptions options;
-  std::string option_error;  // a bad option value seen in remote context
+  std::string option_error;  // a bad option value seen in remote context (Problem::str())
   bool skip = true;          // special step, or not a remote step
-  std::string step_error;    // reported by task_init
+  std::string step_error;    // reported by task_init (Problem::str() or an internal failure)
   neuron::StepInputs in;
   neuron::StepPlan plan;
 };
@@ -60,19 +60,24 @@ State& state() {
   return *g;
 }
 
+// Every error the plugin prints: "neuron: error: key = value: fix" for a Problem.
+// From slurmstepd (remote), slurm_error reaches srun's stderr too, so the user
+// sees it (and it stays in the node's log).
+void report(const std::string& text) { slurm_error("neuron: error: %s", text.c_str()); }
+
 // One option callback: parse into the shared options; local errors stop srun/sbatch.
-using parse_f = bool (*)(const char*, neuron::UserOptions*, std::string*);
+using parse_f = bool (*)(const char*, neuron::UserOptions*, trn::Problem*);
 int option_cb(parse_f parse, const char* arg, int remote) {
   try {
-    std::string error;
-    if (parse(arg, &state().options, &error)) return 0;
+    trn::Problem problem;
+    if (parse(arg, &state().options, &problem)) return 0;
     if (remote) {  // validated locally already; report it from task_init
-      state().option_error = error;
+      state().option_error = problem.str();
       return 0;
     }
-    slurm_error("neuron: %s", error.c_str());
+    report(problem.str());
   } catch (...) {
-    slurm_error("neuron: internal error while reading an option");
+    report("internal error while reading an option");
   }
   return -1;
 }
@@ -134,10 +139,6 @@ bool user_has(spank_t sp, const char* name) {
   return rc == ESPANK_SUCCESS || rc == ESPANK_NOSPACE;
 }
 
-// Errors from a remote callback: slurmstepd forwards its error log to srun's
-// stderr, so the user sees them (and they stay in the node's log).
-void tell_user(const std::string& line) { slurm_error("neuron: %s", line.c_str()); }
-
 bool is_special_step(uint32_t step) {
   return step == SLURM_BATCH_SCRIPT || step == SLURM_EXTERN_CONT || step == SLURM_INTERACTIVE_STEP ||
          step == SLURM_PENDING_STEP;
@@ -163,14 +164,12 @@ std::string plan_this_step(spank_t sp, State& s) {
 
   // This node's name: index S_JOB_NODEID into the step's node list (the job env
   // still holds the submitter's SLURMD_NODENAME at this point).
-  std::string nodelist, error;
   if (!s.option_error.empty()) return s.option_error;
+  std::string nodelist, first_node, error;
+  trn::Problem problem;
   if (!get_env(sp, "SLURM_STEP_NODELIST", &nodelist))
-    return "SLURM_STEP_NODELIST is not set in the step's environment";
-  std::vector<std::string> hosts;
-  if (!trn::expand_hostlist(nodelist, &hosts, &error) || hosts.empty() || nodeid >= hosts.size())
-    return "cannot read the step's node list '" + nodelist + "'" + (error.empty() ? "" : ": " + error);
-  in.node = hosts[nodeid];
+    return trn::Problem{"SLURM_STEP_NODELIST", "(unset)", "Slurm sets it in every step; check slurmd"}.str();
+  if (!neuron::step_hosts(nodelist, nodeid, &in.node, &first_node, &problem)) return problem.str();
 
   in.config = s.config;
   in.config.root = neuron::expand_node_pattern(s.config.root, in.node);
@@ -187,16 +186,17 @@ std::string plan_this_step(spank_t sp, State& s) {
   }
 
   // Root-comm address: the step's first node. Unresolvable: leave it unset (the
-  // launcher then picks its own) and say so in the node log.
+  // launcher then derives its own, trn::step_port in the default range) and say so
+  // in the node log.
   if (in.inventory.physical_cores > 0 && in.options.env) {
     std::string ip;
-    if (neuron::resolve_ipv4(hosts.front(), in.config.root, &ip, &error)) {
+    if (neuron::resolve_ipv4(first_node, in.config.root, &ip, &error)) {
       in.root_comm_ip = ip;
     } else {
       slurm_verbose("neuron: %s; NEURON_RT_ROOT_COMM_ID not set", error.c_str());
     }
   }
-  if (!neuron::plan_step(in, &s.plan, &error)) return error;
+  if (!neuron::plan_step(in, &s.plan, &problem)) return problem.str();
   slurm_verbose("neuron: step %u.%u on %s: %s (%s), %d devices, %d physical cores (%s), %d logical, lnc %d, %d EFA",
                 job, step, in.node.c_str(), in.inventory.instance_type.c_str(), in.inventory.family.c_str(),
                 in.inventory.devices, in.inventory.physical_cores, in.inventory.cores_source.c_str(),
@@ -210,9 +210,9 @@ NEURON_EXPORT int slurm_spank_init(spank_t sp, int ac, char** av) {
   try {
     State& s = state();
     spank_context_t ctx = spank_context();
-    std::string error;
-    if (!neuron::parse_plugin_args(args_of(ac, av), &s.config, &error)) {
-      slurm_error("neuron: %s", error.c_str());
+    trn::Problem problem;
+    if (!neuron::parse_plugin_args(args_of(ac, av), &s.config, &problem)) {
+      report(problem.str());
       // slurmd and prolog/epilog: never fail there (a failing required plugin stops slurmd).
       return (ctx == S_CTX_SLURMD || ctx == S_CTX_JOB_SCRIPT) ? 0 : -1;
     }
@@ -220,13 +220,13 @@ NEURON_EXPORT int slurm_spank_init(spank_t sp, int ac, char** av) {
     for (struct spank_option& opt : g_options) {
       spank_err_t rc = spank_option_register(sp, &opt);
       if (rc != ESPANK_SUCCESS) {
-        slurm_error("neuron: cannot register --%s: %s", opt.name, spank_strerror(rc));
+        report(std::string("cannot register --") + opt.name + ": " + spank_strerror(rc));
         return -1;
       }
     }
     return 0;
   } catch (...) {
-    slurm_error("neuron: internal error in init");
+    report("internal error in init");
     return -1;
   }
 }
@@ -256,17 +256,17 @@ NEURON_EXPORT int slurm_spank_task_init(spank_t sp, int, char**) {
     int task = 0;
     spank_err_t rc = spank_get_item(sp, S_TASK_ID, &task);
     if (rc != ESPANK_SUCCESS) {
-      tell_user(std::string("cannot read the task id: ") + spank_strerror(rc));
+      report(std::string("cannot read the task id: ") + spank_strerror(rc));
       return -1;
     }
     if (!s.step_error.empty()) {
-      if (task == 0) tell_user(s.step_error);  // once per node, not once per task
+      if (task == 0) report(s.step_error);  // once per node, not once per task
       return -1;
     }
     std::vector<EnvVar> vars;
-    std::string error;
-    if (!neuron::task_env(s.in, s.plan, task, &vars, &error)) {
-      if (task == 0) tell_user(error);
+    trn::Problem problem;
+    if (!neuron::task_env(s.in, s.plan, task, &vars, &problem)) {
+      if (task == 0) report(problem.str());
       return -1;
     }
     std::string shown;
@@ -277,7 +277,7 @@ NEURON_EXPORT int slurm_spank_task_init(spank_t sp, int, char**) {
       }
       rc = spank_setenv(sp, v.first.c_str(), v.second.c_str(), 1);
       if (rc != ESPANK_SUCCESS) {
-        tell_user("cannot set " + v.first + ": " + spank_strerror(rc));
+        report("cannot set " + v.first + ": " + spank_strerror(rc));
         return -1;
       }
       shown += " " + v.first + "=" + v.second;
@@ -291,7 +291,7 @@ NEURON_EXPORT int slurm_spank_task_init(spank_t sp, int, char**) {
     }
     return 0;
   } catch (...) {
-    tell_user("internal error while setting the task's environment");
+    report("internal error while setting the task's environment");
     return -1;
   }
 }

@@ -12,14 +12,18 @@
 
 namespace neuron {
 
-bool first_host(const std::string& nodelist, std::string* host, std::string* error) {
-  trn::HostList hosts;  // only the first name is needed: parse, do not expand
+bool step_hosts(const std::string& nodelist, uint32_t node_id, std::string* node, std::string* first,
+                trn::Problem* problem) {
+  trn::HostList hosts;  // two names are needed: parse, do not expand
   std::string why;
-  if (!hosts.parse(nodelist, &why) || hosts.empty()) {
-    *error = "cannot read the step's node list '" + nodelist + "'" + (why.empty() ? "" : ": " + why);
+  if (!hosts.parse(nodelist, &why) || hosts.empty() || node_id >= hosts.size()) {
+    if (why.empty())
+      why = "names " + std::to_string(hosts.size()) + " nodes, but Slurm says this is node " + std::to_string(node_id);
+    *problem = {"SLURM_STEP_NODELIST", nodelist, why};
     return false;
   }
-  *host = hosts.front();
+  *node = hosts.at(node_id);
+  *first = hosts.front();
   return true;
 }
 

@@ -5,7 +5,13 @@
 
 namespace neuron {
 
-bool plan_step(const StepInputs& in, StepPlan* plan, std::string* error) {
+namespace {
+std::string cores_value(const UserOptions& o) {
+  return o.cores == UserOptions::Cores::kAll ? "all" : std::to_string(o.cores_per_task);
+}
+}  // namespace
+
+bool plan_step(const StepInputs& in, StepPlan* plan, trn::Problem* problem) {
   StepPlan p;
   const NodeInventory& inv = in.inventory;
   const UserOptions& o = in.options;
@@ -13,9 +19,10 @@ bool plan_step(const StepInputs& in, StepPlan* plan, std::string* error) {
   p.neuron_node = inv.physical_cores > 0;
   if (!p.neuron_node) {
     if (o.cores != UserOptions::Cores::kEvenSplit || o.lnc != 0) {
-      *error = std::string(o.lnc ? "--neuron-lnc" : "--neuron-cores") + ": node " + in.node +
-               " has no Neuron devices (looked under " + under_root(in.config.root, "/sys/class/neuron_device") +
-               " and /dev/neuron*); run on a trn1/trn2 partition";
+      *problem = {o.lnc ? "--neuron-lnc" : "--neuron-cores", o.lnc ? std::to_string(o.lnc) : cores_value(o),
+                  "node " + in.node + " has no Neuron devices (looked under " +
+                      under_root(in.config.root, "/sys/class/neuron_device") +
+                      " and /dev/neuron*); run on a trn1/trn2 partition"};
       return false;
     }
     *plan = p;
@@ -25,24 +32,26 @@ bool plan_step(const StepInputs& in, StepPlan* plan, std::string* error) {
   if (inv.family == "trn2") {
     p.lnc = o.lnc ? o.lnc : (in.config.lnc ? in.config.lnc : 2);
     if (inv.physical_cores % p.lnc != 0) {
-      *error = "--neuron-lnc=" + std::to_string(p.lnc) + ": node " + in.node + " has " +
-               std::to_string(inv.physical_cores) + " physical NeuronCores, not a multiple of " + std::to_string(p.lnc);
+      *problem = {o.lnc ? "--neuron-lnc" : "lnc", std::to_string(p.lnc),
+                  "node " + in.node + " has " + std::to_string(inv.physical_cores) +
+                      " physical NeuronCores, not a multiple of it; use --neuron-lnc=1"};
       return false;
     }
   } else if (o.lnc) {
-    *error = "--neuron-lnc=" + std::to_string(o.lnc) + ": logical NeuronCore config applies only to trn2; node " +
-             in.node + " is " + fam + " (drop --neuron-lnc there)";
+    *problem = {"--neuron-lnc", std::to_string(o.lnc),
+                "logical NeuronCore config applies only to trn2; node " + in.node + " is " + fam +
+                    " (drop --neuron-lnc there)"};
     return false;
   }
   p.logical_cores = inv.physical_cores / (p.lnc ? p.lnc : 1);
 
   // Validate the placement once (every task shares the rule).
   CoreRange r;
-  if (!place_task(o, p.logical_cores, in.local_tasks, 0, in.node, &r, error)) return false;
+  if (!place_task(o, p.logical_cores, in.local_tasks, 0, in.node, &r, problem)) return false;
 
   if (in.efa_devices == 0 && in.config.efa == EfaMode::kRequired) {
-    *error = "EFA is required here (plugstack efa=required) but node " + in.node + " has no EFA device (" +
-             in.efa_note + "); check the EFA driver, or drain the node";
+    *problem = {"efa", "required", "node " + in.node + " has no EFA device (" + in.efa_note +
+                                       "); check the EFA driver, or drain the node"};
     return false;
   }
   if (p.lnc) p.common.emplace_back("NEURON_LOGICAL_NC_CONFIG", std::to_string(p.lnc));
@@ -53,7 +62,7 @@ bool plan_step(const StepInputs& in, StepPlan* plan, std::string* error) {
       p.common.emplace_back("FI_EFA_FORK_SAFE", "1");
     }
     if (!in.root_comm_ip.empty()) {
-      uint16_t port = trn::derive_port(in.job_id, in.step_id, in.config.root_comm_ports);
+      uint16_t port = trn::step_port(in.job_id, in.step_id, in.config.root_comm_ports);
       p.common.emplace_back("NEURON_RT_ROOT_COMM_ID", in.root_comm_ip + ":" + std::to_string(port));
     }
     const std::string& cache = o.cache_url.empty() ? in.config.cache_dir : o.cache_url;
@@ -64,11 +73,11 @@ bool plan_step(const StepInputs& in, StepPlan* plan, std::string* error) {
 }
 
 bool task_env(const StepInputs& in, const StepPlan& plan, int task_id, std::vector<EnvVar>* vars,
-              std::string* error) {
+              trn::Problem* problem) {
   vars->clear();
   if (!plan.neuron_node) return true;
   CoreRange r;
-  if (!place_task(in.options, plan.logical_cores, in.local_tasks, task_id, in.node, &r, error)) return false;
+  if (!place_task(in.options, plan.logical_cores, in.local_tasks, task_id, in.node, &r, problem)) return false;
   if (r.count > 0) vars->emplace_back("NEURON_RT_VISIBLE_CORES", format_range(r));
   vars->insert(vars->end(), plan.common.begin(), plan.common.end());
   return true;

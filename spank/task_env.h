@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/problem.h"
 #include "spank/device_discovery.h"
 #include "spank/options.h"
 #include "spank/plugin_args.h"
@@ -35,12 +36,12 @@ struct StepPlan {
   std::vector<EnvVar> common;  // identical for every task of the step on this node
 };
 
-// Checks the request against the node. False with *error (one line naming the
-// option or plugstack key, the node and the fix).
-bool plan_step(const StepInputs& in, StepPlan* plan, std::string* error);
+// Checks the request against the node. False with *problem naming the option or
+// plugstack key, the value, and (in the fix) the node.
+bool plan_step(const StepInputs& in, StepPlan* plan, trn::Problem* problem);
 
 // The variables task `task_id` (0-based on this node) gets, in setting order.
 bool task_env(const StepInputs& in, const StepPlan& plan, int task_id, std::vector<EnvVar>* vars,
-              std::string* error);
+              trn::Problem* problem);
 
 }  // namespace neuron

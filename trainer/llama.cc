@@ -8,10 +8,10 @@
 
 namespace trn::native {
 
-std::vector<std::string> ModelShape::problems() const {
-  std::vector<std::string> out;
+Problems ModelShape::problems() const {
+  Problems out;
   auto positive = [&](const char* key, int v) {
-    if (v <= 0) out.push_back(std::string(key) + " = " + std::to_string(v) + ": must be a positive integer");
+    if (v <= 0) out.push_back({key, std::to_string(v), "must be a positive integer"});
   };
   positive("vocab_size", vocab_size);
   positive("hidden_size", hidden_size);
@@ -22,13 +22,17 @@ std::vector<std::string> ModelShape::problems() const {
   positive("seq_length", seq_length);
   if (!out.empty()) return out;
   if (hidden_size % num_heads != 0)
-    out.push_back("hidden_size = " + std::to_string(hidden_size) + " is not divisible by num_attention_heads = " +
-                  std::to_string(num_heads) + ": pick sizes with hidden_size % num_attention_heads == 0");
+    out.push_back({"hidden_size", std::to_string(hidden_size),
+                   "not divisible by num_attention_heads = " + std::to_string(num_heads) +
+                       ": pick sizes with hidden_size % num_attention_heads == 0"});
   else if (head_dim() % 2 != 0)
-    out.push_back("head dimension " + std::to_string(head_dim()) + " is odd: RoPE rotates pairs, make it even");
+    out.push_back({"hidden_size", std::to_string(hidden_size),
+                   "gives an odd head dimension " + std::to_string(head_dim()) +
+                       " (hidden_size / num_attention_heads): RoPE rotates pairs, make it even"});
   if (num_heads % num_kv_heads != 0)
-    out.push_back("num_attention_heads = " + std::to_string(num_heads) + " is not a multiple of num_key_value_heads = " +
-                  std::to_string(num_kv_heads) + ": grouped-query attention needs whole groups");
+    out.push_back({"num_key_value_heads", std::to_string(num_kv_heads),
+                   "num_attention_heads = " + std::to_string(num_heads) +
+                       " is not a multiple of it: grouped-query attention needs whole groups"});
   return out;
 }
 

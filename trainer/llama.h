@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "common/problem.h"
+
 namespace trn::native {
 
 struct ModelShape {
@@ -24,8 +26,9 @@ struct ModelShape {
 
   int head_dim() const { return hidden_size / num_heads; }
   int kv_dim() const { return num_kv_heads * head_dim(); }
-  // Empty when the shape is usable; otherwise one message per problem (key, value, fix).
-  std::vector<std::string> problems() const;
+  // Empty when the shape is usable. Keys are the HF config.json names (hidden_size,
+  // num_key_value_heads, ...; seq_length); callers say where each value came from.
+  Problems problems() const;
 };
 
 // Offsets of each tensor inside the flat parameter buffer.

@@ -1,6 +1,8 @@
 // trn-train-native: the bundled Llama trainer, data parallel over MPI.
 //
-// Read top to bottom: settings -> MPI topology and batch arithmetic -> model init
+// Read top to bottom: mode (--compile / --train; COMPILE is the launcher's, never
+// read here) -> settings through the one config library (every bad input a Problem,
+// printed by rank 0, exit 2) -> MPI topology and batch arithmetic -> model init
 // or resume -> loop { micro-batches forward/backward, all-reduce, clip, AdamW,
 // log, checkpoint }. A SIGTERM (scancel, requeue, time limit) is agreed on by all
 // ranks at the next step boundary, a checkpoint is written, and the run exits 143,
@@ -14,6 +16,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/env_map.h"
+#include "common/problem.h"
 #include "trainer/adamw.h"
 #include "trainer/checkpoint.h"
 #include "trainer/llama.h"
@@ -38,11 +42,10 @@ struct Mpi {
   ~Mpi() { MPI_Finalize(); }
 };
 
-// Every rank reaches the same verdict; rank 0 prints the reasons.
-bool report_errors(const Mpi& mpi, const std::vector<std::string>& errors) {
-  if (mpi.rank == 0)
-    for (const auto& e : errors) std::fprintf(stderr, "trn-train-native: error: %s\n", e.c_str());
-  return !errors.empty();
+// Bad input: every rank reaches the same verdict, rank 0 prints the problems.
+bool report(const Mpi& mpi, const trn::Problems& problems) {
+  if (mpi.rank == 0 && !problems.empty()) trn::report_problems("trn-train-native", problems);
+  return !problems.empty();
 }
 
 std::vector<std::pair<size_t, size_t>> norm_ranges(const ParameterLayout& l, int C) {
@@ -58,43 +61,57 @@ int main(int argc, char** argv) {
   CLI::App app{"trn-train-native: the bundled Llama trainer (data parallel over MPI, fp32 on CPU).\n"
                "Normally started by `trn-train run` with backend native; runs under srun/mpirun or alone."};
   std::string config;
-  bool compile = false;
+  bool compile = false, train = false;
   std::vector<std::string> overrides;
   app.add_option("--config", config, "NxDT-schema YAML config (model shape from model.model_config)")->required();
-  app.add_flag("--compile", compile, "Ahead-of-time compile run (COMPILE=1): check the config and one step, then stop");
-  app.add_flag("--train", "Training run (the default)");
+  app.add_flag("--compile", compile, "Compile run: check the config and one step, compile the graphs, then stop");
+  app.add_flag("--train", train, "Training run (the default)");
   app.add_option("overrides", overrides, "Hydra-style key.sub=value overrides, e.g. trainer.max_steps=20");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return mpi.rank == 0 ? app.exit(e) : (e.get_exit_code() == 0 ? 0 : 2);
+    if (e.get_exit_code() == 0) return mpi.rank == 0 ? app.exit(e) : 0;  // --help
+    report(mpi, {{"command line", e.what(), "see trn-train-native --help"}});
+    return trn::kExitBadInput;
   }
-  if (const char* c = std::getenv("COMPILE"); c && std::string(c) == "1") compile = true;
+  // The mode comes from the command line only: the launcher is the one place that
+  // reads COMPILE and passes --compile or --train.
+  if (compile && train) {
+    report(mpi, {{"mode", "--compile and --train", "give one: --compile (check one step, compile the graphs) or --train "
+                                                 "(the default)"}});
+    return trn::kExitBadInput;
+  }
 
-  std::vector<std::string> errors;
-  TrainSettings s = load_train_settings(config, overrides, &errors);
-  const int per_step = s.micro_batch * mpi.world;
-  if (errors.empty() && (s.global_batch < per_step || s.global_batch % per_step != 0))
-    errors.push_back("data.global_batch_size = " + std::to_string(s.global_batch) +
-                     " is not a multiple of data.micro_batch_size x data-parallel ranks = " + std::to_string(s.micro_batch) +
-                     " x " + std::to_string(mpi.world) + ": set it to a multiple of " + std::to_string(per_step));
-  if (report_errors(mpi, errors)) return 2;
-  const int accum = s.global_batch / per_step;
+  trn::Problems problems;
+  TrainSettings s;
+  if (load_train_settings(config, overrides, &s, &problems)) {
+    const long long per_step = s.train.micro_batch_size * mpi.world;
+    if (s.train.global_batch_size % per_step != 0)
+      problems.push_back({"data.global_batch_size", std::to_string(s.train.global_batch_size),
+                          "must be a multiple of data.micro_batch_size x data-parallel ranks = " +
+                              std::to_string(s.train.micro_batch_size) + " x " + std::to_string(mpi.world) + " = " +
+                              std::to_string(per_step)});
+  }
+  const trn::CacheSettings cache =
+      graph_cache_settings(s.train.compiler_cache_url, trn::current_environment(), &problems);
+  if (report(mpi, problems)) return trn::kExitBadInput;
+  const int mbs = static_cast<int>(s.train.micro_batch_size);
+  const int accum = static_cast<int>(s.train.global_batch_size / (s.train.micro_batch_size * mpi.world));
 
-  Llama model(s.shape, s.micro_batch);
-  model.init(s.seed);
+  Llama model(s.shape, mbs);
+  model.init(s.train.seed);
   AdamW opt(model.params().size(), norm_ranges(model.layout(), s.shape.hidden_size));
   TrainState state;
   if (!compile) {
     // Rank 0 reads the checkpoint and broadcasts it: works without a shared filesystem too.
     state.params = model.params(), state.m = opt.m(), state.v = opt.v();
     bool found = false;
-    std::string err = mpi.rank == 0 ? load_checkpoint(s.checkpoint_dir, &state, &found) : "";
-    int bad = !err.empty();
+    trn::Problem problem;
+    int bad = mpi.rank == 0 && !load_checkpoint(s.checkpoint_dir, &state, &found, &problem);
     MPI_Bcast(&bad, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (bad) {
-      report_errors(mpi, {err});
-      return 2;
+      report(mpi, {problem});
+      return trn::kExitBadInput;
     }
     MPI_Bcast(&state.step, 1, MPI_INT, 0, MPI_COMM_WORLD);
     for (auto* v : {&state.params, &state.m, &state.v})
@@ -105,27 +122,27 @@ int main(int argc, char** argv) {
   }
 
   if (!compile) {
-    // The graphs compiled for this shape (COMPILE=1), or compiled now under the cluster-wide lock.
+    // The graphs compiled for this shape by the compile run, or compiled now under the cluster-wide lock.
     AttentionKernels kernels;
     std::string err;
-    if (load_graphs(s.shape, &kernels, &err)) {
+    if (load_graphs(s.shape, cache, &kernels, &err)) {
       model.use_attention_kernels(kernels);
       if (mpi.rank == 0) std::printf("native: attention graph for this shape loaded from the compile cache\n");
     } else if (mpi.rank == 0) {
       std::fprintf(stderr, "trn-train-native: warning: using the generic attention kernels: %s\n", err.c_str());
     }
   }
-  SyntheticCorpus corpus(s.shape.vocab_size, s.seed);
+  SyntheticCorpus corpus(s.shape.vocab_size, s.train.seed);
   if (mpi.rank == 0)
     std::printf("native: %zu parameters, %d layers, hidden %d, heads %d/%d kv, seq %d | world %d, micro %d, global %d, "
                 "accumulation %d | target loss (corpus entropy) %.3f\n",
                 model.params().size(), s.shape.num_layers, s.shape.hidden_size, s.shape.num_heads,
-                s.shape.num_kv_heads, s.shape.seq_length, mpi.world, s.micro_batch, s.global_batch, accum,
+                s.shape.num_kv_heads, s.shape.seq_length, mpi.world, mbs, static_cast<int>(s.train.global_batch_size), accum,
                 corpus.entropy());
   std::signal(SIGTERM, on_term);
   std::signal(SIGINT, on_term);
 
-  const int last_step = compile ? 1 : s.max_steps;
+  const int last_step = compile ? 1 : static_cast<int>(s.train.max_steps);
   std::vector<int> tokens, targets;
   auto t0 = std::chrono::steady_clock::now();
   int step = state.step;
@@ -136,7 +153,7 @@ int main(int argc, char** argv) {
     float loss = 0.0f;
     for (int micro = 0; micro < accum; ++micro) {
       const unsigned long long stream = (static_cast<unsigned long long>(step) * accum + micro) * mpi.world + mpi.rank;
-      corpus.batch(s.micro_batch, s.shape.seq_length, stream, &tokens, &targets);
+      corpus.batch(mbs, s.shape.seq_length, stream, &tokens, &targets);
       loss += model.forward(tokens.data(), targets.data()) / accum;
       model.backward(1.0f / accum);
     }
@@ -146,20 +163,21 @@ int main(int argc, char** argv) {
     MPI_Allreduce(MPI_IN_PLACE, &loss, 1, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
     loss /= mpi.world;
     last_loss = loss;
-    const float norm = clip_grad_norm(g, s.grad_clip);
+    const float norm = clip_grad_norm(g, static_cast<float>(s.train.gradient_clip_val));
     if (compile) break;  // the compile run checks one full step, it does not update
-    opt.step(model.params(), g, s, step);
+    opt.step(model.params(), g, s.train.optim, step);
 
-    if (mpi.rank == 0 && (step % std::max(1, s.log_every) == 0 || step == last_step)) {
+    if (mpi.rank == 0 && (step % s.train.log_every_n_steps == 0 || step == last_step)) {
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      const double tokens_seen = static_cast<double>(s.global_batch) * s.shape.seq_length * (step - state.step);
+      const double tokens_seen = static_cast<double>(s.train.global_batch_size) * s.shape.seq_length * (step - state.step);
       std::printf("step %d/%d | loss %.4f | lr %.3e | grad norm %.3f | %.0f tok/s\n", step, last_step, loss,
-                  learning_rate(s, step), norm, tokens_seen / secs);
+                  learning_rate(s.train.optim, step), norm, tokens_seen / secs);
       std::fflush(stdout);
     }
     int stop = g_stop;
     MPI_Allreduce(MPI_IN_PLACE, &stop, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    const bool periodic = s.checkpoint_every > 0 && step % s.checkpoint_every == 0;
+    const long long every = s.train.checkpoint_every_n_steps;
+    const bool periodic = every > 0 && step % every == 0;
     if (stop || periodic || step == last_step) {
       std::string err;
       if (mpi.rank == 0) {
@@ -169,7 +187,7 @@ int main(int argc, char** argv) {
       int bad = !err.empty();
       MPI_Bcast(&bad, 1, MPI_INT, 0, MPI_COMM_WORLD);
       if (bad) {
-        report_errors(mpi, {err});
+        if (mpi.rank == 0) std::fprintf(stderr, "trn-train-native: error: %s\n", err.c_str());
         return 1;
       }
     }
@@ -187,7 +205,7 @@ int main(int argc, char** argv) {
                   last_loss);
     std::fflush(stdout);
     std::string err;
-    const int failed = compile_graphs(s.shape, mpi.rank, &err);
+    const int failed = compile_graphs(s.shape, cache, mpi.rank, &err);
     if (failed != 0) {
       std::fprintf(stderr, "trn-train-native: compile failed: %s\n", err.c_str());
       return 1;

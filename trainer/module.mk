@@ -16,18 +16,18 @@ $(OBJDIR)/gen/trainer/kernel_source.o: $(KERNEL_SOURCE_CC)
 	$(CXX) $(TRN_CXXFLAGS) $(CXXFLAGS) -c $< -o $@
 TRAINER_LIB  := $(LIBDIR)/libtrnnative.a
 LIBS_BUILT   += $(TRAINER_LIB)
-TRAINER_LDLIBS := $(TRAINER_LIB) $(CACHE_LIB) $(COMMON_LIB) $(YAMLCPP_LIBS) $(SPDLOG_LIBS) $(OPENBLAS_LIBS) -ldl -lpthread
+TRAINER_LDLIBS := $(TRAINER_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB) $(YAMLCPP_LIBS) $(OPENBLAS_LIBS) -ldl -lpthread
 
-$(OBJDIR)/trainer/%.o: MODULE_FLAGS := $(MPI_CXXFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS) $(SPDLOG_CFLAGS)
+$(OBJDIR)/trainer/%.o: MODULE_FLAGS := $(MPI_CXXFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS) $(JSON_CFLAGS)
 
 $(TRAINER_LIB): $(TRAINER_OBJS)
 	@mkdir -p $(@D)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 ifneq ($(wildcard trainer/main.cc),)
 TRN_NATIVE := $(BINDIR)/trn-train-native
 BINS_BUILT += $(TRN_NATIVE)
-$(TRN_NATIVE): $(OBJDIR)/trainer/main.o $(TRAINER_LIB) $(CACHE_LIB) $(COMMON_LIB)
+$(TRN_NATIVE): $(OBJDIR)/trainer/main.o $(TRAINER_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $< $(TRAINER_LDLIBS) $(MPI_LIBS)
 endif
@@ -37,7 +37,7 @@ TRAINER_TEST_SRCS := $(wildcard tests/unit/trainer_*_test.cc)
 $(OBJDIR)/tests/unit/trainer_%.o: MODULE_FLAGS := $(GTEST_CFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS) -DTRN_TOP_DIR=\"$(CURDIR)\"
 ifneq ($(TRAINER_TEST_SRCS),)
 UNIT_TESTS += $(TESTDIR)/trainer_tests
-$(TESTDIR)/trainer_tests: $(TRAINER_TEST_SRCS:%.cc=$(OBJDIR)/%.o) $(TRAINER_LIB) $(CACHE_LIB) $(COMMON_LIB)
+$(TESTDIR)/trainer_tests: $(TRAINER_TEST_SRCS:%.cc=$(OBJDIR)/%.o) $(TRAINER_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(TRAINER_LDLIBS) $(GTEST_LIBS)
 endif

@@ -11,6 +11,8 @@
 #include "cache/compile_cache.h"
 #include "cache/compile_scheduler.h"
 #include "cache/compiler_runner.h"
+#include "common/config/cache_location.h"
+#include "common/config/site_file.h"
 
 namespace trn::native {
 
@@ -59,12 +61,14 @@ struct Prepared {
   }
 };
 
-bool prepare(const ModelShape& shape, Prepared* p, std::string* error) {
+bool prepare(const ModelShape& shape, const CacheSettings& settings, Prepared* p, std::string* error) {
   cache::CompilerIdentity id;
   if (!host_compiler(&p->compiler, &id, error)) return false;
   const std::string source = attention_graph_source(shape);
   p->key = cache::make_key(id, kFlags, source);
-  if (!CompileCache::open(cache::CacheOptions::from_env(), &p->cache, error)) return false;
+  cache::CacheOptions options;
+  static_cast<CacheSettings&>(options) = settings;
+  if (!CompileCache::open(options, &p->cache, error)) return false;
   char tmpl[] = "/tmp/trn-native-graph.XXXXXX";
   if (!::mkdtemp(tmpl)) {
     *error = "cannot create a temporary folder under /tmp for the graph source";
@@ -101,9 +105,19 @@ std::string attention_graph_source(const ModelShape& s) {
   return o.str();
 }
 
-int compile_graphs(const ModelShape& shape, int mpi_rank, std::string* error) {
+CacheSettings graph_cache_settings(const std::string& config_url, const EnvMap& env, Problems* problems) {
+  config::SiteConfig site;
+  config::load_site_config(env, &site, problems);
+  config::CacheSources sources;
+  sources.config_url = config_url;
+  sources.site_root = site.cache_root, sources.site_group = site.cache_group;
+  sources.site_max_size = site.cache_max_size, sources.site_path = site.path;
+  return config::resolve_cache_settings(sources, env, problems);
+}
+
+int compile_graphs(const ModelShape& shape, const CacheSettings& cache, int mpi_rank, std::string* error) {
   Prepared p;
-  if (!prepare(shape, &p, error)) return -1;
+  if (!prepare(shape, cache, &p, error)) return -1;
   cache::RankInfo me = cache::RankInfo::from_env();
   if (me.nodes <= 1 && me.rank == 0) me.rank = mpi_rank;  // not under Slurm: MPI rank 0 reports
   cache::ScheduleOptions opt;
@@ -112,9 +126,9 @@ int compile_graphs(const ModelShape& shape, int mpi_rank, std::string* error) {
   return summary.failed;
 }
 
-bool load_graphs(const ModelShape& shape, AttentionKernels* kernels, std::string* error) {
+bool load_graphs(const ModelShape& shape, const CacheSettings& cache, AttentionKernels* kernels, std::string* error) {
   Prepared p;
-  if (!prepare(shape, &p, error)) return false;
+  if (!prepare(shape, cache, &p, error)) return false;
   const cache::CacheResult r = p.cache->get_or_compile(p.key, p.graph_path, compile_fn(p.compiler));
   if (!r.ok()) {
     *error = r.message;

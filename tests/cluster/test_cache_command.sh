@@ -53,8 +53,8 @@ expect_contains "$(cat "$work/slow.out")" "got 1/1 artifacts" "the slow compile 
 
 # Inspecting a cache dir that does not exist says so (exit 1) and creates nothing.
 set +e
-out=$("$TRN_TRAIN" cache status --dir "$work/typo" 2>&1); rc=$?
+out=$("${cmd[@]}" status --dir "$work/typo" 2>&1); rc=$?
 set -e
 expect_eq "$rc" 1 "status of a missing dir"
-expect_contains "$out" "$work/typo does not exist" "missing dir message"
+expect_contains "$out" "cache dir = $work/typo: does not exist" "missing dir message"
 [ ! -e "$work/typo" ] || fail "cache status created $work/typo"

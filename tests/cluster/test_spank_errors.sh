@@ -1,5 +1,5 @@
-# Bad input to spank_neuron.so: each fails srun with one clear "neuron:" message
-# naming the option, while slurmd and a running job's slurmstepd stay up and later
+# Bad input to spank_neuron.so: each fails srun with one "neuron: error: KEY = VALUE:
+# FIX" message naming the option, while slurmd and a running job's slurmstepd stay up and later
 # jobs run normally.
 source "$(dirname "$0")/lib.sh"
 cd "${TMPDIR:-/tmp}"
@@ -29,12 +29,12 @@ expect_refused() {
   [ "$lines" = 1 ] || fail "$what: expected one 'neuron:' message, got $lines: $out"
   expect_contains "$(grep 'neuron: ' <<< "$out")" "$needle" "$what message"
 }
-expect_refused "--neuron-cores=abc" "--neuron-cores=abc" srun -p trn1 -N1 --neuron-cores=abc true
-expect_refused "--neuron-cores=64 on trn1" "--neuron-cores=64" srun -p trn1 -N1 -n1 --neuron-cores=64 true
-expect_refused "--neuron-cores=16 x 4 tasks on trn1" "overcommit" srun -p trn1 -N1 -n4 --neuron-cores=16 true
-expect_refused "--neuron-lnc=2 on trn1" "--neuron-lnc=2" srun -p trn1 -N1 -n1 --neuron-lnc=2 true
-expect_refused "--neuron-lnc=3" "--neuron-lnc=3" srun -p trn2 -N1 --neuron-lnc=3 true
-expect_refused "sbatch --neuron-env=maybe" "--neuron-env=maybe" sbatch -p trn1 -N1 --neuron-env=maybe --wrap true
+expect_refused "--neuron-cores=abc" "neuron: error: --neuron-cores = abc: expected a number" srun -p trn1 -N1 --neuron-cores=abc true
+expect_refused "--neuron-cores=64 on trn1" "neuron: error: --neuron-cores = 64: must divide the 32 logical NeuronCores of node trn1-st-trn1-" srun -p trn1 -N1 -n1 --neuron-cores=64 true
+expect_refused "--neuron-cores=16 x 4 tasks on trn1" "neuron: error: --neuron-cores = 16: 4 tasks x 16 cores overcommit" srun -p trn1 -N1 -n4 --neuron-cores=16 true
+expect_refused "--neuron-lnc=2 on trn1" "neuron: error: --neuron-lnc = 2: logical NeuronCore config applies only to trn2" srun -p trn1 -N1 -n1 --neuron-lnc=2 true
+expect_refused "--neuron-lnc=3" "neuron: error: --neuron-lnc = 3: expected 1 or 2" srun -p trn2 -N1 --neuron-lnc=3 true
+expect_refused "sbatch --neuron-env=maybe" "neuron: error: --neuron-env = maybe: expected on or off" sbatch -p trn1 -N1 --neuron-env=maybe --wrap true
 
 # Daemons and the running job are untouched.
 expect_eq "$(our_slurmds)" "$slurmds_before" "slurmd processes"

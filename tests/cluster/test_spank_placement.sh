@@ -15,6 +15,16 @@ ids=$(srun -p trn1 -N4 -n16 --ntasks-per-node=4 printenv NEURON_RT_ROOT_COMM_ID 
 [ "$(wc -l <<< "$ids")" = 1 ] || fail "tasks of one step disagree on NEURON_RT_ROOT_COMM_ID: $ids"
 [[ $ids =~ ^127\.0\.0\.1:(4[6][0-9]{3})$ ]] || fail "NEURON_RT_ROOT_COMM_ID '$ids' is not <ip of first node>:<46000-46999>"
 
+# One step over trn1 and trn2 nodes (partition "all"): every node id, not only 0,
+# reads its own device tree, and all agree on the first node's root-comm id.
+out=$(srun -p all -N6 -n6 --ntasks-per-node=1 bash -c \
+  'echo $SLURM_NODEID $SLURMD_NODENAME $NEURON_RT_VISIBLE_CORES ${NEURON_LOGICAL_NC_CONFIG:-nolnc}' | sort -n)
+expect_eq "$out" "$(printf '%s\n' '0 trn1-st-trn1-1 0-31 nolnc' '1 trn1-st-trn1-2 0-31 nolnc' \
+  '2 trn1-st-trn1-3 0-31 nolnc' '3 trn1-st-trn1-4 0-31 nolnc' '4 trn2-st-trn2-1 0-63 2' '5 trn2-st-trn2-2 0-63 2')" \
+  "mixed trn1/trn2 step: each node's own devices"
+ids=$(srun -p all -N6 -n6 --ntasks-per-node=1 printenv NEURON_RT_ROOT_COMM_ID | sort -u)
+[ "$(wc -l <<< "$ids")" = 1 ] || fail "nodes of a mixed step disagree on NEURON_RT_ROOT_COMM_ID: $ids"
+
 # EFA present in the fake trees: the libfabric variables.
 out=$(srun -p trn1 -N1 -n1 env | grep -E '^FI_' | sort)
 expect_eq "$out" $'FI_EFA_FORK_SAFE=1\nFI_EFA_USE_DEVICE_RDMA=1\nFI_PROVIDER=efa' "EFA variables"

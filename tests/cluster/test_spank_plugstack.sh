@@ -21,7 +21,7 @@ LOCALSLURM_DIR=$other "$ls" up --nodes 2 --instance trn1.32xlarge --plugin "$so"
   eval "$(LOCALSLURM_DIR=$other "$ls" env)"
   if out=$(srun -N1 true 2>&1); then fail "srun succeeded with an unknown plugstack key"; fi
   [ "$(grep -c 'neuron: ' <<< "$out")" = 1 ] || fail "expected one neuron: message, got: $out"
-  expect_contains "$out" "neuron: plugstack argument 'colour=blue': unknown key 'colour'" "unknown key message"
+  expect_contains "$out" "neuron: error: colour = blue: unknown key; the keys are root," "unknown key message"
   if sbatch -N1 --wrap true >/dev/null 2>&1; then fail "sbatch succeeded with an unknown plugstack key"; fi
   for f in "$other"/run/slurmd-*.pid; do kill -0 "$(cat "$f")" 2>/dev/null || fail "slurmd $f died"; done
   expect_nodes_healthy

@@ -10,16 +10,19 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export TRN_TRAIN_CACHE_DIR=$work/cache
 
-out=$(COMPILE=1 srun --mpi=pmix -N4 -n4 "$native" --config "$fixture" 2>&1) || fail "4-node compile failed: $out"
+# The mode is --compile / --train (the launcher turns COMPILE into one of them); the
+# trainer itself ignores COMPILE (tests/scripts/test_trainer_native_cli.sh).
+out=$(srun --mpi=pmix -N4 -n4 "$native" --compile --config "$fixture" 2>&1) || fail "4-node compile failed: $out"
 expect_contains "$out" "Total graphs: 1" "compile summary"
 expect_contains "$out" "Total successful compilations: 1" "compile summary"
 expect_contains "$out" "Total failed compilations: 0" "compile summary"
 expect_eq "$(grep -c '^Total graphs' <<<"$out")" 1 "the summary is printed once"
 
-out=$(srun --mpi=pmix -N4 -n4 "$native" --config "$fixture" exp_manager.explicit_log_dir="$work" 2>&1) \
+out=$(COMPILE=1 srun --mpi=pmix -N4 -n4 "$native" --train --config "$fixture" exp_manager.explicit_log_dir="$work" 2>&1) \
   || fail "4-node training failed: $out"
 expect_contains "$out" "world 4, micro 2, global 8, accumulation 1" "topology line"
 expect_contains "$out" "attention graph for this shape loaded from the compile cache" "compiled graph used"
+[[ $out != *"Total graphs"* ]] || fail "COMPILE=1 --train compiled instead of training"
 first=$(sed -n 's/^step 10\/40 | loss \([0-9.]*\).*/\1/p' <<<"$out")
 last=$(sed -n 's/^step 40\/40 | loss \([0-9.]*\).*/\1/p' <<<"$out")
 [ -n "$first" ] && [ -n "$last" ] || fail "no loss lines: $out"

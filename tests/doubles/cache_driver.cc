@@ -10,18 +10,20 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <unistd.h>
 
-#include "cache/atomic_file.h"
 #include "cache/checksum.h"
 #include "cache/compile_cache.h"
 #include "cache/compile_scheduler.h"
-#include "cache/process_identity.h"
+#include "common/config/cache_location.h"
+#include "common/env_map.h"
+#include "common/fs.h"
+#include "common/problem.h"
+#include "common/process_identity.h"
 #include "launcher/cache_command.h"
 
+using namespace trn;
 using namespace trn::cache;
 
 struct Common {
@@ -32,8 +34,15 @@ struct Common {
 };
 
 static bool open_cache(const Common& c, std::unique_ptr<CompileCache>* cache) {
-  CacheOptions o = CacheOptions::from_env();
-  if (!c.dir.empty()) o.dir = c.dir;
+  Problems problems;
+  CacheOptions o;
+  config::CacheSources sources;
+  sources.explicit_dir = c.dir;
+  static_cast<CacheSettings&>(o) = config::resolve_cache_settings(sources, current_environment(), &problems);
+  if (!problems.empty()) {
+    report_problems("cache_driver", problems);
+    return false;
+  }
   if (c.heartbeat > 0) o.timing.heartbeat_s = c.heartbeat;
   if (c.stale > 0) o.timing.stale_s = c.stale;
   o.retry_failed = o.retry_failed || c.retry;
@@ -51,7 +60,7 @@ static std::vector<GraphJob> jobs_for(const Common& c) {
   for (const auto& g : c.graphs) {
     std::string bytes;
     read_file(g, &bytes);
-    jobs.push_back({g, make_key({c.name, c.version}, split_flags(c.flags), bytes)});
+    jobs.push_back({g, make_key({c.name, c.version}, {c.flags}, bytes)});
   }
   return jobs;
 }
@@ -169,19 +178,19 @@ int main(int argc, char** argv) {
     s->add_flag("--retry-failed", c.retry);
     s->add_flag("--quiet", c.quiet);
   };
-  auto get = app.add_subcommand("get");
-  add_common(get);
-  get->add_option("graphs", c.graphs)->required();
-  auto comp = app.add_subcommand("compile");
-  add_common(comp);
+  // get and compile take graph files; populate and lookup-bench a number of generated entries.
+  auto subcommand = [&](const char* name, bool takes_graphs) {
+    CLI::App* s = app.add_subcommand(name);
+    add_common(s);
+    if (takes_graphs) s->add_option("graphs", c.graphs)->required();
+    else s->add_option("--count", count);
+    return s;
+  };
+  auto get = subcommand("get", true);
+  auto comp = subcommand("compile", true);
   comp->add_option("--per-node", per_node);
-  comp->add_option("graphs", c.graphs)->required();
-  auto pop = app.add_subcommand("populate");
-  add_common(pop);
-  pop->add_option("--count", count);
-  auto lb = app.add_subcommand("lookup-bench");
-  add_common(lb);
-  lb->add_option("--count", count);
+  auto pop = subcommand("populate", false);
+  auto lb = subcommand("lookup-bench", false);
   trn::add_cache_command(app, &exit_code);
   CLI11_PARSE(app, argc, argv);
   if (get->parsed()) return cmd_get(c);

@@ -2,12 +2,15 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <nlohmann/json.hpp>
+
 #include "cache/checksum.h"
 #include "cache/compile_cache.h"
 #include "cache/entry_layout.h"
 #include "cache/failure_record.h"
 #include "cache_test_util.h"
 
+using namespace trn;
 using namespace trn::cache;
 using namespace cachetest;
 
@@ -37,12 +40,34 @@ TEST(CacheVersions, NumericCompare) {
   EXPECT_EQ(compare_versions("1.0", "1.0"), 0);
 }
 
+TEST(CacheFs, ExclusiveCreateAtomicWriteAndReadWithMtime) {
+  std::string root = scratch_dir();
+  std::string f = root + "/a";
+  std::string err;
+  ASSERT_TRUE(write_new_file(f, "one", 0644, &err)) << err;
+  EXPECT_FALSE(write_new_file(f, "two", 0644, &err));  // exists: never overwritten
+  EXPECT_EQ(errno, EEXIST);
+  EXPECT_NE(err.find(f), std::string::npos) << err;
+  std::string text;
+  long long mtime_ns = 0;
+  ASSERT_TRUE(read_file(f, &text, nullptr, &mtime_ns));
+  EXPECT_EQ(text, "one");
+  EXPECT_GT(mtime_ns, 0);
+  ASSERT_TRUE(write_file_atomic(f, "three", 0600, &err)) << err;
+  ASSERT_TRUE(read_file(f, &text));
+  EXPECT_EQ(text, "three");
+  EXPECT_EQ(list_dir(root), std::vector<std::string>{"a"});  // no temp file left behind
+  EXPECT_FALSE(write_file_atomic(root + "/missing/b", "x", 0644, &err));
+  EXPECT_NE(err.find(root + "/missing/b: "), std::string::npos) << err;  // names the target, not the temp
+  EXPECT_FALSE(read_file(root + "/missing/b", &text, &err));
+  remove_tree(root);
+}
+
 class CacheFixture : public ::testing::Test {
  protected:
   void SetUp() override {
     root_ = scratch_dir();
-    opt_.dir = root_ + "/cache";
-    opt_.quiet = true;
+    opt_ = quiet_options(root_ + "/cache");
     opt_.timing = {0.1, 0.5};
     std::string err;
     ASSERT_TRUE(CompileCache::open(opt_, &cache_, &err)) << err;
@@ -123,7 +148,8 @@ TEST_F(CacheFixture, FailureRecordedWithExitCodeAndNotRetriedUnlessAsked) {
 TEST_F(CacheFixture, OomKillRecognised) {
   int calls = 0;
   auto r = cache_->get_or_compile(key_, graph_, copy_compiler(&calls, -9));
-  EXPECT_EQ(r.exit_code, -9);
+  EXPECT_EQ(r.outcome, Outcome::kFailed);
+  EXPECT_NE(r.message.find("exit code -9"), std::string::npos) << r.message;
   EXPECT_NE(r.message.find("out-of-memory"), std::string::npos) << r.message;
   EXPECT_NE(describe_exit(137).find("out-of-memory"), std::string::npos);
 }
@@ -143,4 +169,18 @@ TEST_F(CacheFixture, GroupOrWorldWritableArtifactRefusedWithFix) {
   EXPECT_TRUE(cache_->lookup(key_).ok());
   ::chmod(cache_->entry_dir(key_).c_str(), 0777);
   EXPECT_NE(cache_->lookup(key_).message.find("writable by any user"), std::string::npos);
+}
+
+TEST_F(CacheFixture, FlagsRecordIsValidJsonWhateverTheFlags) {
+  // A quote or a backslash in a flag must not make compile_flags.json invalid JSON.
+  CacheKey k = make_key({"testcc", "1.0"}, {"-DMSG=\"hi\"", "-I", "C:\\inc\\"}, "graph one");
+  int calls = 0;
+  auto r = cache_->get_or_compile(k, graph_, copy_compiler(&calls));
+  ASSERT_TRUE(r.ok()) << r.message;
+  std::string text;
+  ASSERT_TRUE(read_file(cache_->entry_dir(k) + "/compile_flags.json", &text));
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(j.is_discarded()) << "not valid JSON: " << text;
+  EXPECT_EQ(j.value("flags", ""), "-DMSG=\"hi\" -I C:\\inc\\");
+  EXPECT_EQ(j.value("flags", ""), k.flags);
 }

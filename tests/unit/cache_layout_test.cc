@@ -9,10 +9,11 @@
 #include "cache/compile_cache.h"
 #include "cache/entry_layout.h"
 #include "cache/janitor.h"
-#include "cache/process_identity.h"
+#include "common/process_identity.h"
 #include "cache/stats.h"
 #include "cache_test_util.h"
 
+using namespace trn;
 using namespace trn::cache;
 using namespace cachetest;
 
@@ -75,18 +76,13 @@ TEST(CacheLayout, CleanRemovesFailedAndOldVersionsKeepsLockedAndEmpty) {
 
 TEST(CacheLayout, LruCleanupEvictsOldestFirstAndOnlyOneJanitor) {
   std::string root = scratch_dir();
-  CacheOptions opt;
-  opt.dir = root;
-  opt.quiet = true;
   std::unique_ptr<CompileCache> c;
   std::string err;
-  ASSERT_TRUE(CompileCache::open(opt, &c, &err));
+  ASSERT_TRUE(CompileCache::open(quiet_options(root), &c, &err));
   std::vector<CacheKey> keys;
   for (int i = 0; i < 4; ++i) {
     keys.push_back(make_key({"t", "1"}, {}, "g" + std::to_string(i)));
-    auto r = c->get_or_compile(keys.back(), "", [](const CompileRequest& q) {
-      return write_file_atomic(q.output_path, std::string(10000, 'a'), 0644, nullptr) ? 0 : 1;
-    });
+    auto r = c->get_or_compile(keys.back(), "", sized_compiler(10000));
     ASSERT_TRUE(r.ok());
     struct timespec t[2] = {{1000 + i * 10, 0}, {1000 + i * 10, 0}};
     ::utimensat(AT_FDCWD, (c->entry_dir(keys.back()) + "/model.done").c_str(), t, 0);
@@ -151,6 +147,47 @@ TEST(CacheLock, ExclusiveThenStaleTakeoverAfterHeartbeatStops) {
   remove_tree(root);
 }
 
+TEST(CacheLock, AcquireOrTakeOverBreaksOnlyADeadHolder) {
+  std::string root = scratch_dir();
+  LockTiming t{0.1, 0.5};
+  std::string path = root + "/x.lock";
+  LockWatch w(t);
+  ClusterLock me(path, t);
+  {
+    // A live holder is never taken over, however long we try.
+    ClusterLock live(path, t);
+    ASSERT_TRUE(live.try_acquire());
+    double t0 = mono_seconds();
+    while (mono_seconds() - t0 < 1.0) {
+      LockAttempt a = acquire_or_take_over(me, w);
+      ASSERT_FALSE(a.acquired);
+      EXPECT_FALSE(a.broke_stale);
+      EXPECT_TRUE(a.holder.exists);
+      EXPECT_EQ(a.holder.owner.pid, ProcessIdentity::self().pid);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  // A dead holder (a record nobody heartbeats) is taken over once stale_s has passed.
+  put(path, "host=othernode\npid=4242\njob=7.0\ntoken=dead\nstarted=1\n");
+  LockAttempt a = acquire_or_take_over(me, w);
+  EXPECT_FALSE(a.acquired);
+  EXPECT_EQ(a.holder.owner.host, "othernode");
+  double t0 = mono_seconds();
+  while (!a.acquired && mono_seconds() - t0 < 3) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    a = acquire_or_take_over(me, w);
+  }
+  ASSERT_TRUE(a.acquired) << a.error;
+  EXPECT_TRUE(a.broke_stale);
+  EXPECT_TRUE(a.error.empty());
+  std::string raw;
+  ASSERT_TRUE(read_lock_file(path, &raw, nullptr));
+  EXPECT_EQ(LockRecord::parse(raw).pid, ProcessIdentity::self().pid);
+  me.release();
+  EXPECT_NE(::access(path.c_str(), F_OK), 0);
+  remove_tree(root);
+}
+
 TEST(CacheLock, ClearLocksOnlyRemovesStaleOnes) {
   std::string root = scratch_dir();
   std::string e1 = root + "/t-1/MODULE_a+b", e2 = root + "/t-1/MODULE_c+d";
@@ -207,12 +244,9 @@ TEST(CacheBadInput, UnwritableCacheDirGivesClearErrorOnMiss) {
   } else {
     ::chmod(mnt.c_str(), 0555);
   }
-  CacheOptions o;
-  o.dir = mnt;
-  o.quiet = true;
   std::unique_ptr<CompileCache> c;
   std::string err;
-  bool opened = CompileCache::open(o, &c, &err);
+  bool opened = CompileCache::open(quiet_options(mnt), &c, &err);
   if (opened) {
     int calls = 0;
     auto r = c->get_or_compile(make_key({"t", "1"}, {}, "g"), "", copy_compiler(&calls));
@@ -235,17 +269,12 @@ TEST(CacheBadInput, FullDiskGivesClearErrorAndNoPartialEntry) {
   std::string mnt = root + "/full";
   make_dirs(mnt, 0755, nullptr);
   if (::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=64k,mode=755") != 0) GTEST_SKIP() << "cannot mount tmpfs";
-  CacheOptions o;
-  o.dir = mnt;
-  o.quiet = true;
   std::unique_ptr<CompileCache> c;
   std::string err;
-  ASSERT_TRUE(CompileCache::open(o, &c, &err)) << err;
+  ASSERT_TRUE(CompileCache::open(quiet_options(mnt), &c, &err)) << err;
   CacheKey k = make_key({"t", "1"}, {}, "big graph");
-  auto r = c->get_or_compile(k, "", [](const CompileRequest& q) {
-    // A compiler that writes 1 MiB: ENOSPC on a 64 KiB filesystem.
-    return write_file_atomic(q.output_path, std::string(1 << 20, 'z'), 0644, nullptr) ? 0 : 1;
-  });
+  // A compiler that writes 1 MiB: ENOSPC on a 64 KiB filesystem.
+  auto r = c->get_or_compile(k, "", sized_compiler(1 << 20));
   EXPECT_FALSE(r.ok());
   EXPECT_NE(r.message.find("the cache filesystem is full"), std::string::npos) << r.message;
   // Not recorded as FAILED: a full disk says nothing about the graph, so the next

@@ -98,11 +98,6 @@ spank_err_t spank_setenv(spank_t, const char* var, const char* val, int overwrit
   return static_cast<spank_err_t>(ESPANK_SUCCESS);
 }
 
-spank_err_t spank_unsetenv(spank_t, const char* var) {
-  world().env.erase(var);
-  return static_cast<spank_err_t>(ESPANK_SUCCESS);
-}
-
 #define FAKE_LOG(fn, vec)                  \
   void fn(const char* fmt, ...) {          \
     va_list ap;                            \
@@ -111,11 +106,8 @@ spank_err_t spank_unsetenv(spank_t, const char* var) {
     va_end(ap);                            \
   }
 FAKE_LOG(slurm_error, errors)
-FAKE_LOG(slurm_info, infos)
 FAKE_LOG(slurm_verbose, infos)
 FAKE_LOG(slurm_debug, infos)
-FAKE_LOG(slurm_debug2, infos)
-FAKE_LOG(slurm_debug3, infos)
 FAKE_LOG(slurm_spank_log, spank_logs)
 
 }  // extern "C"

@@ -5,7 +5,11 @@
 #include <fstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
+#include "common/ports.h"
 #include "launcher/errors.h"
+#include "launcher/plan_output.h"
 #include "launcher/plan.h"
 
 namespace trn {
@@ -17,7 +21,7 @@ PlanInputs inputs(const std::vector<std::string>& overrides, const EnvMap& env =
                   const std::string& conf = "conf/hf_llama3_70B_config.yaml") {
   (void)kTop;
   PlanInputs in;
-  in.site = SiteConfig{};
+  in.site = config::SiteConfig{};
   in.config = load_config(conf, overrides, in.site);
   in.catalog = load_instance_catalog("conf/instances.yaml");
   in.env = env;
@@ -33,9 +37,13 @@ std::string errors(const std::vector<std::string>& ov, int nodes = 16, const std
     make_plan(inputs(ov, {}, nodes, conf));
     return "";
   } catch (const InputError& e) {
-    return e.what();
+    std::string text;
+    for (const auto& p : e.problems()) text += p.str() + "\n";
+    return text;
   }
 }
+
+EnvMap slurm_env(int nodeid, int procid, const std::string& tpn, int ntasks);  // below
 
 TEST(Plan, Llama70BTrn1) {
   Plan p = make_plan(inputs({}));
@@ -107,9 +115,13 @@ TEST(Rules, LncOnlyOnTrn2) {
   EXPECT_NE(errors({"trainer.lnc=3"}, 8, "conf/hf_llama3_70B_trn2_config.yaml").find("trainer.lnc"), std::string::npos);
 }
 TEST(Rules, PortsInRangeAndDistinct) {
-  EXPECT_EQ(errors({"launch.ports.master=50000", "launch.ports.root_comm=50001"}), "");
+  EXPECT_EQ(errors({"launch.ports.master=50000"}), "");
   EXPECT_NE(errors({"launch.ports.master=80"}).find("launch.ports.master"), std::string::npos);
-  EXPECT_NE(errors({"launch.ports.master=50000", "launch.ports.root_comm=50000"}).find("must differ"), std::string::npos);
+  // The root-comm range is the plugin's (plugstack root_comm_port_range), not a launch key.
+  EXPECT_NE(errors({"launch.ports.root_comm=50001"}).find("unknown key"), std::string::npos);
+  EnvMap env = slurm_env(0, 0, "1(x16)", 16);
+  env["NEURON_RT_ROOT_COMM_ID"] = "10.0.0.1:50000";
+  EXPECT_THROW(make_plan(inputs({"launch.ports.master=50000"}, env)), InputError);
 }
 TEST(Rules, AllReportedAtOnce) {
   const std::string e = errors({"model.num_layers=81", "distributed_strategy.kv_replicator=3", "data.global_batch_size=1023"});
@@ -136,7 +148,7 @@ TEST(LaunchEnv, SlurmOneTaskPerNodeAllAgree) {
   for (int n = 0; n < 4; ++n) {
     Plan p = make_plan(inputs({"trainer.devices=1"}, slurm_env(n, n, "1(x4)", 4), 0, "conf/tiny_llama_native.yaml"));
     EXPECT_EQ(p.node_rank, n);
-    EXPECT_EQ(p.launch_pattern, "per-node");
+    EXPECT_EQ(p.launch_pattern, LaunchPattern::kPerNode);
     EXPECT_EQ(p.master_addr, "10.0.0.1");
     if (n == 0) first = p;
     EXPECT_EQ(p.master_port, first.master_port);
@@ -147,7 +159,7 @@ TEST(LaunchEnv, SlurmOneTaskPerNodeAllAgree) {
 
 TEST(LaunchEnv, SlurmOneTaskPerWorker) {
   Plan p = make_plan(inputs({"trainer.devices=2", "data.global_batch_size=16"}, slurm_env(1, 3, "2(x4)", 8), 0, "conf/tiny_llama_native.yaml"));
-  EXPECT_EQ(p.launch_pattern, "per-worker");
+  EXPECT_EQ(p.launch_pattern, LaunchPattern::kPerWorker);
   EXPECT_EQ(p.world_size, 8);
   EXPECT_EQ(p.node_rank, 1);
   EXPECT_EQ(p.task_rank, 3);
@@ -155,12 +167,24 @@ TEST(LaunchEnv, SlurmOneTaskPerWorker) {
                InputError);
 }
 
+// Bug C (issue 8): without the plugin the launcher derives the root-comm port with the
+// plugin's own function (common/ports.h step_port over the same default range), so a
+// step gets the same id whoever sets it.
+TEST(LaunchEnv, RootCommPortDerivedLikeThePlugin) {
+  EnvMap env = slurm_env(0, 0, "1(x4)", 4);
+  env["SLURM_JOB_ID"] = "4242";
+  env["SLURM_STEP_ID"] = "3";
+  Plan p = make_plan(inputs({"trainer.devices=1"}, env, 0, "conf/tiny_llama_native.yaml"));
+  EXPECT_EQ(p.root_comm_source, RootCommSource::kDerived);
+  EXPECT_EQ(p.root_comm_port, step_port(4242, 3, kDefaultRootCommPorts));
+}
+
 TEST(LaunchEnv, RootCommIdFromPluginWins) {
   EnvMap env = slurm_env(0, 0, "1(x4)", 4);
   env["NEURON_RT_ROOT_COMM_ID"] = "10.0.0.1:46123";
   Plan p = make_plan(inputs({"trainer.devices=1"}, env, 0, "conf/tiny_llama_native.yaml"));
   EXPECT_EQ(p.root_comm_port, 46123);
-  EXPECT_EQ(p.root_comm_source, "environment");
+  EXPECT_EQ(p.root_comm_source, RootCommSource::kEnvironment);
   EXPECT_EQ(p.env["NEURON_RT_ROOT_COMM_ID"], "10.0.0.1:46123");
 }
 
@@ -209,6 +233,78 @@ TEST(BackendCommand, LaunchOverridesStayWithTrnTrain) {
     saw_steps = saw_steps || a == "trainer.max_steps=5";
   }
   EXPECT_TRUE(saw_steps);
+}
+
+}  // namespace
+}  // namespace trn
+
+namespace trn {
+namespace {
+
+// Bug A (issue 8): the training keys are typed by the same reader the trainer uses,
+// so `trainer.max_steps=ten` fails at plan time, naming the key, for every backend.
+TEST(Issue8, TrainingKeysAreTypedAtPlanTime) {
+  const std::string native = errors({"trainer.max_steps=ten"}, 4, "conf/tiny_llama_native.yaml");
+  EXPECT_NE(native.find("trainer.max_steps = ten"), std::string::npos) << native;
+  const std::string nxdt = errors({"trainer.max_steps=ten"});
+  EXPECT_NE(nxdt.find("trainer.max_steps = ten"), std::string::npos) << nxdt;
+}
+
+TEST(Issue8, MalformedOverrideValueIsAProblem) {
+  EXPECT_THROW(make_plan(inputs({"trainer.foo=["})), InputError);
+  const std::string e = errors({"trainer.foo=["});
+  EXPECT_NE(e.find("trainer.foo = ["), std::string::npos) << e;
+}
+
+// Bug C (issue 8): with only cache_root in the site file, every backend's plan
+// exports that cache (TRN_TRAIN_CACHE_DIR), so the native trainer on every node and
+// `trn-train cache` use the shared folder instead of a node-local /var/tmp one.
+TEST(Issue8, SiteCacheRootReachesEveryBackend) {
+  for (const char* conf : {"conf/tiny_llama_native.yaml", "conf/hf_llama3_70B_config.yaml"}) {
+    // ~key deletes: the published 70B config names its own compiler_cache_url.
+    PlanInputs in = inputs({"~compiler_cache_url"}, {}, std::string(conf).find("native") != std::string::npos ? 4 : 16, conf);
+    in.site.cache_root = "/fsx/cache";
+    in.site.path = "/etc/trn-train/site.yaml";
+    const Plan p = make_plan(in);
+    EXPECT_EQ(p.cache.dir, "/fsx/cache") << conf;
+    EXPECT_EQ(p.env.at("TRN_TRAIN_CACHE_DIR"), "/fsx/cache") << conf;
+  }
+  PlanInputs nxdt = inputs({"~compiler_cache_url"}, {}, 16);
+  nxdt.site.cache_root = "/fsx/cache";
+  const Plan p = make_plan(nxdt);
+  EXPECT_EQ(p.env.at("NEURON_COMPILE_CACHE_URL"), "/fsx/cache");
+  EXPECT_NE(p.env.at("NEURON_CC_FLAGS").find("--cache_dir=/fsx/cache"), std::string::npos);
+}
+
+TEST(Issue8, CacheLocationPrecedence) {
+  PlanInputs in = inputs({"compiler_cache_url=/from/config"}, {}, 16);
+  in.site.cache_root = "/from/site";
+  EXPECT_EQ(make_plan(in).cache.dir, "/from/config");
+  in.env["NEURON_COMPILE_CACHE_URL"] = "/from/plugin";
+  EXPECT_EQ(make_plan(in).cache.dir, "/from/plugin");
+  in.env["TRN_TRAIN_CACHE_DIR"] = "/from/env";
+  EXPECT_EQ(make_plan(in).cache.dir, "/from/env");
+}
+
+// The native backend reads the effective config `run` writes, with no overrides of its own.
+TEST(Issue8, NativeBackendReadsTheEffectiveConfig) {
+  const Plan p = make_plan(inputs({"trainer.max_steps=7"}, {}, 4, "conf/tiny_llama_native.yaml"));
+  ASSERT_GE(p.command.size(), 4u);
+  EXPECT_EQ(p.command[2], p.effective_config);
+  EXPECT_EQ(p.command.size(), 4u);
+  const std::string text = effective_config_text(inputs({"trainer.max_steps=7"}, {}, 4, "conf/tiny_llama_native.yaml").config);
+  EXPECT_NE(text.find("max_steps: 7"), std::string::npos);
+  EXPECT_NE(text.find("/conf/tiny_llama_config.json"), std::string::npos);  // made absolute
+}
+
+// Bug F (issue 8): plan --json is written by the JSON library, so any string is escaped.
+TEST(Issue8, PlanJsonEscapesEverything) {
+  EnvMap env;
+  Plan p = make_plan(inputs({}, env, 16));
+  p.env["WEIRD"] = "a \"quoted\" \\ value\n\x01";
+  const auto j = nlohmann::json::parse(plan_to_json(p));
+  EXPECT_EQ(j["env"]["WEIRD"], "a \"quoted\" \\ value\n\x01");
+  EXPECT_EQ(j["world_size"], 512);
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ std::string get(const std::vector<EnvVar>& vars, const std::string& name) {
 
 TEST(PluginArgs, DefaultsAndAllKeys) {
   PluginConfig c;
-  std::string err;
+  trn::Problem err;
   ASSERT_TRUE(parse_plugin_args({}, &c, &err));
   EXPECT_EQ(c.root, "/");
   EXPECT_EQ(c.root_comm_ports.lo, 46000);
@@ -31,7 +31,7 @@ TEST(PluginArgs, DefaultsAndAllKeys) {
   ASSERT_TRUE(parse_plugin_args({"root=/x/%n", "instance=trn2.48xlarge", "cores_per_node=128", "lnc=1", "efa=required",
                                  "cache_dir=/fsx/cache", "root_comm_port_range=50000-50010"},
                                 &c, &err))
-      << err;
+      << err.str();
   EXPECT_EQ(c.root, "/x/%n");
   EXPECT_EQ(c.instance, "trn2.48xlarge");
   EXPECT_EQ(c.cores_per_node, 128);
@@ -39,22 +39,40 @@ TEST(PluginArgs, DefaultsAndAllKeys) {
   EXPECT_EQ(c.efa, EfaMode::kRequired);
   EXPECT_EQ(c.cache_dir, "/fsx/cache");
   EXPECT_EQ(c.root_comm_ports.lo, 50000);
+  ASSERT_TRUE(parse_plugin_args({"root_comm_port_range=47000"}, &c, &err)) << err.str();
+  EXPECT_EQ(c.root_comm_ports.lo, 47000);
+  EXPECT_EQ(c.root_comm_ports.hi, 47000);
 }
 
-TEST(PluginArgs, StrictErrorsNameTheToken) {
+TEST(PluginArgs, ProblemsNameKeyValueAndFix) {
   PluginConfig c;
-  std::string err;
-  EXPECT_FALSE(parse_plugin_args({"colour=blue"}, &c, &err));
-  EXPECT_NE(err.find("colour=blue"), std::string::npos);
-  EXPECT_NE(err.find("unknown key 'colour'"), std::string::npos);
+  c.lnc = 2;
+  trn::Problem err;
+  EXPECT_FALSE(parse_plugin_args({"lnc=1", "colour=blue"}, &c, &err));
+  EXPECT_EQ(c.lnc, 2);  // untouched on error
+  EXPECT_EQ(err.key, "colour");
+  EXPECT_EQ(err.value, "blue");
+  EXPECT_EQ(err.str().rfind("colour = blue: unknown key; the keys are root, instance,", 0), 0u) << err.str();
+  EXPECT_NE(err.fix.find("plugstack.conf"), std::string::npos);
   EXPECT_FALSE(parse_plugin_args({"verbose"}, &c, &err));
-  EXPECT_NE(err.find("expected key=value"), std::string::npos);
-  EXPECT_FALSE(parse_plugin_args({"efa=maybe"}, &c, &err));
-  EXPECT_FALSE(parse_plugin_args({"lnc=3"}, &c, &err));
-  EXPECT_FALSE(parse_plugin_args({"cores_per_node=-1"}, &c, &err));
-  EXPECT_FALSE(parse_plugin_args({"root=relative"}, &c, &err));
-  EXPECT_FALSE(parse_plugin_args({"root_comm_port_range=9-1"}, &c, &err));
-  EXPECT_NE(err.find("root_comm_port_range=9-1"), std::string::npos);
+  EXPECT_EQ(err.str().rfind("verbose = (absent): expected key=value", 0), 0u) << err.str();
+  EXPECT_FALSE(parse_plugin_args({"cache_dir="}, &c, &err));
+  EXPECT_EQ(err.str().rfind("cache_dir = (empty): must be", 0), 0u) << err.str();
+  const std::pair<const char*, const char*> bad[] = {
+      {"efa", "maybe"}, {"lnc", "3"}, {"cores_per_node", "-1"}, {"root", "relative"}, {"instance", "p4d"}};
+  for (const auto& [key, value] : bad) {
+    EXPECT_FALSE(parse_plugin_args({std::string(key) + "=" + value}, &c, &err)) << key;
+    EXPECT_EQ(err.key, key);
+    EXPECT_EQ(err.value, value);
+    EXPECT_NE(err.fix.find("must be"), std::string::npos) << err.str();
+  }
+  // The port range's fix is parse_port_range's text, under the plugstack key.
+  for (const char* range : {"9-1", "46999-46000", "80", "46000-", "abc"}) {
+    EXPECT_FALSE(parse_plugin_args({std::string("root_comm_port_range=") + range}, &c, &err)) << range;
+    EXPECT_EQ(err.str().rfind(std::string("root_comm_port_range = ") + range + ": must be a port or a range LO-HI", 0),
+              0u)
+        << err.str();
+  }
 }
 
 TEST(PluginArgs, NodePattern) {
@@ -65,7 +83,7 @@ TEST(PluginArgs, NodePattern) {
 
 TEST(Options, Cores) {
   UserOptions o;
-  std::string err;
+  trn::Problem err;
   EXPECT_TRUE(parse_cores_option("all", &o, &err));
   EXPECT_EQ(o.cores, UserOptions::Cores::kAll);
   EXPECT_TRUE(parse_cores_option("8", &o, &err));
@@ -73,33 +91,39 @@ TEST(Options, Cores) {
   EXPECT_EQ(o.cores_per_task, 8);
   for (const char* bad : {"abc", "0", "-2", "", "4x", " 4"}) {
     EXPECT_FALSE(parse_cores_option(bad, &o, &err)) << bad;
-    EXPECT_EQ(err.rfind("--neuron-cores=", 0), 0u) << err;
+    EXPECT_EQ(err.key, "--neuron-cores");
+    EXPECT_EQ(err.value, *bad ? bad : "(empty)");
   }
+  EXPECT_FALSE(parse_cores_option("4x", &o, &err));
+  EXPECT_EQ(err.str(), "--neuron-cores = 4x: expected a number of NeuronCores per task (1, 2, 4, ...) or 'all'");
   EXPECT_FALSE(parse_cores_option(nullptr, &o, &err));
+  EXPECT_EQ(err.value, "(empty)");
 }
 
 TEST(Options, LncEnvCache) {
   UserOptions o;
-  std::string err;
+  trn::Problem err;
   EXPECT_TRUE(parse_lnc_option("1", &o, &err));
   EXPECT_EQ(o.lnc, 1);
   EXPECT_FALSE(parse_lnc_option("4", &o, &err));
-  EXPECT_NE(err.find("--neuron-lnc=4"), std::string::npos);
+  EXPECT_EQ(err.str().rfind("--neuron-lnc = 4: expected 1 or 2", 0), 0u) << err.str();
   EXPECT_TRUE(parse_env_option("off", &o, &err));
   EXPECT_FALSE(o.env);
   EXPECT_FALSE(parse_env_option("no", &o, &err));
+  EXPECT_EQ(err.str(), "--neuron-env = no: expected on or off");
   EXPECT_TRUE(parse_cache_option("s3://b/p", &o, &err));
   EXPECT_EQ(o.cache_url, "s3://b/p");
   EXPECT_FALSE(parse_cache_option("", &o, &err));
+  EXPECT_EQ(err.str().rfind("--neuron-cache = (empty): expected a directory or URL", 0), 0u) << err.str();
 }
 
 TEST(Placement, EvenSplitIsContiguousAndAligned) {
   UserOptions o;
   CoreRange r;
-  std::string err;
+  trn::Problem err;
   const char* want[] = {"0-7", "8-15", "16-23", "24-31"};
   for (int i = 0; i < 4; ++i) {
-    ASSERT_TRUE(place_task(o, 32, 4, i, "n1", &r, &err)) << err;
+    ASSERT_TRUE(place_task(o, 32, 4, i, "n1", &r, &err)) << err.str();
     EXPECT_EQ(format_range(r), want[i]);
     EXPECT_EQ(r.first % r.count, 0);
   }
@@ -120,15 +144,17 @@ TEST(Placement, PerTaskAndAll) {
   o.cores = UserOptions::Cores::kPerTask;
   o.cores_per_task = 4;
   CoreRange r;
-  std::string err;
+  trn::Problem err;
   ASSERT_TRUE(place_task(o, 32, 2, 1, "n1", &r, &err));
   EXPECT_EQ(format_range(r), "4-7");
   EXPECT_FALSE(place_task(o, 32, 16, 0, "n1", &r, &err));  // 64 > 32
-  EXPECT_NE(err.find("overcommit"), std::string::npos);
+  EXPECT_EQ(err.key, "--neuron-cores");
+  EXPECT_EQ(err.value, "4");
+  EXPECT_NE(err.fix.find("16 tasks x 4 cores overcommit the 32 logical NeuronCores of node n1"), std::string::npos);
   o.cores_per_task = 64;
   EXPECT_FALSE(place_task(o, 32, 1, 0, "trn1-st-trn1-1", &r, &err));
-  EXPECT_NE(err.find("--neuron-cores=64"), std::string::npos);
-  EXPECT_NE(err.find("trn1-st-trn1-1"), std::string::npos);
+  EXPECT_EQ(err.str().rfind("--neuron-cores = 64: must divide the 32 logical NeuronCores of node trn1-st-trn1-1", 0), 0u)
+      << err.str();
   o.cores_per_task = 3;
   EXPECT_FALSE(place_task(o, 32, 1, 0, "n1", &r, &err));
   o.cores = UserOptions::Cores::kAll;
@@ -194,10 +220,22 @@ TEST_F(Tree, ResolvesThroughRootHostsFile) {
   EXPECT_EQ(ip, "127.0.0.1");
 }
 
-TEST(StepNodes, FirstHost) {
-  std::string h, err;
-  ASSERT_TRUE(first_host("trn1-st-trn1-[3-4],trn2-st-trn2-1", &h, &err)) << err;
-  EXPECT_EQ(h, "trn1-st-trn1-3");
+TEST(StepNodes, ThisNodeAndFirstNode) {
+  std::string node, first;
+  trn::Problem err;
+  const std::string list = "trn1-st-trn1-[3-4],trn2-st-trn2-1";
+  const char* want[] = {"trn1-st-trn1-3", "trn1-st-trn1-4", "trn2-st-trn2-1"};
+  for (uint32_t id = 0; id < 3; ++id) {
+    ASSERT_TRUE(step_hosts(list, id, &node, &first, &err)) << err.str();
+    EXPECT_EQ(node, want[id]);
+    EXPECT_EQ(first, "trn1-st-trn1-3");
+  }
+  EXPECT_FALSE(step_hosts(list, 3, &node, &first, &err));
+  EXPECT_EQ(err.str(), "SLURM_STEP_NODELIST = " + list + ": names 3 nodes, but Slurm says this is node 3");
+  EXPECT_FALSE(step_hosts("trn1-[1-", 0, &node, &first, &err));
+  EXPECT_EQ(err.key, "SLURM_STEP_NODELIST");
+  EXPECT_EQ(err.value, "trn1-[1-");
+  EXPECT_FALSE(err.fix.empty());
 }
 
 namespace {
@@ -220,8 +258,8 @@ TEST(StepPlan, Trn2DefaultsToLnc2) {
   StepInputs in = trn_inputs("trn2", 128, 1);
   StepPlan p;
   std::vector<EnvVar> vars;
-  std::string err;
-  ASSERT_TRUE(plan_step(in, &p, &err)) << err;
+  trn::Problem err;
+  ASSERT_TRUE(plan_step(in, &p, &err)) << err.str();
   ASSERT_TRUE(task_env(in, p, 0, &vars, &err));
   EXPECT_EQ(get(vars, "NEURON_RT_VISIBLE_CORES"), "0-63");
   EXPECT_EQ(get(vars, "NEURON_LOGICAL_NC_CONFIG"), "2");
@@ -247,24 +285,25 @@ TEST(StepPlan, Trn2DefaultsToLnc2) {
 TEST(StepPlan, Trn1RejectsLncAndOvercommit) {
   StepInputs in = trn_inputs("trn1", 32, 4);
   StepPlan p;
-  std::string err;
+  trn::Problem err;
   ASSERT_TRUE(plan_step(in, &p, &err));
   EXPECT_EQ(p.lnc, 0);
   in.options.lnc = 2;
   EXPECT_FALSE(plan_step(in, &p, &err));
-  EXPECT_NE(err.find("--neuron-lnc=2"), std::string::npos);
-  EXPECT_NE(err.find("trn1"), std::string::npos);
+  EXPECT_EQ(err.key, "--neuron-lnc");
+  EXPECT_EQ(err.value, "2");
+  EXPECT_NE(err.fix.find("node trn1-st-trn1-1 is trn1"), std::string::npos) << err.str();
   in.options.lnc = 0;
   in.options.cores = UserOptions::Cores::kPerTask;
   in.options.cores_per_task = 16;
   EXPECT_FALSE(plan_step(in, &p, &err));
-  EXPECT_NE(err.find("--neuron-cores=16"), std::string::npos);
+  EXPECT_EQ(err.str().rfind("--neuron-cores = 16: 4 tasks x 16 cores overcommit", 0), 0u) << err.str();
 }
 
 TEST(StepPlan, PortsDifferPerStepAndEnvOff) {
   StepInputs in = trn_inputs("trn1", 32, 1);
   StepPlan a, b;
-  std::string err;
+  trn::Problem err;
   ASSERT_TRUE(plan_step(in, &a, &err));
   in.step_id = 1;
   ASSERT_TRUE(plan_step(in, &b, &err));
@@ -287,7 +326,7 @@ TEST(StepPlan, CacheEfaAndCpuNodes) {
   in.config.cache_dir = "/fsx/admin";
   StepPlan p;
   std::vector<EnvVar> vars;
-  std::string err;
+  trn::Problem err;
   ASSERT_TRUE(plan_step(in, &p, &err));
   ASSERT_TRUE(task_env(in, p, 0, &vars, &err));
   EXPECT_EQ(get(vars, "NEURON_COMPILE_CACHE_URL"), "/fsx/admin");
@@ -301,7 +340,7 @@ TEST(StepPlan, CacheEfaAndCpuNodes) {
   EXPECT_EQ(get(vars, "FI_PROVIDER"), "<unset>");
   in.config.efa = EfaMode::kRequired;
   EXPECT_FALSE(plan_step(in, &p, &err));
-  EXPECT_NE(err.find("efa=required"), std::string::npos);
+  EXPECT_EQ(err.str().rfind("efa = required: node trn1-st-trn1-1 has no EFA device", 0), 0u) << err.str();
   // A CPU node: nothing set, unless the user asked for NeuronCores explicitly.
   StepInputs cpu;
   cpu.node = "cpu-1";
@@ -311,5 +350,5 @@ TEST(StepPlan, CacheEfaAndCpuNodes) {
   EXPECT_TRUE(vars.empty());
   cpu.options.cores = UserOptions::Cores::kAll;
   EXPECT_FALSE(plan_step(cpu, &p, &err));
-  EXPECT_NE(err.find("no Neuron devices"), std::string::npos);
+  EXPECT_EQ(err.str().rfind("--neuron-cores = all: node cpu-1 has no Neuron devices", 0), 0u) << err.str();
 }

@@ -91,8 +91,8 @@ TEST(NativeShape, ReportsEveryProblem) {
   s.hidden_size = 10;
   const auto p = s.problems();
   ASSERT_EQ(p.size(), 2u);
-  EXPECT_NE(p[0].find("hidden_size = 10"), std::string::npos);
-  EXPECT_NE(p[1].find("num_key_value_heads = 3"), std::string::npos);
+  EXPECT_EQ(p[0].str().rfind("hidden_size = 10: ", 0), 0u) << p[0].str();
+  EXPECT_EQ(p[1].str().rfind("num_key_value_heads = 3: ", 0), 0u) << p[1].str();
 }
 
 }  // namespace

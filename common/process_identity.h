@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string>
 
-namespace trn::cache {
+namespace trn {
 
 struct ProcessIdentity {
   std::string host;   // SLURMD_NODENAME, else gethostname()
@@ -26,4 +26,4 @@ uint64_t unique_counter();
 double wall_seconds();
 double mono_seconds();
 
-}  // namespace trn::cache
+}  // namespace trn

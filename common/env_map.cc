@@ -1,4 +1,4 @@
-#include "launcher/env_map.h"
+#include "common/env_map.h"
 
 extern char** environ;
 

@@ -1,4 +1,4 @@
-#include "cache/process_identity.h"
+#include "common/process_identity.h"
 
 #include <unistd.h>
 
@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <random>
 
-namespace trn::cache {
+namespace trn {
 
 const ProcessIdentity& ProcessIdentity::self() {
   // Re-computed after fork(): a child must not share its parent's token.
@@ -52,4 +52,4 @@ double mono_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-}  // namespace trn::cache
+}  // namespace trn

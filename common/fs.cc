@@ -1,4 +1,4 @@
-#include "cache/atomic_file.h"
+#include "common/fs.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -9,13 +9,15 @@
 #include <cerrno>
 #include <cstring>
 
-#include "cache/process_identity.h"
+#include "common/process_identity.h"
 
-namespace trn::cache {
+namespace trn {
 
-std::string temp_name_for(const std::string& target) {
-  return target + ".tmp." + ProcessIdentity::self().token + "." + std::to_string(unique_counter());
+std::string unique_name_for(const std::string& target, const char* infix) {
+  return target + infix + ProcessIdentity::self().token + "." + std::to_string(unique_counter());
 }
+
+std::string temp_name_for(const std::string& target) { return unique_name_for(target, ".tmp."); }
 
 static void fsync_dir_of(const std::string& path) {
   auto slash = path.rfind('/');
@@ -47,59 +49,75 @@ bool commit_file(const std::string& temp, const std::string& target, mode_t mode
   return true;
 }
 
+bool write_new_file(const std::string& path, const std::string& data, mode_t mode, std::string* error) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  int saved = errno;
+  if (fd >= 0) {
+    const char* p = data.data();
+    size_t left = data.size();
+    while (left > 0) {
+      ssize_t w = ::write(fd, p, left);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) break;
+      p += w;
+      left -= size_t(w);
+    }
+    saved = errno;
+    // NFS reports deferred write errors (ENOSPC, EDQUOT) at close.
+    if (::close(fd) == 0 && left == 0) return true;
+    if (left == 0) saved = errno;
+    ::unlink(path.c_str());
+  }
+  if (error) *error = "cannot write " + path + ": " + std::strerror(saved);
+  errno = saved;
+  return false;
+}
+
 bool write_file_atomic(const std::string& target, const std::string& data, mode_t mode,
                        std::string* error) {
   std::string tmp = temp_name_for(target);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (error) *error = "cannot write " + target + ": " + std::strerror(errno);
-    return false;
-  }
-  const char* p = data.data();
-  size_t left = data.size();
-  while (left > 0) {
-    ssize_t w = ::write(fd, p, left);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      int saved = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      if (error) *error = "cannot write " + target + ": " + std::strerror(saved);
-      return false;
-    }
-    p += w;
-    left -= size_t(w);
-  }
-  if (::close(fd) != 0) {  // NFS reports deferred write errors (ENOSPC, EDQUOT) at close
-    int saved = errno;
-    ::unlink(tmp.c_str());
-    if (error) *error = "cannot write " + target + ": " + std::strerror(saved);
+  if (!write_new_file(tmp, data, 0600, nullptr)) {
+    if (error) *error = "cannot write " + target + ": " + std::strerror(errno);  // the target, not the temp name
     return false;
   }
   return commit_file(tmp, target, mode, error);
 }
 
-bool read_file(const std::string& path, std::string* out, std::string* error) {
+bool read_file_chunks(const std::string& path, const std::function<void(const char*, size_t)>& chunk,
+                      std::string* error, long long* mtime_ns) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (error) *error = path + ": " + std::strerror(errno);
     return false;
   }
-  out->clear();
-  char buf[8192];
-  for (;;) {
-    ssize_t r = ::read(fd, buf, sizeof(buf));
-    if (r < 0) {
-      if (errno == EINTR) continue;
+  if (mtime_ns) {
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
       if (error) *error = path + ": " + std::strerror(errno);
       ::close(fd);
       return false;
     }
+    *mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+  }
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t r = ::read(fd, buf, sizeof(buf));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      if (error) *error = path + ": read: " + std::strerror(errno);
+      ::close(fd);
+      return false;
+    }
     if (r == 0) break;
-    out->append(buf, size_t(r));
+    chunk(buf, size_t(r));
   }
   ::close(fd);
   return true;
+}
+
+bool read_file(const std::string& path, std::string* out, std::string* error, long long* mtime_ns) {
+  out->clear();
+  return read_file_chunks(path, [out](const char* p, size_t n) { out->append(p, n); }, error, mtime_ns);
 }
 
 bool make_dirs(const std::string& path, mode_t mode, std::string* error) {
@@ -161,15 +179,8 @@ uint64_t tree_size(const std::string& path) {
   if (::lstat(path.c_str(), &st) != 0) return 0;
   if (!S_ISDIR(st.st_mode)) return S_ISREG(st.st_mode) ? uint64_t(st.st_size) : 0;
   uint64_t total = 0;
-  DIR* d = ::opendir(path.c_str());
-  if (!d) return 0;
-  while (struct dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n == "." || n == "..") continue;
-    total += tree_size(path + "/" + n);
-  }
-  ::closedir(d);
+  for (const auto& n : list_dir(path)) total += tree_size(path + "/" + n);
   return total;
 }
 
-}  // namespace trn::cache
+}  // namespace trn

@@ -1,0 +1,109 @@
+#include "common/config/training.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+namespace trn::config {
+namespace {
+
+constexpr long long kMaxSteps = 1'000'000'000;
+
+// The key a value really lives at: `${a.b}` (an OmegaConf reference, as NxDT writes
+// sched.max_steps: ${trainer.max_steps}) is followed, a few hops at most.
+std::string target(const Document& doc, std::string key) {
+  for (int hop = 0; hop < 4; ++hop) {
+    const std::string t = doc.text(key);
+    if (t.size() < 4 || t.compare(0, 2, "${") != 0 || t.back() != '}') break;
+    const std::string ref = t.substr(2, t.size() - 3);
+    if (!std::all_of(ref.begin(), ref.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; }))
+      break;
+    key = ref;
+  }
+  return key;
+}
+
+std::string show(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+template <typename T>
+void set(const std::optional<T>& v, T* out) {
+  if (v) *out = *v;
+}
+
+void read_int(const Document& d, const std::string& key, long long lo, long long hi, long long* out, Problems* p) {
+  set(d.get_int(target(d, key), lo, hi, p), out);
+}
+
+// A number in [lo, hi], or (lo, hi] when lo_open.
+std::optional<double> number_in(const Document& d, const std::string& key, double lo, double hi, bool lo_open,
+                                Problems* p) {
+  const std::string at = target(d, key);
+  const auto v = d.get_number(at, p);
+  if (!v || ((lo_open ? *v > lo : *v >= lo) && *v <= hi)) return v;
+  p->push_back({at, d.text(at),
+                lo_open ? "must be greater than " + show(lo) + " and at most " + show(hi)
+                        : "must be from " + show(lo) + " to " + show(hi)});
+  return std::nullopt;
+}
+
+void read_string(const Document& d, const std::string& key, std::string* out, Problems* p) {
+  set(d.get_string(target(d, key), p), out);
+}
+
+void read_optim(const Document& d, TrainingConfig* c, Problems* p) {
+  OptimConfig& o = c->optim;
+  set(number_in(d, "model.optim.lr", 0, 1, true, p), &o.lr);
+  set(number_in(d, "model.optim.weight_decay", 0, 1, false, p), &o.weight_decay);
+  set(number_in(d, "model.optim.eps", 0, 1, true, p), &o.eps);
+  const std::string betas = target(d, "model.optim.betas");
+  if (const auto b = d.get_number_list(betas, p)) {
+    if (b->size() == 2 && std::all_of(b->begin(), b->end(), [](double x) { return x >= 0 && x < 1; }))
+      o.beta1 = (*b)[0], o.beta2 = (*b)[1];
+    else
+      p->push_back({betas, d.text(betas), "must be two numbers from 0 up to (not including) 1, e.g. [0.9, 0.95]"});
+  }
+  read_int(d, "model.optim.sched.warmup_steps", 0, kMaxSteps, &o.warmup_steps, p);
+  o.min_lr = o.lr / 10;
+  set(number_in(d, "model.optim.sched.min_lr", 0, o.lr, false, p), &o.min_lr);
+  o.decay_steps = c->max_steps;
+  read_int(d, "model.optim.sched.max_steps", 1, kMaxSteps, &o.decay_steps, p);
+}
+
+}  // namespace
+
+bool read_training_config(const Document& d, TrainingConfig* c, Problems* problems) {
+  Problems p;
+  read_int(d, "trainer.max_steps", 1, kMaxSteps, &c->max_steps, &p);
+  read_int(d, "trainer.log_every_n_steps", 1, kMaxSteps, &c->log_every_n_steps, &p);
+  set(number_in(d, "trainer.gradient_clip_val", 0, 1e6, false, &p), &c->gradient_clip_val);
+
+  read_int(d, "data.micro_batch_size", 1, 1'000'000, &c->micro_batch_size, &p);
+  c->global_batch_size = c->micro_batch_size;
+  read_int(d, "data.global_batch_size", 1, kMaxSteps, &c->global_batch_size, &p);
+  read_int(d, "model.encoder_seq_length", 1, 10'000'000, &c->seq_length, &p);
+  read_int(d, "data.seq_length", 1, 10'000'000, &c->seq_length, &p);  // the data block wins
+  read_string(d, "data.train_dir", &c->train_dir, &p);
+  read_int(d, "seed", 0, 4'294'967'295LL, &c->seed, &p);
+
+  read_string(d, "model.model_config", &c->model_config, &p);
+  read_optim(d, c, &p);
+
+  read_string(d, "exp_manager.explicit_log_dir", &c->explicit_log_dir, &p);
+  read_string(d, "exp_manager.exp_dir", &c->exp_dir, &p);
+  read_int(d, "exp_manager.checkpoint_callback_params.every_n_train_steps", 0, kMaxSteps,
+           &c->checkpoint_every_n_steps, &p);
+  read_string(d, "compiler_cache_url", &c->compiler_cache_url, &p);
+
+  // A key read twice through a reference (sched.max_steps: ${trainer.max_steps}) is reported once.
+  for (const Problem& q : p)
+    if (std::none_of(problems->begin(), problems->end(),
+                     [&](const Problem& r) { return r.key == q.key && r.value == q.value && r.fix == q.fix; }))
+      problems->push_back(q);
+  return p.empty();
+}
+
+}  // namespace trn::config

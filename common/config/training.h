@@ -1,0 +1,70 @@
+// The NxDT training keys that both the launcher (`trn-train plan` validates them for
+// every backend) and the native trainer read: one reader, one set of ranges, one
+// set of messages. Plain data; read_training_config does no file I/O (the HF
+// config.json named by model.model_config is left to the trainer), so it accepts
+// every config in conf/ on any machine.
+//
+//   key                                                     range            default
+//   trainer.max_steps                                       1 .. 1e9         10
+//   trainer.log_every_n_steps                               1 .. 1e9         1
+//   trainer.gradient_clip_val                               0 .. 1e6 (0 off) 1.0
+//   data.micro_batch_size                                   1 .. 1e6         1
+//   data.global_batch_size                                  1 .. 1e9         micro_batch_size
+//   data.seq_length, else model.encoder_seq_length          1 .. 1e7         (unset: 0)
+//   data.train_dir                                          text             ""
+//   seed                                                    0 .. 2^32-1      1234
+//   model.model_config                                      text (a path)    ""
+//   model.optim.lr                                          > 0 .. 1         3e-4
+//   model.optim.weight_decay                                0 .. 1           0.01
+//   model.optim.betas                                       [b1, b2] in [0,1) [0.9, 0.95]
+//   model.optim.eps                                         > 0 .. 1         1e-8
+//   model.optim.sched.warmup_steps                          0 .. 1e9         0
+//   model.optim.sched.min_lr                                0 .. lr          lr / 10
+//   model.optim.sched.max_steps                             1 .. 1e9         trainer.max_steps
+//   exp_manager.explicit_log_dir, exp_manager.exp_dir       text             ""
+//   exp_manager.checkpoint_callback_params.every_n_train_steps  0 .. 1e9 (0: at the end only)  0
+//   compiler_cache_url                                      text             ""
+//
+// A value that is exactly an OmegaConf reference to another key, `${trainer.max_steps}`
+// as NxDT's configs write sched.max_steps, reads as that key's value.
+#pragma once
+
+#include <string>
+
+#include "common/config/document.h"
+#include "common/problem.h"
+
+namespace trn::config {
+
+struct OptimConfig {
+  double lr = 3e-4;
+  double weight_decay = 0.01;
+  double beta1 = 0.9, beta2 = 0.95;
+  double eps = 1e-8;
+  long long warmup_steps = 0;
+  double min_lr = 3e-5;
+  long long decay_steps = 10;  // cosine horizon: sched.max_steps, else trainer.max_steps
+};
+
+struct TrainingConfig {
+  long long max_steps = 10;
+  long long log_every_n_steps = 1;
+  double gradient_clip_val = 1.0;
+  long long micro_batch_size = 1;
+  long long global_batch_size = 1;
+  long long seq_length = 0;  // 0: not given
+  std::string train_dir;
+  long long seed = 1234;
+  std::string model_config;  // as written; relative to the config file's folder
+  OptimConfig optim;
+  std::string explicit_log_dir;
+  std::string exp_dir;
+  long long checkpoint_every_n_steps = 0;
+  std::string compiler_cache_url;
+};
+
+// Fills *out from `doc`; every bad value is a Problem naming the key, the value
+// and the fix (and leaves that field at its default). False if any was found.
+bool read_training_config(const Document& doc, TrainingConfig* out, Problems* problems);
+
+}  // namespace trn::config

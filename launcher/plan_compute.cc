@@ -1,0 +1,157 @@
+// make_plan(): the pure half of planning (see plan.h). Reads only its inputs.
+#include <algorithm>
+#include <charconv>
+
+#include "common/config/cache_location.h"
+#include "common/config/training.h"
+#include "common/ports.h"
+#include "launcher/backend_command.h"
+#include "launcher/errors.h"
+#include "launcher/neuron_env.h"
+#include "launcher/plan.h"
+#include "launcher/validate.h"
+
+namespace trn {
+
+const char* to_string(LaunchPattern p) { return p == LaunchPattern::kPerWorker ? "per-worker" : "per-node"; }
+const char* to_string(RootCommSource s) { return s == RootCommSource::kEnvironment ? "environment" : "derived"; }
+
+namespace {
+
+int port_from_root_comm(const std::string& id) {
+  const auto colon = id.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos) return 0;
+  std::from_chars(id.data() + colon + 1, id.data() + id.size(), port);
+  return port;
+}
+
+// Processes per node: the catalog's value for the LNC, else (cpu) the config's.
+int procs_per_node(const InstanceType& inst, const LaunchSettings& launch, int lnc, long long devices) {
+  const long long configured = launch.procs_per_node.value_or(devices > 0 ? devices : 1);
+  int procs = 1;
+  if (auto it = inst.procs_per_lnc.find(lnc); it != inst.procs_per_lnc.end()) {
+    procs = it->second;
+  } else if (auto d = inst.procs_per_lnc.find(inst.lnc_default); d != inst.procs_per_lnc.end()) {
+    procs = d->second;  // an invalid LNC is reported by validate; plan on the default
+  } else if (inst.procs_per_lnc.empty()) {
+    procs = static_cast<int>(configured);
+  }
+  if (launch.allow_devices_mismatch) procs = static_cast<int>(launch.procs_per_node.value_or(devices > 0 ? devices : procs));
+  return procs;
+}
+
+}  // namespace
+
+Plan make_plan(const PlanInputs& in) {
+  const LoadedConfig& cfg = in.config;
+  const config::Document& doc = cfg.doc;
+  const LaunchEnv& le = in.launch;
+  Problems problems;
+  // The training keys every backend shares (trainer.max_steps=ten is refused here,
+  // not later inside the backend): the same reader the native trainer uses.
+  config::TrainingConfig training;
+  config::read_training_config(doc, &training, &problems);
+  Plan p;
+  p.config_path = cfg.path;
+  p.config_name = cfg.name;
+  p.backend = cfg.launch.backend;
+  p.compile = in.compile;
+  p.instance = cfg.launch.instance;
+  const InstanceType* inst = in.catalog.find(p.instance);
+  if (!inst) {
+    throw InputError({{"launch.instance", p.instance,
+                       "unknown instance type; known: " + in.catalog.names() + " (catalog " + in.catalog.path + ")"}});
+  }
+  p.platform = inst->platform;
+  p.vcpus = inst->vcpus;
+
+  constexpr long long kMaxDegree = 1 << 20, kMaxBatch = 1LL << 40;
+  // LNC: trainer.lnc, else the platform default (NxDT: None -> 2 on trn2, 1 elsewhere).
+  p.lnc = static_cast<int>(doc.get_int("trainer.lnc", 1, 8, &problems).value_or(inst->lnc_default));
+  const long long devices = doc.get_int("trainer.devices", 1, 4096, &problems).value_or(0);
+  p.procs_per_node = procs_per_node(*inst, cfg.launch, p.lnc, devices);
+
+  p.launch_kind = le.kind;
+  p.launch_pattern = le.per_worker ? LaunchPattern::kPerWorker : LaunchPattern::kPerNode;
+  p.nodes = le.nodes;
+  if (le.kind == LaunchKind::kStandalone && le.hosts.empty() && !le.nodes_from_hint) {
+    // Outside any job and without --nodes: launch.nodes, else trainer.num_nodes.
+    p.nodes = static_cast<int>(cfg.launch.nodes.value_or(doc.get_int("trainer.num_nodes", 1, 65536, &problems).value_or(1)));
+  }
+  p.node_rank = le.node_rank;
+  p.task_rank = le.task_rank;
+  p.local_rank = le.local_rank;
+  if (le.per_worker && le.tasks_on_this_node != p.procs_per_node) {
+    problems.push_back({"tasks per node", std::to_string(le.tasks_on_this_node),
+                        "one task per worker needs exactly procs_per_node = " + std::to_string(p.procs_per_node) +
+                            " tasks on each node (" + inst->name + "); use srun --ntasks-per-node=" +
+                            std::to_string(p.procs_per_node) + " or one task per node"});
+  }
+  p.world_size = p.nodes * p.procs_per_node;
+
+  auto degree = [&](const char* key) {
+    return static_cast<int>(doc.get_int(key, 1, kMaxDegree, &problems).value_or(1));
+  };
+  p.tp = degree("distributed_strategy.tensor_model_parallel_size");
+  p.pp = degree("distributed_strategy.pipeline_model_parallel_size");
+  p.vpp = degree("distributed_strategy.virtual_pipeline_model_parallel_size");
+  p.cp = degree("distributed_strategy.context_parallel_size");
+  p.ep = degree("distributed_strategy.expert_model_parallel_size");
+  p.micro_batch_size = doc.get_int("data.micro_batch_size", 1, kMaxBatch, &problems).value_or(1);
+  p.global_batch_size = doc.get_int("data.global_batch_size", 1, kMaxBatch, &problems).value_or(p.micro_batch_size);
+  const long long mp = 1LL * p.tp * p.pp * p.cp;
+  p.dp = static_cast<int>(p.world_size / mp);
+  p.num_microbatches = p.dp > 0 ? p.global_batch_size / (p.micro_batch_size * p.dp) : 0;
+
+  // Ports: deterministic per job and step (common/ports.h), so every task agrees without talking.
+  p.job_id = le.job_id;
+  p.restart_count = le.restart_count;
+  PortRange master_range = kDefaultMasterPorts;
+  std::string why;
+  const bool ports_ok = cfg.launch.master_ports.empty() || parse_port_range(cfg.launch.master_ports, &master_range, &why);
+  if (!ports_ok) problems.push_back({"launch.ports.master", cfg.launch.master_ports, why});
+  const uint64_t job = job_number(p.job_id), step = job_number(le.step_id.empty() ? "0" : le.step_id);
+  p.master_port = le.master_port.value_or(step_port(job, step, master_range));
+  if (auto rc = lookup(in.env, "NEURON_RT_ROOT_COMM_ID"); rc && !rc->empty()) {
+    p.root_comm_port = port_from_root_comm(*rc);  // set by the SPANK plugin (or the user): it owns the range
+    p.root_comm_source = RootCommSource::kEnvironment;
+  } else {
+    p.root_comm_port = step_port(job, step, kDefaultRootCommPorts);
+  }
+
+  p.log_dir = cfg.launch.log_dir + "/" + p.job_id + "/" + std::to_string(p.restart_count) + "/" +
+              std::to_string(p.node_rank) + "/";
+  p.effective_config = p.log_dir + "config.yaml";
+  config::CacheSources cache_sources;
+  cache_sources.config_url = doc.get_string("compiler_cache_url", &problems).value_or("");
+  cache_sources.site_root = in.site.cache_root;
+  cache_sources.site_group = in.site.cache_group;
+  cache_sources.site_max_size = in.site.cache_max_size;
+  cache_sources.site_path = in.site.path;
+  p.cache = config::resolve_cache_settings(cache_sources, in.env, &problems);
+
+  if (ports_ok && problems.empty()) {
+    auto rules = validate_plan(p, doc, *inst, devices, cfg.launch.allow_devices_mismatch);
+    problems.insert(problems.end(), rules.begin(), rules.end());
+  }
+  throw_if_any(problems);
+
+  // Master: first host in node-rank order, as an IPv4 address.
+  p.hosts = le.hosts;
+  if (le.master_addr) {
+    p.master_host = *le.master_addr;
+  } else if (!le.hosts.empty()) {
+    p.master_host = le.hosts.front();
+  } else {
+    // A multi-node plan made outside a job has no host list yet: the master is
+    // decided at launch (first node of the allocation). `run` refuses an empty one.
+    p.master_host = p.nodes > 1 ? "" : "localhost";
+  }
+  if (!p.master_host.empty()) p.master_addr = in.resolve ? in.resolve(p.master_host) : p.master_host;
+  p.env = derive_env(p, doc, *inst, in.env);
+  p.command = backend_command(p, cfg, in.bindir);
+  return p;
+}
+
+}  // namespace trn
