@@ -19,7 +19,6 @@
 #include "launcher/instance_catalog.h"
 #include "launcher/launch_env.h"
 #include "launcher/plan.h"
-#include "launcher/site_config.h"
 
 extern char** environ;
 
@@ -52,12 +51,15 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> hosts;
   std::string err;
-  const double expand = median_ms(200, [&] { trn::expand_hostlist(list, &hosts, &err); });
+  const double expand = median_ms(200, [&] {
+    trn::HostList parsed;
+    if (parsed.parse(list, &err)) hosts = parsed.expand();
+  });
 
   trn::PlanInputs in;
   in.env = env;
   in.config = trn::load_config(top + "/conf/hf_llama3_70B_config.yaml", {"trainer.num_nodes=4096"}, in.site);
-  in.catalog = trn::load_instance_catalog(trn::find_instance_catalog(in.config, in.site));
+  in.catalog = trn::load_instance_catalog(top + "/conf/instances.yaml");
   in.bindir = "/usr/bin";
   in.resolve = [](const std::string&) { return std::string("10.0.0.1"); };
   size_t world = 0;

@@ -7,7 +7,7 @@ bench: all
 # In-process launcher benchmark (planning + hostlist expansion vs scontrol).
 LAUNCHER_BENCH := $(BUILD)/bench/launcher_inprocess
 $(OBJDIR)/bench/%.o: MODULE_FLAGS := $(YAMLCPP_CFLAGS) $(JSON_CFLAGS)
-$(LAUNCHER_BENCH): $(OBJDIR)/bench/launcher_inprocess.o $(LAUNCHER_LIB) $(CACHE_LIB) $(COMMON_LIB)
+$(LAUNCHER_BENCH): $(OBJDIR)/bench/launcher_inprocess.o $(LAUNCHER_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $< $(LAUNCHER_LDLIBS)
 bench: $(LAUNCHER_BENCH)

@@ -235,20 +235,9 @@ std::vector<std::string> HostList::expand() const {
   return hosts;
 }
 
-bool expand_hostlist(std::string_view expr, std::vector<std::string>* hosts, std::string* error) {
-  HostList list;
-  if (!list.parse(expr, error)) {
-    hosts->clear();
-    return false;
-  }
-  *hosts = list.expand();
-  return true;
-}
-
 namespace {
 
-// Walks "32(x16),16" run by run: f(count, repeat) for each item. Shared by the
-// expanding and the single-node readers so both accept and refuse the same text.
+// Walks "32(x16),16" run by run: f(count, repeat) for each item.
 template <typename F>
 bool for_each_tasks_run(std::string_view expr, std::string* error, F&& f) {
   auto bad = [&](std::string_view part) {
@@ -294,11 +283,6 @@ bool for_each_tasks_run(std::string_view expr, std::string* error, F&& f) {
 }
 
 }  // namespace
-
-bool expand_tasks_per_node(std::string_view expr, std::vector<int>* counts, std::string* error) {
-  counts->clear();
-  return for_each_tasks_run(expr, error, [&](int count, size_t repeat) { counts->insert(counts->end(), repeat, count); });
-}
 
 bool tasks_on_node(std::string_view expr, size_t node, int* count, size_t* nodes, std::string* error) {
   size_t seen = 0;

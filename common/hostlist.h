@@ -13,15 +13,11 @@
 
 namespace trn {
 
-// "trn1-st-trn1-[1-4,7],head" -> {"trn1-st-trn1-1", ..., "trn1-st-trn1-7", "head"}.
-// Returns false and fills *error (quoting the expression and the bad part) when
-// the expression is malformed; *hosts is then unspecified.
-bool expand_hostlist(std::string_view expr, std::vector<std::string>* hosts, std::string* error);
-
 // A parsed hostlist that names its hosts on demand: planning a 4096-node step
 // needs the count, the first host and this node's host, not 4096 strings.
-// parse() accepts exactly what expand_hostlist accepts, with the same errors;
-// at(i) == expand()[i].
+// "trn1-st-trn1-[1-4,7],head" -> "trn1-st-trn1-1", ..., "trn1-st-trn1-7", "head".
+// parse() returns false and fills *error (quoting the expression and the bad part)
+// when the expression is malformed; at(i) == expand()[i].
 class HostList {
  public:
   bool parse(std::string_view expr, std::string* error);
@@ -59,9 +55,7 @@ class HostList {
   void append_name(const Token& t, size_t j, std::string* out) const;
 };
 
-// SLURM_STEP_TASKS_PER_NODE / SLURM_TASKS_PER_NODE: "32(x16),16" -> 16 x 32, then 16.
-bool expand_tasks_per_node(std::string_view expr, std::vector<int>* counts, std::string* error);
-
+// SLURM_STEP_TASKS_PER_NODE / SLURM_TASKS_PER_NODE ("32(x16),16": 16 nodes of 32, then 16).
 // The task count of one node (0-based; 0 when node is past the end) and how many
 // nodes the expression names, without building the per-node list.
 bool tasks_on_node(std::string_view expr, size_t node, int* count, size_t* nodes, std::string* error);

@@ -8,44 +8,20 @@ namespace trn {
 
 std::string plan_to_json(const Plan& p) {
   // ordered_json: keys in the order a reader expects (config first, env and hosts last).
-  nlohmann::ordered_json j;
-  j["config"] = p.config_path;
-  j["instance"] = p.instance;
-  j["platform"] = p.platform;
-  j["lnc"] = p.lnc;
-  j["nodes"] = p.nodes;
-  j["node_rank"] = p.node_rank;
-  j["procs_per_node"] = p.procs_per_node;
-  j["world_size"] = p.world_size;
-  j["tp"] = p.tp;
-  j["pp"] = p.pp;
-  j["vpp"] = p.vpp;
-  j["cp"] = p.cp;
-  j["ep"] = p.ep;
-  j["dp"] = p.dp;
-  j["micro_batch_size"] = p.micro_batch_size;
-  j["global_batch_size"] = p.global_batch_size;
-  j["num_microbatches"] = p.num_microbatches;
-  j["launch_kind"] = to_string(p.launch_kind);
-  j["launch_pattern"] = to_string(p.launch_pattern);
-  j["rank"] = p.task_rank;
-  j["local_rank"] = p.local_rank;
-  j["master_host"] = p.master_host;
-  j["master_addr"] = p.master_addr;
-  j["master_port"] = p.master_port;
-  j["root_comm_port"] = p.root_comm_port;
-  j["root_comm_source"] = to_string(p.root_comm_source);
-  j["backend"] = to_string(p.backend);
-  j["compile"] = p.compile;
-  j["job_id"] = p.job_id;
-  j["restart_count"] = p.restart_count;
-  j["log_dir"] = p.log_dir;
-  j["effective_config"] = p.effective_config;
-  j["cache_dir"] = p.cache.dir;
-  j["cache_dir_source"] = p.cache.dir_source;
-  j["command"] = p.command;
-  j["env"] = p.env;
-  j["hosts"] = p.hosts.expand();
+  using J = nlohmann::ordered_json;
+  J j = {{"config", p.config_path}, {"instance", p.instance}, {"platform", p.platform}, {"lnc", p.lnc},
+         {"nodes", p.nodes}, {"node_rank", p.node_rank}, {"procs_per_node", p.procs_per_node},
+         {"world_size", p.world_size}, {"tp", p.tp}, {"pp", p.pp}, {"vpp", p.vpp}, {"cp", p.cp}, {"ep", p.ep},
+         {"dp", p.dp}, {"micro_batch_size", p.micro_batch_size}, {"global_batch_size", p.global_batch_size},
+         {"num_microbatches", p.num_microbatches}};
+  j.update(J{{"launch_kind", to_string(p.launch_kind)}, {"launch_pattern", to_string(p.launch_pattern)},
+             {"rank", p.task_rank}, {"local_rank", p.local_rank}, {"master_host", p.master_host},
+             {"master_addr", p.master_addr}, {"master_port", p.master_port}, {"root_comm_port", p.root_comm_port},
+             {"root_comm_source", to_string(p.root_comm_source)}});
+  j.update(J{{"backend", to_string(p.backend)}, {"compile", p.compile}, {"job_id", p.job_id},
+             {"restart_count", p.restart_count}, {"log_dir", p.log_dir}, {"effective_config", p.effective_config},
+             {"cache_dir", p.cache.dir}, {"cache_dir_source", p.cache.dir_source}, {"command", p.command},
+             {"env", p.env}, {"hosts", p.hosts.expand()}});
   // Invalid UTF-8 (a path or variable in another encoding) is replaced, never fatal.
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }

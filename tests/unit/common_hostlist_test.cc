@@ -12,6 +12,27 @@
 #include <vector>
 
 namespace {
+// The list forms the tests compare against (scontrol show hostnames, per-node counts).
+bool expand_hostlist(std::string_view expr, std::vector<std::string>* hosts, std::string* error) {
+  trn::HostList list;
+  const bool ok = list.parse(expr, error);
+  *hosts = ok ? list.expand() : std::vector<std::string>{};
+  return ok;
+}
+bool expand_tasks_per_node(std::string_view expr, std::vector<int>* counts, std::string* error) {
+  size_t nodes = 0;
+  int count = 0;
+  counts->clear();
+  if (!trn::tasks_on_node(expr, 0, &count, &nodes, error)) return false;
+  for (size_t i = 0; i < nodes; ++i) {
+    trn::tasks_on_node(expr, i, &count, &nodes, error);
+    counts->push_back(count);
+  }
+  return true;
+}
+}  // namespace
+
+namespace {
 
 struct Row {
   const char* expr;
@@ -88,7 +109,7 @@ TEST(Hostlist, MatchesScontrolTable) {
   for (const Row& row : kScontrolTable) {
     std::vector<std::string> hosts;
     std::string error;
-    const bool ok = trn::expand_hostlist(row.expr, &hosts, &error);
+    const bool ok = expand_hostlist(row.expr, &hosts, &error);
     EXPECT_EQ(ok, row.ok) << "expr '" << row.expr << "' error: " << error;
     if (row.ok && ok) {
       EXPECT_EQ(hosts, row.hosts) << "expr '" << row.expr << "'";
@@ -127,7 +148,7 @@ TEST(Hostlist, RefusesWhatScontrolSilentlyRepairs) {
   for (const char* expr : {"a[1-2", "a[1", "a[1,2,b", "a]", "a],b", "a[[1,2]", "a[1,[2],3]", "[", "]"}) {
     std::vector<std::string> hosts;
     std::string error;
-    EXPECT_FALSE(trn::expand_hostlist(expr, &hosts, &error)) << expr;
+    EXPECT_FALSE(expand_hostlist(expr, &hosts, &error)) << expr;
     EXPECT_NE(error.find('\''), std::string::npos) << error;
   }
 }
@@ -135,10 +156,10 @@ TEST(Hostlist, RefusesWhatScontrolSilentlyRepairs) {
 TEST(Hostlist, MaxRangeIs64K) {
   std::vector<std::string> hosts;
   std::string error;
-  ASSERT_TRUE(trn::expand_hostlist("a[0-65535]", &hosts, &error)) << error;
+  ASSERT_TRUE(expand_hostlist("a[0-65535]", &hosts, &error)) << error;
   EXPECT_EQ(hosts.size(), 65536u);
   EXPECT_EQ(hosts.back(), "a65535");
-  EXPECT_FALSE(trn::expand_hostlist("a[0-65536]", &hosts, &error));
+  EXPECT_FALSE(expand_hostlist("a[0-65536]", &hosts, &error));
   EXPECT_NE(error.find("65536"), std::string::npos) << error;
 }
 
@@ -146,7 +167,7 @@ TEST(Hostlist, ThreeGroupOrderLikeSlurm) {
   // scontrol: x0y0z1 x1y0z1 ... (y outermost, then x, then the last group z)
   std::vector<std::string> hosts;
   std::string error;
-  ASSERT_TRUE(trn::expand_hostlist("x[0-2]y[0-1]z[1]", &hosts, &error)) << error;
+  ASSERT_TRUE(expand_hostlist("x[0-2]y[0-1]z[1]", &hosts, &error)) << error;
   const std::vector<std::string> want = {"x0y0z1", "x1y0z1", "x2y0z1", "x0y1z1", "x1y1z1", "x2y1z1"};
   EXPECT_EQ(hosts, want);
 }
@@ -154,7 +175,7 @@ TEST(Hostlist, ThreeGroupOrderLikeSlurm) {
 TEST(Hostlist, Large4096NodeList) {
   std::vector<std::string> hosts;
   std::string error;
-  ASSERT_TRUE(trn::expand_hostlist("trn1-st-trn1-[0001-2048],trn2-st-trn2-[1-2048]", &hosts, &error));
+  ASSERT_TRUE(expand_hostlist("trn1-st-trn1-[0001-2048],trn2-st-trn2-[1-2048]", &hosts, &error));
   ASSERT_EQ(hosts.size(), 4096u);
   EXPECT_EQ(hosts[0], "trn1-st-trn1-0001");
   EXPECT_EQ(hosts[2048], "trn2-st-trn2-1");
@@ -164,16 +185,16 @@ TEST(Hostlist, Large4096NodeList) {
 TEST(TasksPerNode, RunLengthEncoding) {
   std::vector<int> counts;
   std::string error;
-  ASSERT_TRUE(trn::expand_tasks_per_node("32(x16),16", &counts, &error)) << error;
+  ASSERT_TRUE(expand_tasks_per_node("32(x16),16", &counts, &error)) << error;
   ASSERT_EQ(counts.size(), 17u);
   EXPECT_EQ(counts[0], 32);
   EXPECT_EQ(counts[15], 32);
   EXPECT_EQ(counts[16], 16);
-  ASSERT_TRUE(trn::expand_tasks_per_node("2(x3),1", &counts, &error));
+  ASSERT_TRUE(expand_tasks_per_node("2(x3),1", &counts, &error));
   EXPECT_EQ(counts, (std::vector<int>{2, 2, 2, 1}));
-  ASSERT_TRUE(trn::expand_tasks_per_node("1", &counts, &error));
+  ASSERT_TRUE(expand_tasks_per_node("1", &counts, &error));
   EXPECT_EQ(counts, (std::vector<int>{1}));
-  ASSERT_TRUE(trn::expand_tasks_per_node("72(x2),36", &counts, &error));
+  ASSERT_TRUE(expand_tasks_per_node("72(x2),36", &counts, &error));
   EXPECT_EQ(counts, (std::vector<int>{72, 72, 36}));
 }
 
@@ -181,7 +202,7 @@ TEST(TasksPerNode, Malformed) {
   for (const char* expr : {"", "x", "2(x)", "2(3)", "2(x3", "2x3", "(x3)", "2(x0)", "2,,1", "2,", "-1", "2(x-1)", "1 ,2"}) {
     std::vector<int> counts;
     std::string error;
-    EXPECT_FALSE(trn::expand_tasks_per_node(expr, &counts, &error)) << expr;
+    EXPECT_FALSE(expand_tasks_per_node(expr, &counts, &error)) << expr;
     EXPECT_NE(error.find("COUNT(xREPEAT)"), std::string::npos) << error;
   }
 }
