@@ -1,9 +1,13 @@
 #include "common/config/document.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
-#include <fstream>
-#include <sstream>
+#include <cstring>
 
 namespace trn::config {
 namespace {
@@ -74,14 +78,35 @@ bool Document::parse(const std::string& text, const std::string& origin, Documen
 }
 
 bool Document::load(const std::string& path, Document* out, Problems* problems) {
-  std::ifstream in(path);
-  if (!in) {
-    problems->push_back({path, "(unreadable)", "no such file or no permission to read it; check the path"});
+  // O_NONBLOCK + a regular-file check: a FIFO or device named as a config must not
+  // hang or flood the reader; configs are small, so anything past kMaxBytes is refused.
+  constexpr off_t kMaxBytes = 16 << 20;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    problems->push_back({path, "(unreadable)", std::string(std::strerror(errno)) + "; check the path and permissions"});
     return false;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse(ss.str(), path, out, problems);
+  struct stat st;
+  std::string text;
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  if (regular && st.st_size <= kMaxBytes) {
+    text.resize(static_cast<size_t>(st.st_size));
+    size_t got = 0;
+    while (got < text.size()) {
+      const ssize_t n = ::read(fd, &text[got], text.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    text.resize(got);
+  }
+  ::close(fd);
+  if (!regular || st.st_size > kMaxBytes) {
+    problems->push_back({path, regular ? std::to_string(st.st_size) + " bytes" : "(not a regular file)",
+                         "a config must be a regular YAML file of at most 16 MiB"});
+    return false;
+  }
+  return parse(text, path, out, problems);
 }
 
 YAML::Node Document::node(const std::string& key) const {

@@ -1,6 +1,7 @@
 #include "common/config/site_file.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/config/document.h"
 
@@ -16,9 +17,31 @@ bool exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+
+// The site file steers sbatch flags, the master address and where caches live for
+// every user: like the cache, it is trusted only when owned by root or the running
+// user and writable by nobody else (the group only when it is root's).
+bool trusted(const std::string& path, Problems* problems) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return true;  // Document::load reports it
+  const uid_t me = ::geteuid();
+  std::string why;
+  if (st.st_uid != 0 && st.st_uid != me) {
+    why = "is owned by uid " + std::to_string(st.st_uid) + ", neither root nor you; fix: chown root " + path;
+  } else if (st.st_mode & S_IWOTH) {
+    why = "is writable by every user; fix: chmod o-w " + path;
+  } else if ((st.st_mode & S_IWGRP) && st.st_gid != 0) {
+    why = "is writable by group " + std::to_string(st.st_gid) + "; fix: chmod g-w " + path;
+  }
+  if (why.empty()) return true;
+  problems->push_back({"site file", path, "not trusted: it " + why});
+  return false;
+}
+
 }  // namespace
 
 bool load_site_config_file(const std::string& path, SiteConfig* site, Problems* problems) {
+  if (!trusted(path, problems)) return false;
   Document doc;
   if (!Document::load(path, &doc, problems)) return false;
   Problems found;

@@ -1,7 +1,9 @@
 // Cluster-wide defaults an administrator sets once in /etc/trn-train/site.yaml
 // (TRN_TRAIN_SITE_CONF names another file; a missing default file is fine, a
 // missing file named by the variable is an error). Read by the launcher and by
-// `trn-train cache`, so both find the same shared cache (cache_root).
+// `trn-train cache`, so both find the same shared cache (cache_root). Trusted only
+// when owned by root or the user and writable by nobody else (else a Problem with
+// the chmod/chown fix): it steers sbatch, the master address and the cache.
 #pragma once
 
 #include <map>

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/config/cache_location.h"
@@ -170,6 +171,50 @@ TEST(CacheLocation, BadSizesAndTimingsAreProblems) {
   EXPECT_EQ(p[1].key, "TRN_CACHE_STALE_S");
   src.site_max_size = "200G";
   EXPECT_EQ(resolve_cache_settings(src, {}, &p).max_bytes, 200ULL << 30);
+}
+
+}  // namespace
+}  // namespace trn::config
+
+namespace trn::config {
+namespace {
+
+// Issue 10: a world- or group-writable site file (it steers sbatch, the master
+// address and the cache for everyone) is refused with the chmod fix.
+TEST(SiteFile, UntrustedSiteFileIsRefused) {
+  const std::string path = temp_file("partition: x\n");
+  SiteConfig s;
+  Problems p;
+  ::chmod(path.c_str(), 0666);
+  EXPECT_FALSE(load_site_config_file(path, &s, &p));
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].fix.find("chmod o-w"), std::string::npos) << p[0].str();
+  p.clear();
+  // Group-writable by a group other than root's (as root, give the file such a group).
+  if (::getegid() == 0) {
+    ASSERT_EQ(::chown(path.c_str(), static_cast<uid_t>(-1), 4242), 0);
+  }
+  ::chmod(path.c_str(), 0620);
+  EXPECT_FALSE(load_site_config_file(path, &s, &p));
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].fix.find("chmod g-w"), std::string::npos) << p[0].str();
+  ::chmod(path.c_str(), 0644);
+  p.clear();
+  EXPECT_TRUE(load_site_config_file(path, &s, &p));
+  std::remove(path.c_str());
+}
+
+// A FIFO or device named as a config must not hang or flood the reader.
+TEST(Document, RefusesNonRegularFiles) {
+  const std::string fifo = "/tmp/trn-config-fifo-" + std::to_string(::getpid());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  Document d;
+  Problems p;
+  EXPECT_FALSE(Document::load(fifo, &d, &p));
+  EXPECT_FALSE(Document::load("/dev/zero", &d, &p));
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_NE(p[0].fix.find("regular"), std::string::npos);
+  std::remove(fifo.c_str());
 }
 
 }  // namespace
