@@ -79,6 +79,15 @@ std::string sha256_hex(std::string_view data) {
   return h.hex_digest();
 }
 
+bool sha256_fd(int fd, uint64_t limit, std::string* hex, uint64_t* size, std::string* error) {
+  Sha256 h;
+  int64_t n = read_fd_chunks(fd, limit, [&](const char* p, size_t len) { h.update(p, len); }, error);
+  if (n < 0) return false;
+  if (hex) *hex = h.hex_digest();
+  if (size) *size = uint64_t(n);
+  return true;
+}
+
 bool sha256_file(const std::string& path, std::string* hex, uint64_t* size, std::string* error) {
   Sha256 h;
   uint64_t n = 0;

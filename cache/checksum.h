@@ -29,7 +29,12 @@ class Sha256 {
 
 std::string sha256_hex(std::string_view data);
 
-// Hashes a whole file. Returns false (errno-style message in *error) when it
+// Hashes at most `limit` bytes of an open descriptor (the size fstat gave: a file that
+// grows while it is hashed is not followed); *size receives the bytes hashed.
+bool sha256_fd(int fd, uint64_t limit, std::string* hex, uint64_t* size, std::string* error);
+
+// Hashes a whole file, following links (for compiler binaries, which often are
+// links; never for cache content, see sha256_fd). Returns false (errno-style message in *error) when it
 // cannot be read; *size receives the byte count.
 bool sha256_file(const std::string& path, std::string* hex, uint64_t* size, std::string* error);
 

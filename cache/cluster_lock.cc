@@ -7,23 +7,57 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <limits>
 #include <sstream>
 
 #include "common/fs.h"
 #include "common/process_identity.h"
+#include "cache/record_fields.h"
 
 namespace trn::cache {
 
-LockRecord LockRecord::parse(const std::string& text) {
+bool parse_lock_record(std::string_view text, LockRecord* out) {
   LockRecord r;
-  r.raw = text;
-  for_each_key_value(text, [&r](const std::string& k, const std::string& v) {
-    if (k == "host") r.host = v;
-    else if (k == "pid") r.pid = std::atol(v.c_str());
-    else if (k == "job") r.job = v;
-    else if (k == "token") r.token = v;
-  });
-  return r;
+  r.raw = std::string(text.substr(0, kMaxRecordBytes));
+  bool ok = text.size() <= kMaxRecordBytes;
+  if (ok)
+    for_each_key_value(text, [&](const std::string& k, const std::string& v) {
+      long long pid = 0;
+      if (k == "host") {
+        r.host = v;
+      } else if (k == "pid") {
+        ok = ok && parse_int_field(v, 0, std::numeric_limits<pid_t>::max(), &pid);
+        r.pid = long(pid);
+      } else if (k == "job") {
+        r.job = v;
+      } else if (k == "token") {
+        r.token = v;
+      }
+    });
+  *out = std::move(r);
+  return ok;
+}
+
+bool read_lock_file(const std::string& path, std::string* raw, long long* mtime_ns) {
+  struct stat st;
+  if (!read_regular_file(path, kMaxRecordBytes, raw, nullptr, &st)) return false;
+  if (mtime_ns) *mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+  return true;
+}
+
+// What a lock path holds now, for judging staleness: its record and mtime, or, for
+// something that is not a readable lock file, a description and the lstat mtime (so
+// that a planted FIFO is judged, and broken, like any other record). False when absent.
+static bool snapshot_lock(const std::string& path, std::string* raw, long long* mtime_ns, bool* unusable) {
+  *unusable = false;
+  if (read_lock_file(path, raw, mtime_ns)) return true;
+  const int why = errno;
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return false;
+  *unusable = !S_ISREG(st.st_mode);
+  *raw = std::string("<unreadable lock file: ") + (*unusable ? "not a regular file" : std::strerror(why)) + ">";
+  *mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+  return true;
 }
 
 std::string LockRecord::describe() const {
@@ -43,8 +77,10 @@ bool ClusterLock::try_acquire(std::string* error) {
       << unique_counter() << "\nstarted=" << std::fixed << wall_seconds() << "\n";
   record_ = rec.str();
   std::string tmp = temp_name_for(path_);
-  if (!write_new_file(tmp, record_, 0644, nullptr)) {
+  // 0644 whatever the umask: other users of a shared cache must read the owner to judge it.
+  if (!write_new_file(tmp, record_, 0644, nullptr) || ::chmod(tmp.c_str(), 0644) != 0) {
     if (error) *error = "cannot create lock " + path_ + ": " + std::strerror(errno);
+    ::unlink(tmp.c_str());
     return false;
   }
   bool got = false;
@@ -85,7 +121,7 @@ void ClusterLock::heartbeat_loop() {
                      "was late); the compile continues and publishing stays atomic\n", path_.c_str());
       continue;
     }
-    ::utimensat(AT_FDCWD, path_.c_str(), nullptr, 0);  // heartbeat: server-side "now" on NFS
+    ::utimensat(AT_FDCWD, path_.c_str(), nullptr, AT_SYMLINK_NOFOLLOW);  // heartbeat: server-side "now" on NFS
   }
 }
 
@@ -102,12 +138,12 @@ LockWatch::Seen LockWatch::observe(const std::string& path) {
   Seen s;
   std::string raw;
   long long mtime_ns = 0;
-  if (!read_lock_file(path, &raw, &mtime_ns)) {
+  if (!snapshot_lock(path, &raw, &mtime_ns, &s.unusable)) {
     seen_.erase(path);
     return s;
   }
   s.exists = true;
-  s.owner = LockRecord::parse(raw);
+  parse_lock_record(raw, &s.owner);  // a malformed record still has its raw text: judged by heartbeat
   s.mtime_ns = mtime_ns;
   double now = mono_seconds();
   s.age_s = wall_seconds() - double(mtime_ns) / 1e9;
@@ -118,7 +154,7 @@ LockWatch::Seen LockWatch::observe(const std::string& path) {
   } else {
     s.idle_s = now - it->second.since;
   }
-  s.stale = s.idle_s >= timing_.stale_s || s.age_s >= 2 * timing_.stale_s;
+  s.stale = s.unusable || s.idle_s >= timing_.stale_s || s.age_s >= 2 * timing_.stale_s;
   return s;
 }
 
@@ -130,7 +166,8 @@ bool LockWatch::break_stale(const std::string& path, const Seen& seen) {
   }
   std::string raw;
   long long mtime_ns = -1;
-  read_lock_file(aside, &raw, &mtime_ns);
+  bool unusable = false;
+  snapshot_lock(aside, &raw, &mtime_ns, &unusable);
   // Same record and no heartbeat since we judged it: it really was the dead one.
   bool ours = raw == seen.owner.raw && mtime_ns == seen.mtime_ns;
   if (!ours) ::link(aside.c_str(), path.c_str());  // a live owner slipped in: put its lock back

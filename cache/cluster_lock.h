@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "common/cache_settings.h"
@@ -35,9 +36,12 @@ struct LockRecord {
   std::string host, job, token;
   long pid = 0;
   std::string raw;
-  static LockRecord parse(const std::string& text);
   std::string describe() const;  // "host=X pid=Y job=Z"
 };
+// Parses a lock file's text (also the fuzz entry point). False when longer than
+// kMaxRecordBytes or when pid is not a non-negative integer that fits a pid;
+// *out->raw is the text either way (staleness compares raw records).
+bool parse_lock_record(std::string_view text, LockRecord* out);
 
 class ClusterLock {
  public:
@@ -74,6 +78,9 @@ class LockWatch {
     double age_s = 0;    // wall-clock age of the mtime
     bool stale = false;
     long long mtime_ns = 0;
+    // Not a regular file (a FIFO, a device, a link, a directory planted as the lock):
+    // never a live holder's lock, so stale at first sight.
+    bool unusable = false;
   };
   Seen observe(const std::string& path);
   // Breaks the lock if it still holds the record we judged stale. True when broken
@@ -102,9 +109,10 @@ struct LockAttempt {
 };
 LockAttempt acquire_or_take_over(ClusterLock& lock, LockWatch& watch);
 
-// Reads a lock file; *mtime_ns from the same descriptor (see read_file). False when absent.
-inline bool read_lock_file(const std::string& path, std::string* raw, long long* mtime_ns) {
-  return read_file(path, raw, nullptr, mtime_ns);
-}
+// Reads a lock file, which must be a regular file, not a link, of at most kMaxRecordBytes
+// (read_regular_file: a FIFO or a link to /dev/zero is refused, never read); *mtime_ns from
+// the same descriptor (on NFS open() revalidates, stat() may answer from cache). False when
+// absent or refused (errno says which).
+bool read_lock_file(const std::string& path, std::string* raw, long long* mtime_ns);
 
 }  // namespace trn::cache

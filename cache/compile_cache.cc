@@ -42,7 +42,7 @@ bool CompileCache::open(const CacheOptions& options, std::unique_ptr<CompileCach
     return false;
   }
   std::string merr;
-  if (!make_dirs(o.dir, dir_mode(trust), &merr)) {
+  if (!make_shared_dirs(o.dir, dir_mode(trust), shared_group(trust), &merr)) {
     *error = "cannot create cache dir " + o.dir + ": " + merr +
              " (fix: create it with write permission for this user, or choose another --dir)";
     return false;
@@ -63,8 +63,12 @@ CompileCache::~CompileCache() { flush_stats(); }
 void CompileCache::flush_stats() {
   Counters zero;
   if (counters_.as_map() == zero.as_map()) return;
-  trn::cache::flush_stats(opt_.dir, counters_);
+  trn::cache::flush_stats(opt_.dir, counters_, trust_);
   counters_ = Counters{};
+}
+
+bool CompileCache::make_dirs_in_cache(const std::string& rel, std::string* error) const {
+  return make_dirs_beneath(opt_.dir, rel, dir_mode(trust_), shared_group(trust_), error);
 }
 
 CacheResult CompileCache::lookup(const CacheKey& key) {
@@ -86,7 +90,7 @@ CacheResult CompileCache::try_get_or_compile(const CacheKey& key, const std::str
   if (!is_miss(r)) return r;
   const std::string dir = entry_dir(key);
   std::string err;
-  if (!make_dirs(dir, dir_mode(trust_), &err)) {
+  if (!make_dirs_in_cache(key.relative_dir(), &err)) {
     r.message = "cannot create cache entry: " + err;
     return r;
   }

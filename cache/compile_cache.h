@@ -55,6 +55,22 @@ struct CacheResult {
   bool ok() const { return outcome == Outcome::kHit || outcome == Outcome::kCompiled; }
 };
 
+// Whether an entry directory can be served, judged in this order so that nothing is
+// opened before its owner and mode are trusted: the directories (lstat, links refused),
+// then model.done and the artifact, each opened with open_regular (no link followed,
+// no FIFO waited on, regular files only) and checked by fstat on that descriptor, the
+// done marker read capped at kMaxRecordBytes, the artifact hashed for exactly the size
+// fstat gave. Shared by lookups and `trn-train cache verify` (run as root too).
+enum class EntryVerdict { kValid, kMissing, kCorrupt, kFailed, kUntrusted };
+struct EntryCheck {
+  EntryVerdict verdict = EntryVerdict::kMissing;
+  std::string why;            // for kCorrupt and kUntrusted: the path, the problem, the fix
+  bool has_checksum = false;  // kValid: verified against a recorded sha256 (not a Neuron marker)
+  std::string done_path;      // kValid: the done marker (for LRU bookkeeping)
+};
+// parent_trusted: the caller has already checked the compiler-version directory.
+EntryCheck check_entry_dir(const std::string& dir, const TrustPolicy& trust, bool parent_trusted);
+
 class CompileCache {
  public:
   // Creates the root if needed; fails with a clear message if it is a file,
@@ -73,13 +89,18 @@ class CompileCache {
   // One non-blocking step of get_or_compile: kBusy when a live owner compiles it.
   CacheResult try_get_or_compile(const CacheKey& key, const std::string& graph_path, const CompileFn& compile);
 
+  // Creates directory `rel` below the cache root as other users of the cache need it:
+  // never through a link (open_dir_beneath), each new directory with exactly
+  // dir_mode() and the cache group whatever the umask.
+  bool make_dirs_in_cache(const std::string& rel, std::string* error) const;
+
   Counters& counters() { return counters_; }
   void flush_stats();  // also done by the destructor
   void log(const std::string& line) const;
 
  private:
   explicit CompileCache(CacheOptions o) : opt_(std::move(o)), watch_(opt_.timing) {}
-  enum class Check { kValid, kMissing, kCorrupt, kFailed, kUntrusted };
+  using Check = EntryVerdict;
   Check check_entry(const std::string& dir, std::string* why, bool count_hit);
   CacheResult compile_locked(const CacheKey& key, const std::string& dir, const std::string& graph_path,
                              const CompileFn& compile, ClusterLock& lock);

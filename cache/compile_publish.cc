@@ -2,6 +2,7 @@
 // (temp file, checksum, rename, done marker last) or recording the failure (log and
 // exit code) so that other ranks do not rediscover it. A full cache filesystem is
 // reported but never recorded as a failure of the graph.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -31,7 +32,11 @@ static bool publish_artifact(const std::string& temp, const std::string& dir, co
                              const std::string& graph_path, mode_t mode, uint64_t* size, std::string* err) {
   const std::string artifact = dir + "/" + files::kArtifact;
   DoneRecord d;
-  if (!sha256_file(temp, &d.sha256, &d.size, err)) {
+  struct stat st;
+  int fd = open_regular(AT_FDCWD, temp, &st, err);  // the compiler's output: never a link or FIFO
+  bool hashed = fd >= 0 && sha256_fd(fd, uint64_t(st.st_size), &d.sha256, &d.size, err);
+  if (fd >= 0) ::close(fd);
+  if (!hashed) {
     ::unlink(temp.c_str());
     return false;
   }
@@ -79,7 +84,7 @@ CacheResult CompileCache::compile_locked(const CacheKey& key, const std::string&
   double secs = mono_seconds() - t0;
   counters_.compile_seconds += secs;
   struct stat st;
-  bool produced = ::stat(req.output_path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  bool produced = ::lstat(req.output_path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
   if (rc != 0 || !produced) {
     std::string log_text;
     read_file(req.log_path, &log_text);

@@ -38,7 +38,7 @@ namespace {
 // Takes one free compile slot of this node, or none.
 std::unique_ptr<ClusterLock> take_slot(CompileCache& cache, const RankInfo& me, int slots, LockWatch& watch) {
   std::string dir = cache.options().dir + "/.slots/" + me.node_name;
-  if (!make_dirs(dir, 0755, nullptr)) return nullptr;
+  if (!cache.make_dirs_in_cache(".slots/" + me.node_name, nullptr)) return nullptr;
   for (int k = 0; k < slots; ++k) {
     int i = (me.local_rank + k) % slots;
     std::string path = dir + "/slot" + std::to_string(i) + ".lock";

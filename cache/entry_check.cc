@@ -1,7 +1,8 @@
-// Is an entry servable? A done marker, trusted permissions from the cache root
-// down, and an artifact matching its recorded size and sha256: valid. A done
-// marker with a missing or different artifact: corrupt (recompiled, never served).
-// A compiler log without an artifact: a recorded failure.
+// Is an entry servable? Trusted permissions from the cache root down (checked before
+// anything in the entry is opened), a done marker, and an artifact matching its recorded
+// size and sha256: valid. A done marker with a missing, different or unopenable
+// artifact, or a malformed marker: corrupt (recompiled, never served). A compiler log
+// without an artifact: a recorded failure.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +15,89 @@
 
 namespace trn::cache {
 
+namespace {
+
+bool exists_nofollow(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+EntryCheck verdict(EntryVerdict v, std::string why = {}) {
+  EntryCheck c;
+  c.verdict = v;
+  c.why = std::move(why);
+  return c;
+}
+
+// Opens a file of the entry: regular, not a link, trusted by fstat. -1 with *check set.
+int open_entry_file(const std::string& path, const TrustPolicy& trust, struct stat* st, EntryCheck* check) {
+  std::string err;
+  int fd = open_regular(AT_FDCWD, path, st, &err);
+  if (fd < 0) {
+    *check = verdict(EntryVerdict::kCorrupt, "entry file " + err);
+    return -1;
+  }
+  if (!is_trusted_stat(*st, path, trust, &err)) {
+    ::close(fd);
+    *check = verdict(EntryVerdict::kUntrusted, err);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
+EntryCheck check_entry_dir(const std::string& dir, const TrustPolicy& trust, bool parent_trusted) {
+  if (!exists_nofollow(dir)) return verdict(EntryVerdict::kMissing);
+  std::string why;
+  if ((!parent_trusted && !is_trusted(dir.substr(0, dir.rfind('/')), trust, &why)) || !is_trusted(dir, trust, &why))
+    return verdict(EntryVerdict::kUntrusted, why);
+  const std::string done_path = dir + "/" + files::kDone;
+  const std::string artifact = dir + "/" + files::kArtifact;
+  if (!exists_nofollow(done_path)) {
+    // No done marker: failed, in flight, or nothing yet. (A neff without a done
+    // marker is a half-published entry and is never served.)
+    if (exists_nofollow(dir + "/" + files::kLog) && !exists_nofollow(artifact)) return verdict(EntryVerdict::kFailed);
+    return verdict(EntryVerdict::kMissing);
+  }
+  EntryCheck check;
+  struct stat st;
+  int fd = open_entry_file(done_path, trust, &st, &check);
+  if (fd < 0) return check;
+  std::string text;
+  bool read_ok = uint64_t(st.st_size) <= kMaxRecordBytes &&
+                 read_fd_chunks(fd, kMaxRecordBytes, [&](const char* p, size_t n) { text.append(p, n); }) >= 0;
+  ::close(fd);
+  DoneRecord rec;
+  if (!read_ok || !parse_done_record(text, &rec))
+    return verdict(EntryVerdict::kCorrupt, "entry " + dir + " has a malformed done marker (" +
+                                               std::to_string(st.st_size) + " bytes)");
+  fd = open_entry_file(artifact, trust, &st, &check);
+  if (fd < 0) {
+    if (check.verdict == EntryVerdict::kCorrupt)
+      check.why = "entry " + dir + " has a done marker but no readable artifact (" + check.why + ")";
+    return check;
+  }
+  if (rec.has_checksum) {
+    std::string hex, err;
+    uint64_t size = 0;
+    // A size mismatch needs no read; otherwise exactly the size fstat gave is hashed.
+    bool read_ok2 = uint64_t(st.st_size) == rec.size && sha256_fd(fd, rec.size, &hex, &size, &err);
+    ::close(fd);
+    if (!read_ok2 || size != rec.size || hex != rec.sha256)
+      return verdict(EntryVerdict::kCorrupt,
+                     "entry " + dir + " failed its checksum (recorded " + std::to_string(rec.size) + " bytes sha256 " +
+                         rec.sha256.substr(0, 12) + "..., found " + std::to_string(st.st_size) + " bytes" +
+                         (hex.empty() ? "" : " " + hex.substr(0, 12) + "...") + (err.empty() ? "" : ", " + err) + ")");
+  } else {
+    ::close(fd);
+  }
+  check = verdict(EntryVerdict::kValid);
+  check.has_checksum = rec.has_checksum;
+  check.done_path = done_path;
+  return check;
+}
+
 bool CompileCache::trusted_dir(const std::string& dir, std::string* why) {
   if (trusted_dirs_.count(dir)) return true;
   if (!is_trusted(dir, trust_, why)) return false;
@@ -22,46 +106,18 @@ bool CompileCache::trusted_dir(const std::string& dir, std::string* why) {
 }
 
 CompileCache::Check CompileCache::check_entry(const std::string& dir, std::string* why, bool count_hit) {
-  std::string done_text;
-  std::string done_path = dir + "/" + files::kDone;
-  std::string artifact = dir + "/" + files::kArtifact;
-  if (!read_file(done_path, &done_text)) {
-    // No done marker: failed, in flight, or nothing yet. (A neff without a done
-    // marker is a half-published entry and is never served.)
-    if (::access((dir + "/" + files::kLog).c_str(), F_OK) == 0 && ::access(artifact.c_str(), F_OK) != 0)
-      return Check::kFailed;
-    return Check::kMissing;
-  }
-  auto slash = dir.rfind('/');
-  if (!trusted_dir(dir.substr(0, slash), why) || !is_trusted(dir, trust_, why) || !is_trusted(artifact, trust_, why))
-    return Check::kUntrusted;
-  DoneRecord rec = DoneRecord::parse(done_text);
-  if (rec.has_checksum) {
-    std::string hex;
-    uint64_t size = 0;
-    std::string err;
-    if (!sha256_file(artifact, &hex, &size, &err)) {
-      *why = "entry " + dir + " has a done marker but no readable artifact (" + err + ")";
-      return Check::kCorrupt;
-    }
-    if (size != rec.size || hex != rec.sha256) {
-      *why = "entry " + dir + " failed its checksum (recorded " + std::to_string(rec.size) + " bytes sha256 " +
-             rec.sha256.substr(0, 12) + "..., found " + std::to_string(size) + " bytes " + hex.substr(0, 12) +
-             "...)";
-      return Check::kCorrupt;
-    }
-  } else if (::access(artifact.c_str(), R_OK) != 0) {
-    *why = "entry " + dir + " has a done marker but no artifact";
-    return Check::kCorrupt;
-  }
-  if (count_hit) {
+  const std::string parent = dir.substr(0, dir.rfind('/'));
+  if (exists_nofollow(parent) && !trusted_dir(parent, why)) return Check::kUntrusted;
+  EntryCheck c = check_entry_dir(dir, trust_, true);
+  *why = c.why;
+  if (c.verdict == Check::kValid && count_hit) {
     // LRU bookkeeping for the janitor: bump the done marker, at most once a minute
     // (a write per hit would hammer the metadata server on NFS).
     struct stat st;
-    if (::stat(done_path.c_str(), &st) == 0 && wall_seconds() - double(st.st_mtim.tv_sec) > 60)
-      ::utimensat(AT_FDCWD, done_path.c_str(), nullptr, 0);
+    if (::lstat(c.done_path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && wall_seconds() - double(st.st_mtim.tv_sec) > 60)
+      ::utimensat(AT_FDCWD, c.done_path.c_str(), nullptr, AT_SYMLINK_NOFOLLOW);
   }
-  return Check::kValid;
+  return c.verdict;
 }
 
 CacheResult CompileCache::cached_failure(const std::string& dir) const {

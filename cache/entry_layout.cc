@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/fs.h"
+#include "cache/record_fields.h"
 
 namespace trn::cache {
 
@@ -56,8 +57,8 @@ std::vector<std::string> list_compiler_dirs(const std::string& root) {
   std::vector<std::string> out;
   for (const auto& n : list_dir(root)) {
     if (!split_compiler_dir(n, nullptr, nullptr) || is_leftover_name(n)) continue;
-    struct stat st;
-    if (::stat((root + "/" + n).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) out.push_back(n);
+    struct stat st;  // lstat: a link planted as a version dir is not part of the cache
+    if (::lstat((root + "/" + n).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) out.push_back(n);
   }
   return out;
 }
@@ -73,10 +74,10 @@ std::vector<EntryInfo> scan_entries(const std::string& root, bool with_sizes) {
       e.module = m;
       e.path = cpath + "/" + m;
       struct stat st;
-      if (::stat(e.path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+      if (::lstat(e.path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;  // links are not entries
       e.last_used = double(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1e9;
       e.state = classify_entry(e.path, &e.locks);
-      if (::stat((e.path + "/" + files::kDone).c_str(), &st) == 0)
+      if (::lstat((e.path + "/" + files::kDone).c_str(), &st) == 0)
         e.last_used = double(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1e9;
       if (with_sizes) e.bytes = tree_size(e.path);
       out.push_back(std::move(e));
@@ -108,17 +109,33 @@ int compare_versions(const std::string& a, const std::string& b) {
   return 0;
 }
 
-DoneRecord DoneRecord::parse(const std::string& text) {
+static bool is_sha256_hex(const std::string& v) {
+  return v.size() == 64 && v.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+bool parse_done_record(std::string_view text, DoneRecord* out) {
+  if (text.size() > kMaxRecordBytes) return false;
   DoneRecord r;
-  for_each_key_value(text, [&r](const std::string& k, const std::string& v) {
-    if (k == "sha256") { r.sha256 = v; r.has_checksum = v.size() == 64; }
-    else if (k == "size") r.size = std::strtoull(v.c_str(), nullptr, 10);
-    else if (k == "graph") r.graph = v;
-    else if (k == "flags") r.flags = v;
-    else if (k == "host") r.host = v;
-    else if (k == "created") r.created = std::atof(v.c_str());
+  bool ok = true;
+  for_each_key_value(text, [&](const std::string& k, const std::string& v) {
+    if (k == "sha256") {
+      r.sha256 = v;
+      r.has_checksum = true;
+      ok = ok && is_sha256_hex(v);
+    } else if (k == "size") {
+      ok = ok && parse_u64_field(v, &r.size);
+    } else if (k == "graph") {
+      r.graph = v;
+    } else if (k == "flags") {
+      r.flags = v;
+    } else if (k == "host") {
+      r.host = v;
+    } else if (k == "created") {
+      ok = ok && parse_finite_field(v, &r.created);
+    }
   });
-  return r;
+  if (ok) *out = std::move(r);
+  return ok;
 }
 
 std::string DoneRecord::serialize() const {

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace trn::cache {
@@ -48,9 +49,11 @@ struct EntryInfo {
 // Classifies one entry directory; fills *locks with its lock files.
 EntryState classify_entry(const std::string& dir, std::vector<std::string>* locks = nullptr);
 
-// Compiler-version directories under root (skips dot-dirs and plain files).
+// Compiler-version directories under root (skips dot-dirs, plain files and symbolic
+// links: nothing reached through a link is part of the cache).
 std::vector<std::string> list_compiler_dirs(const std::string& root);
-// Every entry under root; sizes only when with_sizes (a full walk).
+// Every entry under root (real directories only, never links); sizes only when
+// with_sizes (a full walk, links not followed).
 std::vector<EntryInfo> scan_entries(const std::string& root, bool with_sizes);
 
 // Compiler name and version of a "<name>-<version>" directory; false if not that shape.
@@ -65,9 +68,13 @@ struct DoneRecord {
   uint64_t size = 0;
   std::string graph, flags, host;
   double created = 0;
-  static DoneRecord parse(const std::string& text);
   std::string serialize() const;
 };
+// Parses a done marker's text (raw bytes from a file anyone in the cache group may
+// have written; also the fuzz entry point). False for a record no writer of ours or
+// Neuron's produces: longer than kMaxRecordBytes, a sha256 that is not 64 hex digits,
+// a size or time that is not a number in range. An empty text is Neuron's marker.
+bool parse_done_record(std::string_view text, DoneRecord* out);
 
 // The text of compile_flags.json: {"flags": "<normalised flags>"}, valid JSON whatever
 // the flags hold (quotes, backslashes, control characters).

@@ -2,22 +2,31 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
 #include <sstream>
 
 #include "common/fs.h"
 #include "cache/entry_layout.h"
+#include "cache/record_fields.h"
 
 namespace trn::cache {
 
-FailureRecord FailureRecord::parse(const std::string& text) {
+bool parse_failure_record(std::string_view text, FailureRecord* out) {
+  if (text.size() > kMaxRecordBytes) return false;
   FailureRecord r;
-  for_each_key_value(text, [&r](const std::string& k, const std::string& v) {
-    if (k == "exit_code") r.exit_code = std::atoi(v.c_str());
-    else if (k == "host") r.host = v;
-    else if (k == "when") r.when = std::atof(v.c_str());
+  bool ok = true;
+  for_each_key_value(text, [&](const std::string& k, const std::string& v) {
+    long long code = 0;
+    if (k == "exit_code") {
+      ok = ok && parse_int_field(v, -255, 255, &code);
+      r.exit_code = int(code);
+    } else if (k == "host") {
+      r.host = v;
+    } else if (k == "when") {
+      ok = ok && parse_finite_field(v, &r.when);
+    }
   });
-  return r;
+  if (ok) *out = std::move(r);
+  return ok;
 }
 
 std::string FailureRecord::serialize() const {
@@ -34,7 +43,7 @@ std::string describe_exit(int code) {
   if (code == 70)
     return "exit code 70 (the compiler's internal-error status; on Neuron often memory pressure on large "
            "graphs, see model.log)";
-  if (code < 0) return "killed by signal " + std::to_string(-code);
+  if (code < 0) return "killed by signal " + std::to_string(-static_cast<long long>(code));
   if (code == 0) return "unknown exit code (failure recorded without one)";
   return "exit code " + std::to_string(code);
 }
@@ -47,8 +56,11 @@ bool write_failure(const std::string& entry_dir, const std::string& log_text, co
 
 FailureRecord read_failure(const std::string& entry_dir) {
   std::string text;
-  if (!read_file(entry_dir + "/" + files::kFail, &text)) return FailureRecord{};
-  return FailureRecord::parse(text);
+  FailureRecord r;
+  // Not a regular file, too large or malformed: a failure with an unknown exit code.
+  if (read_regular_file(entry_dir + "/" + files::kFail, kMaxRecordBytes, &text) && parse_failure_record(text, &r))
+    return r;
+  return FailureRecord{};
 }
 
 void clear_failure(const std::string& entry_dir) {

@@ -4,7 +4,10 @@
 // or Ctrl-C, so a retry needs the explicit retry setting and we say which.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
+#include <string_view>
 
 namespace trn::cache {
 
@@ -12,9 +15,12 @@ struct FailureRecord {
   int exit_code = 0;  // >0 exit status, <0 killed by signal -N
   std::string host;
   double when = 0;
-  static FailureRecord parse(const std::string& text);
   std::string serialize() const;
 };
+// Parses model.fail (also the fuzz entry point). False when longer than kMaxRecordBytes,
+// or when exit_code is not an integer in [-255, 255] (a status or a signal number) or
+// `when` not a finite number.
+bool parse_failure_record(std::string_view text, FailureRecord* out);
 
 // "exit code 70 (the compiler's internal-error status ...)", "-9 (killed by SIGKILL,
 // most likely the out-of-memory killer ...)". 137 (a shell's 128+9) counts as -9.

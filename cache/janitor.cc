@@ -17,26 +17,69 @@
 
 namespace trn::cache {
 
-bool remove_entry_dir(const std::string& path) {
-  const std::string aside = unique_name_for(path, ".trash.");
-  if (::rename(path.c_str(), aside.c_str()) != 0) return false;
-  return remove_tree(aside);
+bool remove_entry_dir(const std::string& root, const std::string& rel) {
+  const auto slash = rel.rfind('/');
+  const std::string parent = slash == std::string::npos ? "" : rel.substr(0, slash);
+  const std::string name = slash == std::string::npos ? rel : rel.substr(slash + 1);
+  int rfd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (rfd < 0) return false;
+  int pfd = open_dir_beneath(rfd, parent, false, 0, gid_t(-1), nullptr);
+  ::close(rfd);
+  if (pfd < 0) return false;
+  struct stat st;
+  bool ok = false;
+  if (::fstatat(pfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+    const std::string aside = unique_name_for(name, ".trash.");
+    ok = ::renameat(pfd, name.c_str(), pfd, aside.c_str()) == 0 && remove_tree_at(pfd, aside);
+  }
+  ::close(pfd);
+  return ok;
 }
 
-static void sweep_leftovers(const std::string& dir, int depth, const CleanOptions& opt, CleanReport* rep) {
-  for (const auto& n : list_dir(dir)) {
-    std::string p = dir + "/" + n;
+// A writer is alive while its lock heartbeats: a regular *.lock file whose mtime moved
+// within 2 * stale_s (the age at which a waiter breaks it at first sight).
+static bool lock_is_live(const struct stat& st, const LockTiming& timing) {
+  return S_ISREG(st.st_mode) && wall_seconds() - double(st.st_mtim.tv_sec) < 2 * timing.stale_s;
+}
+
+static bool has_live_lock(const std::vector<std::string>& locks, const LockTiming& timing) {
+  struct stat st;
+  for (const auto& l : locks)
+    if (::lstat(l.c_str(), &st) == 0 && lock_is_live(st, timing)) return true;
+  return false;
+}
+
+static bool has_live_lock_at(int dirfd, const LockTiming& timing) {
+  struct stat st;
+  for (const auto& n : list_dir_fd(dirfd))
+    if (n.size() > 5 && n.compare(n.size() - 5, 5, ".lock") == 0 &&
+        ::fstatat(dirfd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && lock_is_live(st, timing))
+      return true;
+  return false;
+}
+
+// Walks root (depth 0), compiler dirs (1) and entries (2) through directory descriptors,
+// never entering a link. An entry whose lock heartbeats keeps its temp files: they belong
+// to a live writer (removing one mid-compile let the compiler re-create it with only its
+// later part, which was then published with a checksum of that partial file).
+static void sweep_leftovers(int dirfd, const std::string& shown, int depth, bool writer_alive,
+                            const LockTiming& timing, const CleanOptions& opt, CleanReport* rep) {
+  for (const auto& n : list_dir_fd(dirfd)) {
+    std::string p = shown + "/" + n;
     struct stat st;
-    if (::lstat(p.c_str(), &st) != 0) continue;
+    if (::fstatat(dirfd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
     if (is_leftover_name(n)) {
-      if (wall_seconds() - double(st.st_mtim.tv_sec) < opt.leftover_age_s) continue;
-      uint64_t sz = tree_size(p);
-      if (!opt.dry_run) remove_tree(p);
+      if (writer_alive || wall_seconds() - double(st.st_mtim.tv_sec) < opt.leftover_age_s) continue;
+      uint64_t sz = tree_size_at(dirfd, n);
+      if (!opt.dry_run) remove_tree_at(dirfd, n);
       rep->leftovers++;
       rep->bytes_freed += sz;
       rep->lines.push_back("removed leftover " + p + " (" + format_size(sz) + ")");
     } else if (S_ISDIR(st.st_mode) && depth < 2 && n[0] != '.') {
-      sweep_leftovers(p, depth + 1, opt, rep);
+      int sub = ::openat(dirfd, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sub < 0) continue;
+      sweep_leftovers(sub, p, depth + 1, depth == 1 && has_live_lock_at(sub, timing), timing, opt, rep);
+      ::close(sub);
     }
   }
 }
@@ -52,8 +95,14 @@ bool run_janitor(const std::string& root, const LockTiming& timing, const CleanO
     return false;
   }
   auto remove = [&](const EntryInfo& e, const char* what, int* counter) {
+    if (has_live_lock(e.locks, timing)) {  // a compile (or a retry) is running in it
+      rep->in_use++;
+      rep->lines.push_back(std::string("kept ") + what + " " + e.path + ": in use (its lock heartbeats)");
+      return;
+    }
     uint64_t sz = e.bytes ? e.bytes : tree_size(e.path);
-    if (!opt.dry_run && !remove_entry_dir(e.path)) return;
+    const std::string rel = e.module.empty() ? e.compiler_dir : e.compiler_dir + "/" + e.module;
+    if (!opt.dry_run && !remove_entry_dir(root, rel)) return;
     (*counter)++;
     rep->bytes_freed += sz;
     rep->lines.push_back(std::string(opt.dry_run ? "would remove " : "removed ") + what + " " + e.path + " (" +
@@ -76,7 +125,10 @@ bool run_janitor(const std::string& root, const LockTiming& timing, const CleanO
       split_compiler_dir(cd, &name, &ver);
       if (ver == newest[name]) continue;
       EntryInfo e;
+      e.compiler_dir = cd;
       e.path = root + "/" + cd;
+      for (const auto& x : entries)
+        if (x.compiler_dir == cd) e.locks.insert(e.locks.end(), x.locks.begin(), x.locks.end());
       remove(e, "old compiler version", &rep->old_versions);
     }
   }
@@ -95,7 +147,13 @@ bool run_janitor(const std::string& root, const LockTiming& timing, const CleanO
       if (rep->lru != before) total -= std::min(total, e->bytes);
     }
   }
-  if (opt.leftovers) sweep_leftovers(root, 0, opt, rep);
+  if (opt.leftovers) {
+    int rfd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (rfd >= 0) {
+      sweep_leftovers(rfd, root, 0, false, timing, opt, rep);
+      ::close(rfd);
+    }
+  }
   return true;
 }
 
@@ -104,10 +162,17 @@ std::vector<LockReport> clear_stale_locks(const std::string& root, const LockTim
   std::vector<std::string> locks;
   for (const auto& e : scan_entries(root, false))
     for (const auto& l : e.locks) locks.push_back(l);
-  for (const auto& node : list_dir(root + "/.slots"))
-    for (const auto& n : list_dir(root + "/.slots/" + node))
-      if (n.size() > 5 && n.substr(n.size() - 5) == ".lock") locks.push_back(root + "/.slots/" + node + "/" + n);
-  if (::access((root + "/.janitor.lock").c_str(), F_OK) == 0) locks.push_back(root + "/.janitor.lock");
+  auto real_dir = [](const std::string& p) {  // never a link to somewhere outside the cache
+    struct stat st;
+    return ::lstat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  };
+  if (real_dir(root + "/.slots"))
+    for (const auto& node : list_dir(root + "/.slots"))
+      if (real_dir(root + "/.slots/" + node))
+        for (const auto& n : list_dir(root + "/.slots/" + node))
+          if (n.size() > 5 && n.substr(n.size() - 5) == ".lock") locks.push_back(root + "/.slots/" + node + "/" + n);
+  struct stat jst;
+  if (::lstat((root + "/.janitor.lock").c_str(), &jst) == 0) locks.push_back(root + "/.janitor.lock");
 
   LockWatch watch(timing);
   std::vector<LockReport> out;
@@ -118,10 +183,17 @@ std::vector<LockReport> clear_stale_locks(const std::string& root, const LockTim
     auto seen = watch.observe(path);
     if (!seen.exists) return;  // released meanwhile
     r.owner = seen.owner.describe();
+    if (seen.unusable) {  // a FIFO, device, link or directory planted as a lock: nobody's lock
+      r.removed = dry_run || watch.break_stale(path, seen);
+      r.reason = "not a regular file";
+      out.push_back(r);
+      return;
+    }
     if (seen.owner.token.empty()) {
       // Neuron's lock files: no heartbeat, so ask the filesystem whether anyone
       // holds a lock on the file (cluster-wide on NFSv4/Lustre), and require age.
-      int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      struct stat st;
+      int fd = open_regular(AT_FDCWD, path, &st, nullptr);
       bool free_now = fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0;
       if (fd >= 0) ::close(fd);
       if (free_now && seen.age_s >= neuron_lock_age_s) {

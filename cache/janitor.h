@@ -18,13 +18,16 @@ struct CleanOptions {
   bool failed = true;            // FAILED entries
   bool old_versions = false;     // all but the newest version of each compiler
   uint64_t max_bytes = 0;        // LRU-evict SUCCESS entries beyond this; 0 = no limit
-  bool leftovers = true;         // temp files / broken locks / trash older than leftover_age_s
+  // Temp files / broken locks / trash older than leftover_age_s; never those of an entry
+  // whose lock still heartbeats (a live writer's temp file, however old).
+  bool leftovers = true;
   double leftover_age_s = 3600;
   bool dry_run = false;
 };
 
 struct CleanReport {
   int failed = 0, old_versions = 0, lru = 0, leftovers = 0;
+  int in_use = 0;  // entries kept because a live writer holds their lock
   uint64_t bytes_freed = 0;
   std::vector<std::string> lines;  // one per removal: "removed FAILED <path> (<size>)"
 };
@@ -33,8 +36,13 @@ struct CleanReport {
 bool run_janitor(const std::string& root, const LockTiming& timing, const CleanOptions& opt, CleanReport* report,
                  std::string* error);
 
-// Makes an entry (or compiler dir) disappear atomically, then deletes it.
-bool remove_entry_dir(const std::string& path);
+// Makes <root>/<rel> (an entry "<compiler dir>/MODULE_..." or a compiler dir) disappear
+// atomically, then deletes it. Its parent is reached from the cache root's descriptor
+// one component at a time without following links, the entry is renamed aside inside
+// that parent and deleted without following links: a link planted anywhere on the way
+// (a compiler dir or MODULE_* linked to a folder outside the cache) makes it fail
+// rather than delete what the link points to. False when not removed.
+bool remove_entry_dir(const std::string& root, const std::string& rel);
 
 struct LockReport {
   std::string path, owner;

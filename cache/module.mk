@@ -32,4 +32,6 @@ $(OBJDIR)/tests/doubles/cache_driver.o: MODULE_FLAGS := $(YAMLCPP_CFLAGS)
 $(CACHE_DRIVER): $(OBJDIR)/tests/doubles/cache_driver.o $(OBJDIR)/launcher/cache_command.o $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB) $(YAMLCPP_LIBS) -lpthread
+ifneq ($(PLUGIN_ONLY),yes)
 all: $(CACHE_DRIVER)
+endif

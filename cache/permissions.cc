@@ -31,6 +31,10 @@ bool is_trusted(const std::string& path, const TrustPolicy& policy, std::string*
     if (why) *why = path + ": " + std::strerror(errno);
     return false;
   }
+  return is_trusted_stat(st, path, policy, why);
+}
+
+bool is_trusted_stat(const struct stat& st, const std::string& path, const TrustPolicy& policy, std::string* why) {
   if (S_ISLNK(st.st_mode)) {
     if (why) *why = path + " is a symbolic link; the cache never follows links to artifacts (remove it)";
     return false;
@@ -60,5 +64,6 @@ bool is_trusted(const std::string& path, const TrustPolicy& policy, std::string*
 
 mode_t file_mode(const TrustPolicy& p) { return p.has_group ? 0664 : 0644; }
 mode_t dir_mode(const TrustPolicy& p) { return p.has_group ? 02775 : 0755; }
+gid_t shared_group(const TrustPolicy& p) { return p.has_group ? p.group : gid_t(-1); }
 
 }  // namespace trn::cache

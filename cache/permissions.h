@@ -5,6 +5,7 @@
 // owner (root, us, or a member of the configured group) and that group.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <string>
@@ -21,10 +22,16 @@ struct TrustPolicy {
 
 // Checks one path (file or directory). On refusal *why names the path, the
 // problem and the fix (a chmod/chgrp command line).
+// A symbolic link is never trusted (lstat).
 bool is_trusted(const std::string& path, const TrustPolicy& policy, std::string* why);
+// The same check on what fstat said of an already opened file (open_regular): no
+// window between the check and the read for someone to swap the file.
+bool is_trusted_stat(const struct stat& st, const std::string& path, const TrustPolicy& policy, std::string* why);
 
 // The mode new files and directories get: group-writable only with a group.
 mode_t file_mode(const TrustPolicy& p);
 mode_t dir_mode(const TrustPolicy& p);
+// The group new directories are given: the cache group, or (gid_t)-1 (leave it) without one.
+gid_t shared_group(const TrustPolicy& p);
 
 }  // namespace trn::cache

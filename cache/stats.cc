@@ -11,6 +11,7 @@
 #include "common/fs.h"
 #include "cache/cluster_lock.h"
 #include "common/process_identity.h"
+#include "cache/record_fields.h"
 
 namespace trn::cache {
 
@@ -41,19 +42,30 @@ void set(Counters& c, const Field& f, double v) {
   else c.*f.seconds = v;
 }
 
-// Shard files are "name value" lines.
-Counters parse(const std::string& text) {
-  Counters c;
-  std::istringstream in(text);
-  std::string k;
-  double v;
-  while (in >> k >> v)
-    for (const Field& f : kFields)
-      if (k == f.name) set(c, f, v);
-  return c;
-}
-
 }  // namespace
+
+bool parse_stats_shard(std::string_view text, Counters* out) {
+  if (text.size() > kMaxRecordBytes) return false;
+  Counters c;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    const size_t sp = line.find(' ');
+    if (sp == std::string_view::npos) continue;
+    const std::string_view name = line.substr(0, sp);
+    for (const Field& f : kFields) {
+      if (name != f.name) continue;
+      double v = 0;
+      if (!parse_finite_field(line.substr(sp + 1), &v) || v < 0 || v >= 18446744073709551616.0) return false;
+      set(c, f, v);
+    }
+  }
+  *out = c;
+  return true;
+}
 
 void Counters::add(const Counters& o) {
   for (const Field& f : kFields) {
@@ -68,9 +80,9 @@ std::map<std::string, double> Counters::as_map() const {
   return m;
 }
 
-void flush_stats(const std::string& root, const Counters& c) {
+void flush_stats(const std::string& root, const Counters& c, const TrustPolicy& trust) {
   std::string dir = root + "/.stats";
-  if (!make_dirs(dir, 0755, nullptr)) return;
+  if (!make_dirs_beneath(root, ".stats", dir_mode(trust), shared_group(trust), nullptr)) return;  // never via a link
   unsigned shard = 0;
   for (char ch : ProcessIdentity::self().token) shard = shard * 31 + unsigned(ch);
   std::string file = dir + "/shard" + std::to_string(shard % kStatShards);
@@ -84,20 +96,23 @@ void flush_stats(const std::string& root, const Counters& c) {
   }
   std::string text;
   Counters total;
-  if (read_file(file, &text)) total = parse(text);
+  if (read_regular_file(file, kMaxRecordBytes, &text) && !parse_stats_shard(text, &total)) total = Counters{};
   total.add(c);
   std::ostringstream o;
   o.setf(std::ios::fixed);
   o.precision(3);
   for (auto& [k, v] : total.as_map()) o << k << " " << v << "\n";
-  write_file_atomic(file, o.str(), 0644, nullptr);
+  write_file_atomic(file, o.str(), file_mode(trust), nullptr);
 }
 
 Counters read_stats(const std::string& root) {
   Counters total;
   for (int i = 0; i < kStatShards; ++i) {
     std::string text;
-    if (read_file(root + "/.stats/shard" + std::to_string(i), &text)) total.add(parse(text));
+    Counters shard;
+    if (read_regular_file(root + "/.stats/shard" + std::to_string(i), kMaxRecordBytes, &text) &&
+        parse_stats_shard(text, &shard))
+      total.add(shard);
   }
   return total;
 }

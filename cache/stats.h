@@ -8,6 +8,9 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
+
+#include "cache/permissions.h"
 
 namespace trn::cache {
 
@@ -21,8 +24,14 @@ struct Counters {
 
 constexpr int kStatShards = 16;
 
-// Adds `c` to this process's shard under <root>/.stats/. Best effort.
-void flush_stats(const std::string& root, const Counters& c);
+// Parses a shard's "name value" lines (also the fuzz entry point). False when longer
+// than kMaxRecordBytes or when a known counter's value is not a finite number in
+// [0, 2^64); unknown names are skipped (a newer writer's counters).
+bool parse_stats_shard(std::string_view text, Counters* out);
+
+// Adds `c` to this process's shard under <root>/.stats/ (created with the cache's
+// shared modes). Best effort: a shard that is not a valid record is started afresh.
+void flush_stats(const std::string& root, const Counters& c, const TrustPolicy& trust);
 // Sums every shard.
 Counters read_stats(const std::string& root);
 

@@ -99,20 +99,11 @@ bool read_file_chunks(const std::string& path, const std::function<void(const ch
     }
     *mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
   }
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t r = ::read(fd, buf, sizeof(buf));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      if (error) *error = path + ": read: " + std::strerror(errno);
-      ::close(fd);
-      return false;
-    }
-    if (r == 0) break;
-    chunk(buf, size_t(r));
-  }
+  std::string err;
+  bool ok = read_fd_chunks(fd, UINT64_MAX, chunk, &err) >= 0;
   ::close(fd);
-  return true;
+  if (!ok && error) *error = path + ": " + err;
+  return ok;
 }
 
 bool read_file(const std::string& path, std::string* out, std::string* error, long long* mtime_ns) {
@@ -120,7 +111,69 @@ bool read_file(const std::string& path, std::string* out, std::string* error, lo
   return read_file_chunks(path, [out](const char* p, size_t n) { out->append(p, n); }, error, mtime_ns);
 }
 
-bool make_dirs(const std::string& path, mode_t mode, std::string* error) {
+int open_regular(int dirfd, const std::string& path, struct stat* st, std::string* error) {
+  int fd = ::openat(dirfd, path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    int saved = errno;
+    if (error)
+      *error = path + (saved == ELOOP ? ": is a symbolic link (never followed)" : ": " + std::string(std::strerror(saved)));
+    errno = saved;
+    return -1;
+  }
+  int saved = 0;
+  if (::fstat(fd, st) != 0) saved = errno;
+  else if (!S_ISREG(st->st_mode)) saved = EINVAL;
+  if (saved != 0) {
+    ::close(fd);
+    if (error) *error = path + (saved == EINVAL ? ": not a regular file" : ": " + std::string(std::strerror(saved)));
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
+int64_t read_fd_chunks(int fd, uint64_t limit, const std::function<void(const char*, size_t)>& chunk,
+                       std::string* error) {
+  char buf[1 << 16];
+  uint64_t total = 0;
+  while (total < limit) {
+    ssize_t r = ::read(fd, buf, size_t(std::min<uint64_t>(sizeof(buf), limit - total)));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      if (error) *error = std::string("read: ") + std::strerror(errno);
+      return -1;
+    }
+    if (r == 0) break;
+    chunk(buf, size_t(r));
+    total += uint64_t(r);
+  }
+  return int64_t(total);
+}
+
+bool read_regular_file(const std::string& path, size_t max_bytes, std::string* out, std::string* error,
+                       struct stat* st_out) {
+  out->clear();
+  struct stat st;
+  int fd = open_regular(AT_FDCWD, path, &st, error);
+  if (fd < 0) return false;
+  if (uint64_t(st.st_size) > max_bytes) {
+    ::close(fd);
+    if (error)
+      *error = path + ": " + std::to_string(st.st_size) + " bytes, more than the " + std::to_string(max_bytes) +
+               " a record may hold";
+    errno = EFBIG;
+    return false;
+  }
+  std::string err;
+  bool ok = read_fd_chunks(fd, max_bytes, [out](const char* p, size_t n) { out->append(p, n); }, &err) >= 0;
+  ::close(fd);
+  if (!ok && error) *error = path + ": " + err;
+  if (ok && st_out) *st_out = st;
+  return ok;
+}
+
+// mkdir -p; `exact` gives each directory it creates exactly `mode` and `group`.
+static bool make_dirs_impl(const std::string& path, mode_t mode, bool exact, gid_t group, std::string* error) {
   if (path.empty()) return true;
   struct stat st;
   if (::stat(path.c_str(), &st) == 0) {
@@ -129,10 +182,19 @@ bool make_dirs(const std::string& path, mode_t mode, std::string* error) {
     return false;
   }
   auto slash = path.rfind('/');
-  if (slash != std::string::npos && slash > 0 && !make_dirs(path.substr(0, slash), mode, error)) return false;
-  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
-    if (error) *error = "cannot create directory " + path + ": " + std::strerror(errno);
+  if (slash != std::string::npos && slash > 0 && !make_dirs_impl(path.substr(0, slash), mode, exact, group, error))
     return false;
+  if (::mkdir(path.c_str(), mode) != 0) {
+    if (errno != EEXIST) {
+      if (error) *error = "cannot create directory " + path + ": " + std::strerror(errno);
+      return false;
+    }
+  } else if (exact) {
+    // Ours: the group first (chown may clear the setgid bit), then the whole mode.
+    if ((group != gid_t(-1) && ::lchown(path.c_str(), uid_t(-1), group) != 0) || ::chmod(path.c_str(), mode) != 0) {
+      if (error) *error = "cannot set the mode of " + path + ": " + std::strerror(errno);
+      return false;
+    }
   }
   if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     if (error) *error = path + " is not a directory";
@@ -141,10 +203,83 @@ bool make_dirs(const std::string& path, mode_t mode, std::string* error) {
   return true;
 }
 
-std::vector<std::string> list_dir(const std::string& dir) {
+bool make_dirs(const std::string& path, mode_t mode, std::string* error) {
+  return make_dirs_impl(path, mode, false, gid_t(-1), error);
+}
+
+bool make_shared_dirs(const std::string& path, mode_t mode, gid_t group, std::string* error) {
+  return make_dirs_impl(path, mode, true, group, error);
+}
+
+int open_dir_beneath(int base, const std::string& rel, bool create, mode_t mode, gid_t group, std::string* error) {
+  int fd = ::fcntl(base, F_DUPFD_CLOEXEC, 0);
+  size_t start = 0;
+  while (fd >= 0 && start < rel.size()) {
+    size_t end = rel.find('/', start);
+    if (end == std::string::npos) end = rel.size();
+    const std::string name = rel.substr(start, end - start);
+    start = end + 1;
+    if (name.empty()) continue;
+    if (name == "." || name == "..") {
+      ::close(fd);
+      if (error) *error = rel + ": no '.' or '..' allowed";
+      errno = EINVAL;
+      return -1;
+    }
+    int mkdir_errno = 0;
+    if (create && ::mkdirat(fd, name.c_str(), mode) != 0) mkdir_errno = errno;
+    if (create && mkdir_errno == 0) {
+      int made = ::openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (made < 0 || (group != gid_t(-1) && ::fchown(made, uid_t(-1), group) != 0) || ::fchmod(made, mode) != 0) {
+        int saved = errno;
+        if (made >= 0) ::close(made);
+        ::close(fd);
+        if (error) *error = "cannot set the mode of " + rel + ": " + std::strerror(saved);
+        errno = saved;
+        return -1;
+      }
+      ::close(fd);
+      fd = made;
+      continue;
+    }
+    int next = ::openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int saved = errno == ENOENT && mkdir_errno != 0 && mkdir_errno != EEXIST ? mkdir_errno : errno;
+    ::close(fd);
+    fd = next;
+    if (fd < 0) {
+      if (error)
+        *error = rel + ": " +
+                 (saved == ELOOP || saved == ENOTDIR ? name + " is a symbolic link or not a directory (never followed)"
+                                                     : std::string(std::strerror(saved)));
+      errno = saved;
+    }
+  }
+  return fd;
+}
+
+bool make_dirs_beneath(const std::string& root, const std::string& rel, mode_t mode, gid_t group,
+                       std::string* error) {
+  int rfd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  std::string err = root + ": " + std::strerror(errno);
+  int fd = rfd < 0 ? -1 : open_dir_beneath(rfd, rel, true, mode, group, &err);
+  if (rfd >= 0) ::close(rfd);
+  if (fd < 0) {
+    if (error) *error = "cannot create " + root + "/" + rel + ": " + err;
+    return false;
+  }
+  ::close(fd);
+  return true;
+}
+
+std::vector<std::string> list_dir_fd(int dirfd) {
   std::vector<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return out;
+  int fd = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);  // fdopendir takes ownership of its own
+  if (fd < 0) return out;
+  DIR* d = ::fdopendir(fd);
+  if (!d) {
+    ::close(fd);
+    return out;
+  }
   while (struct dirent* e = ::readdir(d)) {
     std::string n = e->d_name;
     if (n != "." && n != "..") out.push_back(n);
@@ -154,33 +289,52 @@ std::vector<std::string> list_dir(const std::string& dir) {
   return out;
 }
 
-void for_each_key_value(const std::string& text,
+std::vector<std::string> list_dir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return {};
+  auto out = list_dir_fd(fd);
+  ::close(fd);
+  return out;
+}
+
+void for_each_key_value(std::string_view text,
                         const std::function<void(const std::string&, const std::string&)>& f) {
   size_t start = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
-    const size_t eq = text.find('=', start);
-    if (eq != std::string::npos && eq < end) f(text.substr(start, eq - start), text.substr(eq + 1, end - eq - 1));
+    const std::string_view line = text.substr(start, end - start);  // '=' searched within the line only
+    const size_t eq = line.find('=');
+    if (eq != std::string_view::npos) f(std::string(line.substr(0, eq)), std::string(line.substr(eq + 1)));
     start = end + 1;
   }
 }
 
-bool remove_tree(const std::string& path) {
+bool remove_tree_at(int dirfd, const std::string& name) {
   struct stat st;
-  if (::lstat(path.c_str(), &st) != 0) return errno == ENOENT;
-  if (!S_ISDIR(st.st_mode)) return ::unlink(path.c_str()) == 0 || errno == ENOENT;
-  for (const auto& n : list_dir(path)) remove_tree(path + "/" + n);
-  return ::rmdir(path.c_str()) == 0 || errno == ENOENT;
+  if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errno == ENOENT;
+  if (!S_ISDIR(st.st_mode)) return ::unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT;
+  int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT;  // ELOOP: swapped for a link since the fstatat; never entered
+  for (const auto& n : list_dir_fd(fd)) remove_tree_at(fd, n);
+  ::close(fd);
+  return ::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) == 0 || errno == ENOENT;
 }
 
-uint64_t tree_size(const std::string& path) {
+bool remove_tree(const std::string& path) { return remove_tree_at(AT_FDCWD, path); }
+
+uint64_t tree_size_at(int dirfd, const std::string& name) {
   struct stat st;
-  if (::lstat(path.c_str(), &st) != 0) return 0;
+  if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return 0;
   if (!S_ISDIR(st.st_mode)) return S_ISREG(st.st_mode) ? uint64_t(st.st_size) : 0;
+  int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return 0;
   uint64_t total = 0;
-  for (const auto& n : list_dir(path)) total += tree_size(path + "/" + n);
+  for (const auto& n : list_dir_fd(fd)) total += tree_size_at(fd, n);
+  ::close(fd);
   return total;
 }
+
+uint64_t tree_size(const std::string& path) { return tree_size_at(AT_FDCWD, path); }
 
 }  // namespace trn

@@ -10,11 +10,14 @@
 // the trainer use these rather than their own copies.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace trn {
@@ -49,17 +52,61 @@ bool read_file_chunks(const std::string& path, const std::function<void(const ch
 // Reads a whole file (through read_file_chunks).
 bool read_file(const std::string& path, std::string* out, std::string* error = nullptr,
                long long* mtime_ns = nullptr);
-// mkdir -p with mode (no exceptions).
+
+// Files other users can plant (a shared cache's records and artifacts) are read only
+// through these: open_regular opens `path` (relative to dirfd, AT_FDCWD for none) only
+// if it is a regular file and not a symbolic link, and never blocks: O_NOFOLLOW refuses a
+// link (to /dev/zero, /etc/shadow, ...), O_NONBLOCK keeps a FIFO from hanging the open,
+// and fstat on the same descriptor (*st) must say S_ISREG. -1 with errno and *error
+// ("<path>: not a regular file", ...) otherwise.
+int open_regular(int dirfd, const std::string& path, struct stat* st, std::string* error);
+// Reads a regular file (open_regular) of at most max_bytes; a larger one is refused
+// (EFBIG) before anything is read, so a planted huge file cannot exhaust memory.
+bool read_regular_file(const std::string& path, size_t max_bytes, std::string* out,
+                       std::string* error = nullptr, struct stat* st = nullptr);
+// Streams at most `limit` bytes of an open descriptor to `chunk` (sized by the caller's
+// fstat: a file that grows while it is read is not followed). Returns the bytes read, or
+// -1 with *error on a read error.
+int64_t read_fd_chunks(int fd, uint64_t limit, const std::function<void(const char*, size_t)>& chunk,
+                       std::string* error = nullptr);
+
+// The largest record file (done marker, failure record, lock, stats shard) ever read.
+inline constexpr size_t kMaxRecordBytes = 64 * 1024;
+
+// mkdir -p with mode (no exceptions); created directories get mode minus the umask.
 bool make_dirs(const std::string& path, mode_t mode, std::string* error);
-// rm -rf; returns false only on errors other than "already gone".
+// mkdir -p for a directory other users share: every directory it creates gets exactly
+// `mode` (a chmod after mkdir: under umask 022 mkdir(02775) gives 02755, and the group's
+// second user could then write nothing) and, when group is not (gid_t)-1, that group.
+bool make_shared_dirs(const std::string& path, mode_t mode, gid_t group, std::string* error);
+// Opens directory `rel` ("a/b", no ".." and no leading '/') below the directory
+// descriptor `base` one component at a time with O_NOFOLLOW, so that a symbolic link
+// anywhere on the way fails (ELOOP or ENOTDIR) instead of leading outside. With create,
+// missing components are made as make_shared_dirs makes them. -1 with *error on failure.
+int open_dir_beneath(int base, const std::string& rel, bool create, mode_t mode, gid_t group,
+                     std::string* error);
+// open_dir_beneath(root, rel, create) from the path of `root` (itself opened with
+// O_NOFOLLOW), for callers that only need the directory to exist afterwards.
+// *error names root/rel and the cause.
+bool make_dirs_beneath(const std::string& root, const std::string& rel, mode_t mode, gid_t group,
+                       std::string* error);
+// rm -rf without following links: links are removed, never what they point to, and
+// the walk goes through directory descriptors (openat + O_NOFOLLOW), so a directory
+// swapped for a link mid-walk is not entered. False only on errors other than "gone".
 bool remove_tree(const std::string& path);
+// The same for `name` in the directory descriptor dirfd.
+bool remove_tree_at(int dirfd, const std::string& name);
 // Names in a directory (no "." or ".."), sorted; empty when it cannot be read.
 std::vector<std::string> list_dir(const std::string& dir);
+// The same for an open directory descriptor (which stays open and owned by the caller).
+std::vector<std::string> list_dir_fd(int dirfd);
 // The cache's small record files (done marker, failure record, lock) are
 // "key=value" lines; calls f(key, value) for each, skipping lines without '='.
-void for_each_key_value(const std::string& text,
+void for_each_key_value(std::string_view text,
                         const std::function<void(const std::string&, const std::string&)>& f);
-// Total bytes of regular files under path.
+// Total bytes of regular files under path (links are not followed).
 uint64_t tree_size(const std::string& path);
+// The same for `name` in the directory descriptor dirfd.
+uint64_t tree_size_at(int dirfd, const std::string& name);
 
 }  // namespace trn

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace trn {
 
@@ -21,8 +22,13 @@ struct PortRange {
 // (ports.master) or the config (launch.ports.master); the root-comm range belongs to
 // whoever sets NEURON_RT_ROOT_COMM_ID: the SPANK plugin (plugstack
 // root_comm_port_range), else the launcher with this default.
-inline constexpr PortRange kDefaultMasterPorts{41000, 41999};
-inline constexpr PortRange kDefaultRootCommPorts{46000, 46999};
+// Both lie above Linux's default ephemeral range (net.ipv4.ip_local_port_range
+// 32768-60999), so a busy node never hands one to an outgoing connection, and below
+// 65535; they are 1000 ports apart, disjoint, and avoid the ports today's scripts
+// hard-code (62182 for the root comm id, 41000, 48620) and well-known services there
+// (none registered in 61000-61999 or 63000-63999 that a training node runs).
+inline constexpr PortRange kDefaultMasterPorts{61000, 61999};
+inline constexpr PortRange kDefaultRootCommPorts{63000, 63999};
 
 // Parses "LO-HI" or a single port "P" (1024 <= LO <= HI <= 65535). Returns false and
 // fills *error with what is accepted on malformed input. Never throws.
@@ -38,5 +44,22 @@ uint16_t step_port(uint64_t job_id, uint64_t step_id, PortRange range);
 // A job id as a number: decimal Slurm ids as they are, anything else (AWS Batch,
 // torchrun run ids) hashed, so step_port accepts every launcher's job id.
 uint64_t job_number(std::string_view job_id);
+
+// The node's ephemeral port range and the ports reserved from it (the sysctls
+// net.ipv4.ip_local_port_range and ip_local_reserved_ports). `known` is false when
+// they could not be read: then nothing is claimed about overlap.
+struct EphemeralPorts {
+  bool known = false;
+  PortRange range{32768, 60999};
+  std::vector<PortRange> reserved;
+};
+
+// Parses the two /proc files' texts ("32768\t60999", "41000-41999,50000"). False on
+// malformed text (the caller then treats the facts as unknown).
+bool parse_ephemeral_ports(std::string_view range_text, std::string_view reserved_text, EphemeralPorts* out);
+
+// How many ports of `r` an outgoing connection may take: inside the ephemeral range
+// and not reserved. 0 means the range is safe.
+unsigned unreserved_ephemeral_overlap(PortRange r, const EphemeralPorts& e);
 
 }  // namespace trn

@@ -20,7 +20,11 @@ std::vector<std::string> backend_command(const Plan& p, const LoadedConfig& cfg,
   }
   if (p.backend == Backend::kNxdt) {
     argv.insert(argv.end(), {"--config-path=" + cfg.dir, "--config-name=" + cfg.name, "trainer.devices=" + P,
-                             "trainer.num_nodes=" + N, "exp_manager.explicit_log_dir=" + p.log_dir});
+                             "trainer.num_nodes=" + N});
+    // The experiment (checkpoints, resume) must be one folder for every node and every
+    // requeue: like train.sh, explicit_log_dir=null and NEMO_EXPM_VERSION=<job id>
+    // (neuron_env). A folder the config or the user names is theirs, so it is not overridden.
+    if (!cfg.doc.has("exp_manager.explicit_log_dir")) argv.push_back("exp_manager.explicit_log_dir=null");
   } else {
     argv.insert(argv.end(), {"--config", cfg.path});
   }

@@ -15,7 +15,6 @@
 #include <string>
 
 #include "common/fs.h"
-#include "cache/checksum.h"
 #include "cache/compile_cache.h"
 #include "cache/entry_layout.h"
 #include "cache/janitor.h"
@@ -109,7 +108,9 @@ int cmd_status(const Shared& s, bool entries) {
       for (const auto& l : e.locks) {
         std::string raw;
         read_lock_file(l, &raw, nullptr);
-        std::printf("         lock %s held by %s\n", l.c_str(), LockRecord::parse(raw).describe().c_str());
+        LockRecord owner;
+        parse_lock_record(raw, &owner);
+        std::printf("         lock %s held by %s\n", l.c_str(), owner.describe().c_str());
       }
     }
   }
@@ -132,28 +133,18 @@ int cmd_verify(const Shared& s, bool fix) {
   int ok = 0, bad = 0, unverified = 0;
   for (const auto& e : scan_entries(opt.dir, false)) {
     if (e.state != EntryState::kSuccess) continue;
-    std::string done, why;
-    read_file(e.path + "/" + files::kDone, &done);
-    DoneRecord rec = DoneRecord::parse(done);
-    std::string artifact = e.path + "/" + files::kArtifact;
-    if (!is_trusted(artifact, trust, &why) || !is_trusted(e.path, trust, &why)) {
-      std::printf("UNTRUSTED %s: %s\n", e.path.c_str(), why.c_str());
+    // Trust first, then open without following links or waiting on FIFOs (as root
+    // too): verify must not read whatever a planted record or link points to.
+    const EntryCheck c = check_entry_dir(e.path, trust, false);
+    if (c.verdict == EntryVerdict::kUntrusted) {
+      std::printf("UNTRUSTED %s: %s\n", e.path.c_str(), c.why.c_str());
       ++bad;
-      continue;
-    }
-    if (!rec.has_checksum) {
-      ++unverified;  // written by Neuron's own tools: no checksum recorded
-      continue;
-    }
-    std::string hex, err;
-    uint64_t size = 0;
-    if (!sha256_file(artifact, &hex, &size, &err) || hex != rec.sha256 || size != rec.size) {
-      std::printf("CORRUPT %s (%s)%s\n", e.path.c_str(), err.empty() ? "checksum mismatch" : err.c_str(),
-                  fix ? ": removed" : "");
-      if (fix) remove_entry_dir(e.path);
+    } else if (c.verdict == EntryVerdict::kCorrupt) {
+      std::printf("CORRUPT %s (%s)%s\n", e.path.c_str(), c.why.c_str(), fix ? ": removed" : "");
+      if (fix) remove_entry_dir(opt.dir, e.compiler_dir + "/" + e.module);
       ++bad;
-    } else {
-      ++ok;
+    } else if (c.verdict == EntryVerdict::kValid) {
+      ++(c.has_checksum ? ok : unverified);  // no checksum: written by Neuron's own tools
     }
   }
   std::printf("verified %d entries: %d ok, %d bad, %d without checksum (written by Neuron tools)\n", ok + bad + unverified,

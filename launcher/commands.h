@@ -1,5 +1,5 @@
 // The `plan`, `run` and `submit` subcommands. Each returns the process exit status
-// (0 ok, 2 bad input) or, for `run`, does not return (exec).
+// (0 ok, 2 bad input; `run`: the backend's status, see launcher/supervise.h).
 #pragma once
 
 #include <optional>

@@ -19,10 +19,12 @@ namespace {
 void read_launch_block(const config::Document& doc, const config::SiteConfig& site, LaunchSettings* l,
                        Problems* problems) {
   doc.check_keys("launch", {"backend", "instance", "nodes", "procs_per_node", "allow_devices_mismatch", "ports",
-                            "requeue", "log_dir", "script", "partition", "job_name", "time", "sbatch_flags"},
+                            "requeue", "log_dir", "script", "partition", "job_name", "time", "sbatch_flags",
+                            "max_restarts", "signal_grace"},
                  problems);
   doc.check_keys("launch.ports", {"master"}, problems);
-  l->instance = site.instance.empty() ? "trn1.32xlarge" : site.instance;  // issue 9 replaces this default
+  // No default instance here: "" lets launcher/instance_resolution.cc ask the node, the
+  // site file and the config, in that order (a site default here would hide the node).
   l->master_ports = site.master_ports;
   l->partition = site.partition;
   if (!site.log_dir.empty()) l->log_dir = site.log_dir;
@@ -48,6 +50,8 @@ void read_launch_block(const config::Document& doc, const config::SiteConfig& si
   l->procs_per_node = doc.get_int("launch.procs_per_node", 1, kMaxProcs, problems);
   if (auto v = doc.get_bool("launch.allow_devices_mismatch", problems)) l->allow_devices_mismatch = *v;
   if (auto v = doc.get_bool("launch.requeue", problems)) l->requeue = *v;
+  if (auto v = doc.get_int("launch.max_restarts", 0, 100000, problems)) l->max_restarts = static_cast<int>(*v);
+  if (auto v = doc.get_int("launch.signal_grace", 0, 86400, problems)) l->signal_grace = static_cast<int>(*v);
   if (auto v = doc.get_string_list("launch.sbatch_flags", problems))
     l->sbatch_flags.insert(l->sbatch_flags.end(), v->begin(), v->end());
   if (l->script.empty()) l->script = l->backend == Backend::kNxdt ? "training_orchestrator.py" : "train.py";

@@ -23,6 +23,8 @@ struct LaunchSettings {
   bool allow_devices_mismatch = false;
   std::string master_ports;     // "LO-HI" or a fixed port; "" = the default range
   bool requeue = true;
+  int max_restarts = 10;        // `run` refuses SLURM_RESTART_COUNT above this (a job requeued in a loop)
+  int signal_grace = 300;       // submit: --signal=TERM@<s> so training checkpoints before the time limit; 0 = off
   std::string log_dir = "logs";
   std::string script;           // nxdt: training_orchestrator.py; torchneuron: the user's script
   std::string partition;

@@ -25,28 +25,39 @@ struct Reader {
   const EnvMap& env;
   std::vector<Problem> problems;
 
-  std::optional<int> num(const char* key) {
+  // An integer from lo to hi; anything else (negative, overflowing, text) is a Problem.
+  std::optional<int> num(const char* key, int lo, int hi) {
     auto v = lookup(env, key);
     if (!v || v->empty()) return std::nullopt;
-    int out = 0;
+    long long out = 0;
     auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-    if (ec != std::errc() || p != v->data() + v->size() || out < 0) {
-      problems.push_back({key, *v, "must be a non-negative integer (is the environment corrupted?)"});
+    if (ec != std::errc() || p != v->data() + v->size() || out < lo || out > hi) {
+      problems.push_back({key, *v,
+                          "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                              " (is the environment corrupted?)"});
       return std::nullopt;
     }
-    return out;
+    return static_cast<int>(out);
   }
+  std::optional<int> count(const char* key, int hi) { return num(key, 1, hi); }
+  std::optional<int> index(const char* key, int hi) { return num(key, 0, hi - 1); }
   std::string str(const char* key, const std::string& dflt = "") {
     auto v = lookup(env, key);
     return v ? *v : dflt;
   }
   // First variable that is set wins: step-level before job-level.
   template <typename... K>
-  std::optional<int> first_num(K... keys) {
+  std::optional<int> first_count(int hi, K... keys) {
     for (const char* k : {keys...}) {
-      if (auto v = num(k)) return v;
+      if (auto v = count(k, hi)) return v;
     }
     return std::nullopt;
+  }
+  // A rank must lie below its count: `what` names the count in the fix.
+  void below(const char* key, int value, int limit, const std::string& what) {
+    if (value >= limit) {
+      problems.push_back({key, std::to_string(value), "must be below " + what + " (" + std::to_string(limit) + ")"});
+    }
   }
 };
 
@@ -54,7 +65,7 @@ void read_slurm(Reader& r, LaunchEnv* le) {
   le->kind = LaunchKind::kSlurm;
   le->job_id = r.str("SLURM_JOB_ID", r.str("SLURM_JOBID", "0"));
   le->step_id = r.str("SLURM_STEP_ID", r.str("SLURM_STEPID"));
-  le->restart_count = r.num("SLURM_RESTART_COUNT").value_or(0);
+  le->restart_count = r.num("SLURM_RESTART_COUNT", 0, 1000000).value_or(0);
   // Step variables describe the srun we are in; job-level ones only as a fallback
   // (a step can be a subset of the allocation). Never assume SLURM_NTASKS == nodes.
   std::string nodelist = r.str("SLURM_STEP_NODELIST", r.str("SLURM_JOB_NODELIST", r.str("SLURM_NODELIST")));
@@ -62,12 +73,22 @@ void read_slurm(Reader& r, LaunchEnv* le) {
   if (!le->hosts.parse(nodelist, &error)) {
     r.problems.push_back({"SLURM_STEP_NODELIST", nodelist, error});
   }
-  le->nodes = r.first_num("SLURM_STEP_NUM_NODES", "SLURM_NNODES", "SLURM_JOB_NUM_NODES")
-                  .value_or(static_cast<int>(le->hosts.size()));
-  le->node_rank = r.num("SLURM_NODEID").value_or(0);
-  le->task_rank = r.num("SLURM_PROCID").value_or(0);
-  le->local_rank = r.num("SLURM_LOCALID").value_or(0);
-  le->ntasks = r.first_num("SLURM_STEP_NUM_TASKS", "SLURM_NTASKS").value_or(le->nodes);
+  le->nodes = r.first_count(kMaxNodes, "SLURM_STEP_NUM_NODES", "SLURM_NNODES", "SLURM_JOB_NUM_NODES")
+                  .value_or(static_cast<int>(std::min<size_t>(le->hosts.size(), kMaxNodes)));
+  le->node_rank = r.index("SLURM_NODEID", kMaxNodes).value_or(0);
+  le->task_rank = r.index("SLURM_PROCID", kMaxTasks).value_or(0);
+  le->local_rank = r.index("SLURM_LOCALID", kMaxTasksPerNode).value_or(0);
+  le->ntasks = r.first_count(kMaxTasks, "SLURM_STEP_NUM_TASKS", "SLURM_NTASKS").value_or(le->nodes);
+  r.below("SLURM_PROCID", le->task_rank, le->ntasks, "the step's task count SLURM_STEP_NUM_TASKS");
+  // srun --mpi=pmix sets PMIX_RANK = SLURM_PROCID; another PMIx launcher inside the step
+  // (prterun, mpirun without OMPI_COMM_WORLD_*) means the step variables are its daemons'.
+  if (auto pmix = lookup(r.env, "PMIX_RANK"); pmix && *pmix != std::to_string(le->task_rank)) {
+    r.problems.push_back({"PMIX_RANK", *pmix,
+                          "differs from SLURM_PROCID " + std::to_string(le->task_rank) +
+                              ": this rank was started by a PMIx launcher inside the Slurm step, which sets no "
+                              "world or node sizes trn-train can read; launch with srun, or Open MPI's mpirun "
+                              "(OMPI_COMM_WORLD_*)"});
+  }
   const std::string tpn = r.str("SLURM_STEP_TASKS_PER_NODE", r.str("SLURM_TASKS_PER_NODE"));
   int on_this_node = 0;
   size_t tpn_nodes = 0;
@@ -93,29 +114,62 @@ void read_slurm(Reader& r, LaunchEnv* le) {
   }
 }
 
+// Open MPI's mpirun (alone, under the MPI Operator, or inside a Slurm allocation). Its
+// variables describe this rank; ranks are placed node by node (--map-by ppr:N:node),
+// so the node rank is rank / local size and every node must hold the same number.
 void read_ompi(Reader& r, LaunchEnv* le) {
   le->kind = LaunchKind::kOpenMpi;
-  le->task_rank = r.num("OMPI_COMM_WORLD_RANK").value_or(0);
-  le->ntasks = r.num("OMPI_COMM_WORLD_SIZE").value_or(1);
-  le->local_rank = r.num("OMPI_COMM_WORLD_LOCAL_RANK").value_or(0);
-  le->tasks_on_this_node = r.num("OMPI_COMM_WORLD_LOCAL_SIZE").value_or(1);
+  le->ntasks = r.count("OMPI_COMM_WORLD_SIZE", kMaxTasks).value_or(1);
+  le->tasks_on_this_node = r.count("OMPI_COMM_WORLD_LOCAL_SIZE", kMaxTasksPerNode).value_or(1);
+  le->task_rank = r.index("OMPI_COMM_WORLD_RANK", kMaxTasks).value_or(0);
+  le->local_rank = r.index("OMPI_COMM_WORLD_LOCAL_RANK", kMaxTasksPerNode).value_or(0);
+  r.below("OMPI_COMM_WORLD_RANK", le->task_rank, le->ntasks, "OMPI_COMM_WORLD_SIZE");
+  r.below("OMPI_COMM_WORLD_LOCAL_RANK", le->local_rank, le->tasks_on_this_node, "OMPI_COMM_WORLD_LOCAL_SIZE");
+  if (le->ntasks % le->tasks_on_this_node != 0) {
+    r.problems.push_back({"OMPI_COMM_WORLD_SIZE", std::to_string(le->ntasks),
+                          "is not a multiple of OMPI_COMM_WORLD_LOCAL_SIZE " + std::to_string(le->tasks_on_this_node) +
+                              ": every node needs the same number of ranks; use mpirun --map-by ppr:N:node"});
+  }
   le->per_worker = le->tasks_on_this_node > 1;
-  le->nodes = le->tasks_on_this_node > 0 ? le->ntasks / le->tasks_on_this_node : le->ntasks;
-  le->node_rank = le->tasks_on_this_node > 0 ? le->task_rank / le->tasks_on_this_node : le->task_rank;
-  le->job_id = r.str("OMPI_MCA_orte_ess_jobid", r.str("TRN_TRAIN_JOB_ID", "0"));
+  le->nodes = le->ntasks / le->tasks_on_this_node;
+  le->node_rank = le->task_rank / le->tasks_on_this_node;
   if (auto a = lookup(r.env, "MASTER_ADDR")) le->master_addr = *a;
+  std::string error;
+  if (auto job = lookup(r.env, "SLURM_JOB_ID")) {
+    // Inside an allocation Slurm still says truly which job and which nodes; its step
+    // variables belong to mpirun's daemons. mpirun fills the allocation in its order.
+    le->job_id = *job;
+    le->restart_count = r.num("SLURM_RESTART_COUNT", 0, 1000000).value_or(0);
+    const std::string nodelist = r.str("SLURM_JOB_NODELIST", r.str("SLURM_NODELIST"));
+    if (!le->hosts.parse(nodelist, &error)) {
+      r.problems.push_back({"SLURM_JOB_NODELIST", nodelist, error});
+    } else if (le->hosts.size() < static_cast<size_t>(le->nodes)) {
+      r.problems.push_back({"OMPI_COMM_WORLD_SIZE", std::to_string(le->ntasks),
+                            "places ranks on " + std::to_string(le->nodes) + " nodes but the allocation has " +
+                                std::to_string(le->hosts.size()) + " (" + nodelist + ")"});
+    } else if (le->hosts.size() > static_cast<size_t>(le->nodes)) {
+      std::vector<std::string> used;  // mpirun uses fewer nodes than allocated: the first ones
+      for (int i = 0; i < le->nodes; ++i) used.push_back(le->hosts.at(static_cast<size_t>(i)));
+      le->hosts = HostList::of(std::move(used));
+    }
+    return;
+  }
+  le->job_id = r.str("TRN_TRAIN_JOB_ID", r.str("OMPI_MCA_orte_ess_jobid", r.str("OMPI_MCA_ess_base_jobid", "0")));
   // MPI Operator hostfile order is the rank order; without one the master must be given.
   const std::string hosts = r.str("TRN_TRAIN_HOSTS");
-  std::string error;
   if (!hosts.empty() && !le->hosts.parse(hosts, &error)) r.problems.push_back({"TRN_TRAIN_HOSTS", hosts, error});
 }
 
 void read_batch(Reader& r, LaunchEnv* le) {
   le->kind = LaunchKind::kAwsBatch;
-  le->node_rank = r.num("AWS_BATCH_JOB_NODE_INDEX").value_or(0);
-  le->nodes = r.num("AWS_BATCH_JOB_NUM_NODES").value_or(1);
+  le->nodes = r.count("AWS_BATCH_JOB_NUM_NODES", kMaxNodes).value_or(1);
+  le->node_rank = r.index("AWS_BATCH_JOB_NODE_INDEX", kMaxNodes).value_or(0);
   le->ntasks = le->nodes;
-  const int main_index = r.num("AWS_BATCH_JOB_MAIN_NODE_INDEX").value_or(0);
+  const int main_index = r.index("AWS_BATCH_JOB_MAIN_NODE_INDEX", kMaxNodes).value_or(0);
+  // Checked before the rotation below, which would otherwise wrap an index beyond the count.
+  r.below("AWS_BATCH_JOB_NODE_INDEX", le->node_rank, le->nodes, "AWS_BATCH_JOB_NUM_NODES");
+  r.below("AWS_BATCH_JOB_MAIN_NODE_INDEX", main_index, le->nodes, "AWS_BATCH_JOB_NUM_NODES");
+  if (!r.problems.empty()) return;
   // Batch sets the main node's address only on children; the main node uses its own.
   if (auto a = lookup(r.env, "AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS"); a && !a->empty()) {
     le->master_addr = *a;
@@ -137,18 +191,25 @@ void read_batch(Reader& r, LaunchEnv* le) {
 void read_torchrun(Reader& r, LaunchEnv* le) {
   le->kind = LaunchKind::kTorchrun;
   le->master_addr = r.str("MASTER_ADDR");
-  le->master_port = r.num("MASTER_PORT");
-  le->ntasks = r.num("WORLD_SIZE").value_or(1);
-  le->task_rank = r.num("RANK").value_or(0);
-  le->local_rank = r.num("LOCAL_RANK").value_or(0);
-  le->tasks_on_this_node = r.num("LOCAL_WORLD_SIZE").value_or(1);
+  le->master_port = r.num("MASTER_PORT", 1, 65535);
+  le->ntasks = r.count("WORLD_SIZE", kMaxTasks).value_or(1);
+  le->task_rank = r.index("RANK", kMaxTasks).value_or(0);
+  le->local_rank = r.index("LOCAL_RANK", kMaxTasksPerNode).value_or(0);
+  le->tasks_on_this_node = r.count("LOCAL_WORLD_SIZE", kMaxTasksPerNode).value_or(1);
   le->per_worker = lookup(r.env, "RANK").has_value();
   if (le->per_worker) {
-    le->nodes = le->tasks_on_this_node > 0 ? le->ntasks / le->tasks_on_this_node : 1;
-    le->node_rank = r.num("GROUP_RANK").value_or(le->task_rank / std::max(1, le->tasks_on_this_node));
+    r.below("RANK", le->task_rank, le->ntasks, "WORLD_SIZE");
+    if (le->ntasks % le->tasks_on_this_node != 0) {
+      r.problems.push_back({"WORLD_SIZE", std::to_string(le->ntasks),
+                            "is not a multiple of LOCAL_WORLD_SIZE " + std::to_string(le->tasks_on_this_node) +
+                                ": every node needs the same number of workers"});
+    }
+    le->nodes = le->ntasks / le->tasks_on_this_node;
+    le->node_rank = r.index("GROUP_RANK", kMaxNodes).value_or(le->task_rank / le->tasks_on_this_node);
   } else {
-    le->nodes = r.first_num("NNODES", "PET_NNODES").value_or(1);
-    le->node_rank = r.first_num("NODE_RANK", "PET_NODE_RANK").value_or(0);
+    le->nodes = r.first_count(kMaxNodes, "NNODES", "PET_NNODES").value_or(1);
+    const char* rank_key = lookup(r.env, "NODE_RANK") ? "NODE_RANK" : "PET_NODE_RANK";
+    le->node_rank = r.index(rank_key, kMaxNodes).value_or(0);
   }
   le->job_id = r.str("TORCHELASTIC_RUN_ID", r.str("TRN_TRAIN_JOB_ID", "0"));
 }
@@ -158,12 +219,14 @@ void read_torchrun(Reader& r, LaunchEnv* le) {
 LaunchEnv detect_launch_env(const EnvMap& env, std::optional<int> nodes_hint) {
   Reader r{env, {}};
   LaunchEnv le;
+  // mpirun's rank variables first: inside a Slurm allocation its ranks also inherit the
+  // step variables of the srun that started mpirun's daemons (one per node).
   // A Slurm *job* without a step (the batch script itself, or `trn-train plan` on a
   // login node inside salloc) has no SLURM_NODEID/SLURM_STEP_ID: plan from the allocation.
-  if (lookup(env, "SLURM_JOB_ID") && (lookup(env, "SLURM_NODEID") || lookup(env, "SLURM_STEP_ID"))) {
-    read_slurm(r, &le);
-  } else if (lookup(env, "OMPI_COMM_WORLD_RANK")) {
+  if (lookup(env, "OMPI_COMM_WORLD_RANK")) {
     read_ompi(r, &le);
+  } else if (lookup(env, "SLURM_JOB_ID") && (lookup(env, "SLURM_NODEID") || lookup(env, "SLURM_STEP_ID"))) {
+    read_slurm(r, &le);
   } else if (lookup(env, "AWS_BATCH_JOB_NODE_INDEX")) {
     read_batch(r, &le);
   } else if (lookup(env, "MASTER_ADDR") && (lookup(env, "RANK") || lookup(env, "NODE_RANK"))) {
@@ -177,7 +240,11 @@ LaunchEnv detect_launch_env(const EnvMap& env, std::optional<int> nodes_hint) {
     if (auto nl = lookup(env, "SLURM_JOB_NODELIST"); nl && !nodes_hint) {
       std::string error;
       if (!le.hosts.parse(*nl, &error)) r.problems.push_back({"SLURM_JOB_NODELIST", *nl, error});
-      if (!le.hosts.empty()) le.nodes = static_cast<int>(le.hosts.size());
+      if (le.hosts.size() > static_cast<size_t>(kMaxNodes)) {
+        r.problems.push_back({"SLURM_JOB_NODELIST", *nl, "names more than " + std::to_string(kMaxNodes) + " nodes"});
+      } else if (!le.hosts.empty()) {
+        le.nodes = static_cast<int>(le.hosts.size());
+      }
     }
   }
   if (!r.problems.empty()) throw InputError(r.problems);

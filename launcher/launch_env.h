@@ -6,15 +6,23 @@
 #include <optional>
 #include <string>
 
-#include "common/hostlist.h"
 #include <vector>
 
 #include "common/env_map.h"
+#include "common/hostlist.h"
 
 namespace trn {
 
 enum class LaunchKind { kSlurm, kOpenMpi, kAwsBatch, kTorchrun, kStandalone };
 const char* to_string(LaunchKind k);
+
+// The counts every reader accepts (anything else is one Problem naming the variable):
+// nodes 1..kMaxNodes (as --nodes, launch.nodes, trainer.num_nodes), tasks per node
+// 1..kMaxTasksPerNode (as launch.procs_per_node), world 1..kMaxNodes*kMaxTasksPerNode,
+// so nodes*procs and every rank fit an int with room to spare; ranks 0..count-1.
+inline constexpr int kMaxNodes = 65536;
+inline constexpr int kMaxTasksPerNode = 4096;
+inline constexpr int kMaxTasks = kMaxNodes * kMaxTasksPerNode;
 
 struct LaunchEnv {
   LaunchKind kind = LaunchKind::kStandalone;
@@ -35,7 +43,9 @@ struct LaunchEnv {
 };
 
 // Throws InputError when the variables are inconsistent or malformed (bad hostlist,
-// NODEID >= nodes, ...). `nodes_hint` is --nodes for plans made outside a job.
+// NODEID >= nodes, a count out of range, Open MPI sizes that do not divide, ...).
+// Open MPI variables (mpirun, also inside a Slurm allocation) win over Slurm's step
+// variables, which then describe mpirun's daemons, not this rank. `nodes_hint` is --nodes for plans made outside a job.
 LaunchEnv detect_launch_env(const EnvMap& env, std::optional<int> nodes_hint);
 
 }  // namespace trn

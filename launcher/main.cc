@@ -1,5 +1,5 @@
 // trn-train: validated launches of Llama pre-training on AWS Trainium under Slurm.
-// `srun trn-train` (= run) computes this task's Plan and execs the backend; `plan`
+// `srun trn-train` (= run) computes this task's Plan and supervises the backend; `plan`
 // prints it; `submit` sbatches compile-then-train; `cache` maintains the shared
 // compile cache. Bad input: one `error: key = value: fix` line per problem on
 // stderr and exit status 2, before anything runs.
@@ -96,7 +96,8 @@ int main(int argc, char** argv) {
 
   CLI::App app{"trn-train: validated launches of Llama pre-training on AWS Trainium under Slurm.\n"
                "Without a command, `trn-train [OPTIONS] [KEY=VALUE...]` is `trn-train run`."};
-  app.set_version_flag("--version", std::string("trn-train ") + TRN_VERSION);
+  app.set_version_flag("--version", std::string("trn-train ") + TRN_VERSION +
+                                        "\nspank_neuron.so built against Slurm " + TRN_SLURM_VERSION);
   app.require_subcommand(0, 1);
   int exit_code = 0;
 
@@ -109,7 +110,7 @@ int main(int argc, char** argv) {
   plan->add_flag("--json", json, "Print the plan as JSON");
   plan->add_flag("--compile,!--no-compile", [&](int64_t n) { plan_opts.compile = n > 0; }, "Plan the COMPILE=1 run");
 
-  auto* run = app.add_subcommand("run", "Compute the plan and exec the backend (what srun runs; the default)");
+  auto* run = app.add_subcommand("run", "Compute the plan and run the backend under supervision (what srun runs; the default)");
   add_common(run, &run_opts);
   run->add_flag("--compile,!--no-compile", [&](int64_t n) { run_opts.compile = n > 0; },
                 "Compile only (default: $COMPILE)");

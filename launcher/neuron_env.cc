@@ -106,14 +106,20 @@ std::map<std::string, std::string> derive_env(const Plan& p, const config::Docum
              num("precision.neuron_rt_stochastic_rounding_en").c_str());
   }
 
-  // NEURON_CC_FLAGS: user's value, then config flags, precision flags, cache dir, LNC.
+  // NEURON_CC_FLAGS: the user's value, then what no one else adds. NxDT's
+  // training_orchestrator.py appends compiler_flags and the precision flags itself
+  // (unconditionally), so for nxdt exporting them too would repeat every flag and
+  // change the compile-cache keys from those train.sh produces; backends without an
+  // orchestrator get them from us. The cache dir and LNC are ours for every backend.
   std::string cc = lookup(user_env, "NEURON_CC_FLAGS").value_or("");
   auto append = [&](const std::string& f) {
     if (f.empty()) return;
     cc += (cc.empty() ? "" : " ") + f;
   };
-  if (auto f = str("compiler_flags"); f && !has_flag(cc, *f)) append(*f);
-  if (!cc_extra.empty() && !has_flag(cc, cc_extra)) append(cc_extra);
+  if (p.backend != Backend::kNxdt) {
+    if (auto f = str("compiler_flags"); f && !has_flag(cc, *f)) append(*f);
+    if (!cc_extra.empty() && !has_flag(cc, cc_extra)) append(cc_extra);
+  }
   if (!cache.empty() && cache.rfind("s3://", 0) != 0 && !has_flag(cc, "--cache_dir")) append("--cache_dir=" + cache);
   if (inst.lnc_allowed.size() > 1) {
     // Runtime and compiler must agree on LNC: one value, written to both.

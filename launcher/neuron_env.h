@@ -2,7 +2,8 @@
 // here: EFA FI_*, MALLOC_ARENA_MAX, the precision table, NEURON_CC_FLAGS with
 // --cache_dir and --lnc, NEURON_LOGICAL_NC_CONFIG, rendezvous variables.
 // Like NxDT's set_env_variable, a variable the user already exported wins, except
-// NEURON_CC_FLAGS, to which the config's flags are appended. The compile cache is
+// NEURON_CC_FLAGS, to which --cache_dir and --lnc are appended (and, for backends
+// without NxDT's orchestrator, the config's and the precision's compiler flags). The compile cache is
 // the plan's one resolved location (plan.cache), exported to every backend as
 // TRN_TRAIN_CACHE_DIR (and to the Neuron ones as NEURON_COMPILE_CACHE_URL and
 // --cache_dir) so every node, and every later `trn-train cache`, agrees on it.

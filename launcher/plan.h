@@ -17,6 +17,8 @@
 #include "common/env_map.h"
 #include "common/hostlist.h"
 #include "launcher/config_loader.h"
+#include "common/node_instance.h"
+#include "common/ports.h"
 #include "launcher/instance_catalog.h"
 #include "launcher/launch_env.h"
 
@@ -35,6 +37,7 @@ struct Plan {
   std::string config_path;
   std::string config_name;
   std::string instance;
+  std::string instance_rule;   // which rule of launcher/instance_resolution.h chose it
   std::string platform;
   int vcpus = 0;               // sbatch --cpus-per-task (0: Slurm's default)
   int lnc = 1;
@@ -62,6 +65,7 @@ struct Plan {
   std::vector<std::string> command;
   std::map<std::string, std::string> env;  // what the launcher sets (user's own env wins, see neuron_env)
   HostList hosts;  // node-rank order; expand() for output
+  std::vector<std::string> warnings;  // printed by plan and run; never stop the launch
 };
 
 struct PlanInputs {
@@ -70,6 +74,8 @@ struct PlanInputs {
   config::SiteConfig site;
   EnvMap env;
   LaunchEnv launch;
+  NodeInstanceFacts node;      // what the node says about its instance type
+  EphemeralPorts ephemeral;    // the node's ip_local_port_range / ip_local_reserved_ports
   bool compile = false;
   std::string bindir;  // where trn-train-native lives
   std::function<std::string(const std::string&)> resolve;  // host -> IPv4 (throws InputError)

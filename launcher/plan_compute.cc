@@ -6,7 +6,9 @@
 #include "common/config/training.h"
 #include "common/ports.h"
 #include "launcher/backend_command.h"
+#include "launcher/count_math.h"
 #include "launcher/errors.h"
+#include "launcher/instance_resolution.h"
 #include "launcher/neuron_env.h"
 #include "launcher/plan.h"
 #include "launcher/validate.h"
@@ -41,6 +43,23 @@ int procs_per_node(const InstanceType& inst, const LaunchSettings& launch, int l
   return procs;
 }
 
+std::string range_text(PortRange r) {
+  return r.lo == r.hi ? std::to_string(r.lo) : std::to_string(r.lo) + "-" + std::to_string(r.hi);
+}
+
+// A port an outgoing connection can take makes launches fail at random on a busy
+// node. The fix is a sysctl, which is the admin kit's job, not trn-train's.
+void warn_ephemeral(const std::string& what, PortRange r, const EphemeralPorts& e, std::vector<std::string>* out) {
+  const unsigned n = unreserved_ephemeral_overlap(r, e);
+  if (n == 0) return;
+  out->push_back(what + " " + range_text(r) + ": " + std::to_string(n) +
+                 " of its ports lie in this node's ephemeral range " + range_text(e.range) +
+                 " and are not reserved, so an outgoing connection can take one; fix: choose a range outside " +
+                 range_text(e.range) + ", or (admin) sysctl -w net.ipv4.ip_local_reserved_ports=" + range_text(r) +
+                 " and persist it in /etc/sysctl.d. trn-train changes no sysctl or lctl setting (reserved ports, "
+                 "Lustre osc.*.max_dirty_mb): that is the admin kit's job");
+}
+
 }  // namespace
 
 Plan make_plan(const PlanInputs& in) {
@@ -57,12 +76,13 @@ Plan make_plan(const PlanInputs& in) {
   p.config_name = cfg.name;
   p.backend = cfg.launch.backend;
   p.compile = in.compile;
-  p.instance = cfg.launch.instance;
-  const InstanceType* inst = in.catalog.find(p.instance);
-  if (!inst) {
-    throw InputError({{"launch.instance", p.instance,
-                       "unknown instance type; known: " + in.catalog.names() + " (catalog " + in.catalog.path + ")"}});
-  }
+  const std::string partition = lookup(in.env, "SLURM_JOB_PARTITION").value_or(cfg.launch.partition);
+  const InstanceChoice choice =
+      resolve_instance({cfg.launch.instance, in.node, &in.site, partition, &doc}, in.catalog, &problems);
+  const InstanceType* inst = in.catalog.find(choice.name);
+  if (!inst) throw InputError(problems);
+  p.instance = choice.name;
+  p.instance_rule = choice.rule;
   p.platform = inst->platform;
   p.vcpus = inst->vcpus;
 
@@ -88,7 +108,15 @@ Plan make_plan(const PlanInputs& in) {
                             " tasks on each node (" + inst->name + "); use srun --ntasks-per-node=" +
                             std::to_string(p.procs_per_node) + " or one task per node"});
   }
-  p.world_size = p.nodes * p.procs_per_node;
+  // nodes <= kMaxNodes and procs <= kMaxTasksPerNode where they are read, so the
+  // world fits an int; checked anyway (count_math.h).
+  const auto world = product({p.nodes, p.procs_per_node});
+  if (!world || *world > kMaxTasks) {
+    problems.push_back({"world size", std::to_string(p.nodes) + " nodes x " + std::to_string(p.procs_per_node),
+                        "must be from 1 to " + std::to_string(kMaxTasks) + " processes"});
+    throw InputError(problems);
+  }
+  p.world_size = static_cast<int>(*world);
 
   auto degree = [&](const char* key) {
     return static_cast<int>(doc.get_int(key, 1, kMaxDegree, &problems).value_or(1));
@@ -100,9 +128,12 @@ Plan make_plan(const PlanInputs& in) {
   p.ep = degree("distributed_strategy.expert_model_parallel_size");
   p.micro_batch_size = doc.get_int("data.micro_batch_size", 1, kMaxBatch, &problems).value_or(1);
   p.global_batch_size = doc.get_int("data.global_batch_size", 1, kMaxBatch, &problems).value_or(p.micro_batch_size);
-  const long long mp = 1LL * p.tp * p.pp * p.cp;
-  p.dp = static_cast<int>(p.world_size / mp);
-  p.num_microbatches = p.dp > 0 ? p.global_batch_size / (p.micro_batch_size * p.dp) : 0;
+  // DP = world / (TP*PP*CP) <= world, so it fits an int; a product that overflows is
+  // simply not a divisor of the world (validate says so), never a zero divisor.
+  const auto mp = product({p.tp, p.pp, p.cp});
+  p.dp = mp ? static_cast<int>(p.world_size / *mp) : 0;
+  const auto unit = product({p.micro_batch_size, p.dp});
+  p.num_microbatches = unit ? p.global_batch_size / *unit : 0;
 
   // Ports: deterministic per job and step (common/ports.h), so every task agrees without talking.
   p.job_id = le.job_id;
@@ -118,6 +149,13 @@ Plan make_plan(const PlanInputs& in) {
     p.root_comm_source = RootCommSource::kEnvironment;
   } else {
     p.root_comm_port = step_port(job, step, kDefaultRootCommPorts);
+  }
+  if (!le.master_port) warn_ephemeral("MASTER_PORT range (launch.ports.master)", master_range, in.ephemeral, &p.warnings);
+  if (p.root_comm_source == RootCommSource::kDerived) {
+    warn_ephemeral("Neuron root-comm port range", kDefaultRootCommPorts, in.ephemeral, &p.warnings);
+  } else if (p.root_comm_port > 0 && p.root_comm_port <= 65535) {
+    const auto port = static_cast<uint16_t>(p.root_comm_port);
+    warn_ephemeral("Neuron root-comm port (NEURON_RT_ROOT_COMM_ID)", {port, port}, in.ephemeral, &p.warnings);
   }
 
   p.log_dir = cfg.launch.log_dir + "/" + p.job_id + "/" + std::to_string(p.restart_count) + "/" +

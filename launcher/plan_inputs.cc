@@ -4,6 +4,9 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "common/config/search_path.h"
 #include "launcher/commands.h"
 #include "launcher/errors.h"
@@ -26,6 +29,35 @@ config::SiteConfig load_site(const EnvMap& env) {
   return site;
 }
 
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::ostringstream text;
+  text << f.rdbuf();
+  return text.str();
+}
+
+// The node's instance facts are read under TRN_TRAIN_NODE_ROOT (default "/"): a test
+// aid, like the plugin's root=, so the local cluster's fake device trees stand in for
+// real nodes.
+std::string node_root(const EnvMap& env) {
+  auto root = lookup(env, "TRN_TRAIN_NODE_ROOT");
+  return root && !root->empty() ? *root : "/";
+}
+
+// The kernel's port sysctls (the same kernel under any fake device tree). Unreadable
+// or malformed: unknown, and the plan claims nothing about overlap.
+EphemeralPorts read_ephemeral_ports() {
+  EphemeralPorts e;
+  const std::string range = slurp("/proc/sys/net/ipv4/ip_local_port_range");
+  const std::string reserved = slurp("/proc/sys/net/ipv4/ip_local_reserved_ports");
+  if (range.empty() || !parse_ephemeral_ports(range, reserved, &e)) return EphemeralPorts{};
+  return e;
+}
+
+}  // namespace
+
 Plan build_plan(const CommonOptions& opts, const EnvMap& env, LoadedConfig* cfg_out) {
   PlanInputs in;
   in.env = env;
@@ -46,6 +78,8 @@ Plan build_plan(const CommonOptions& opts, const EnvMap& env, LoadedConfig* cfg_
   }
   in.catalog = load_instance_catalog(catalog);
   in.launch = detect_launch_env(env, opts.nodes);
+  in.node = read_node_instance(node_root(env));
+  in.ephemeral = read_ephemeral_ports();
   if (opts.compile) {
     in.compile = *opts.compile;
   } else if (auto c = lookup(env, "COMPILE"); c && !c->empty()) {
@@ -56,7 +90,10 @@ Plan build_plan(const CommonOptions& opts, const EnvMap& env, LoadedConfig* cfg_
   const auto site_hosts = in.site.host_addresses;
   in.resolve = [site_hosts](const std::string& host) { return resolve_ipv4(host, site_hosts); };
   Plan p = make_plan(in);
-  if (cfg_out) *cfg_out = in.config;
+  if (cfg_out) {
+    *cfg_out = in.config;
+    cfg_out->launch.instance = p.instance;  // as resolved: the effective config names it
+  }
   return p;
 }
 

@@ -9,7 +9,8 @@ namespace trn {
 std::string plan_to_json(const Plan& p) {
   // ordered_json: keys in the order a reader expects (config first, env and hosts last).
   using J = nlohmann::ordered_json;
-  J j = {{"config", p.config_path}, {"instance", p.instance}, {"platform", p.platform}, {"lnc", p.lnc},
+  J j = {{"config", p.config_path}, {"instance", p.instance},
+         {"instance_rule", p.instance_rule}, {"platform", p.platform}, {"lnc", p.lnc},
          {"nodes", p.nodes}, {"node_rank", p.node_rank}, {"procs_per_node", p.procs_per_node},
          {"world_size", p.world_size}, {"tp", p.tp}, {"pp", p.pp}, {"vpp", p.vpp}, {"cp", p.cp}, {"ep", p.ep},
          {"dp", p.dp}, {"micro_batch_size", p.micro_batch_size}, {"global_batch_size", p.global_batch_size},
@@ -21,7 +22,7 @@ std::string plan_to_json(const Plan& p) {
   j.update(J{{"backend", to_string(p.backend)}, {"compile", p.compile}, {"job_id", p.job_id},
              {"restart_count", p.restart_count}, {"log_dir", p.log_dir}, {"effective_config", p.effective_config},
              {"cache_dir", p.cache.dir}, {"cache_dir_source", p.cache.dir_source}, {"command", p.command},
-             {"env", p.env}, {"hosts", p.hosts.expand()}});
+             {"env", p.env}, {"hosts", p.hosts.expand()}, {"warnings", p.warnings}});
   // Invalid UTF-8 (a path or variable in another encoding) is replaced, never fatal.
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
@@ -34,7 +35,8 @@ std::string plan_to_table(const Plan& p) {
     t += buf;
   };
   row("config", p.config_path);
-  row("instance", p.instance + " (" + p.platform + ", LNC " + std::to_string(p.lnc) + ")");
+  row("instance", p.instance + " (" + p.platform + ", LNC " + std::to_string(p.lnc) + "), chosen by " +
+                      p.instance_rule);
   row("launch", std::string(to_string(p.launch_kind)) + ", " + to_string(p.launch_pattern));
   row("nodes", std::to_string(p.nodes) + " x " + std::to_string(p.procs_per_node) + " procs = world " +
                    std::to_string(p.world_size));
@@ -54,6 +56,7 @@ std::string plan_to_table(const Plan& p) {
   if (p.cache.node_local_default && p.nodes > 1)
     row("  warning", "node-local: the compile and train jobs of a multi-node run share nothing; set cache_root in "
                      "the site file or compiler_cache_url in the config to a shared filesystem");
+  for (const auto& w : p.warnings) row("  warning", w);
   row("backend", std::string(to_string(p.backend)) + (p.compile ? " (COMPILE=1)" : " (COMPILE=0)"));
   std::string cmd;
   for (const auto& a : p.command) cmd += (cmd.empty() ? "" : " ") + a;

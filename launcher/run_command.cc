@@ -1,47 +1,104 @@
-// `trn-train run` (what srun runs): plan this task, write the effective config into
-// the node's log folder, export the plan's environment and exec the backend.
+// `trn-train run` (what srun runs): plan this task, check that the backend's
+// programs exist, write the effective config into the node's log folder, then start
+// the backend under supervision (launcher/supervise.h): its output is teed to the
+// node's console log, signals are forwarded, and its exit status is ours. A COMPILE=1
+// run also fails when its compile summary reports failed graphs, whatever the tool's
+// exit status (launcher/compile_summary.h).
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "common/fs.h"
+#include "launcher/backend_programs.h"
 #include "launcher/commands.h"
+#include "launcher/compile_summary.h"
 #include "launcher/errors.h"
+#include "launcher/file_limit.h"
+#include "launcher/supervise.h"
 
 namespace trn {
 
 int run_command(const CommonOptions& opts) {
   LoadedConfig cfg;
-  const Plan p = build_plan(opts, current_environment(), &cfg);
+  const EnvMap env = current_environment();
+  const Plan p = build_plan(opts, env, &cfg);
+  Problems problems;
   if (p.master_addr.empty()) {
-    throw InputError({{"master_addr", "(unknown)",
-                       "a multi-node run needs a launch environment (srun, mpirun, AWS Batch or torchrun variables); "
-                       "use `srun trn-train run` inside the allocation"}});
+    problems.push_back({"master_addr", "(unknown)",
+                        "a multi-node run needs a launch environment (srun, mpirun, AWS Batch or torchrun variables); "
+                        "use `srun trn-train run` inside the allocation"});
   }
-  if (p.backend == Backend::kNative && access(p.command[0].c_str(), X_OK) != 0) {
-    throw InputError({{"launch.backend", "native",
-                       "the bundled trainer " + p.command[0] + " is missing or not executable; build it (make) or "
-                       "install trn-train-native next to trn-train"}});
+  // A job that Slurm keeps requeueing (a node that fails again and again) stops here
+  // instead of looping through the queue forever.
+  if (p.restart_count > cfg.launch.max_restarts) {
+    problems.push_back({"SLURM_RESTART_COUNT", std::to_string(p.restart_count),
+                        "this job was requeued more than launch.max_restarts = " +
+                            std::to_string(cfg.launch.max_restarts) +
+                            " times; find why its runs end (logs/" + p.job_id + "/<restart>/<node>/log), then "
+                            "raise launch.max_restarts or submit it again"});
   }
-  // Per-restart, per-node log directory, like train_setup.sh's logs/<job>/<restart>/<node>/.
-  if (std::string why; !make_dirs(p.log_dir, 0775, &why)) {
-    throw InputError({{"launch.log_dir", p.log_dir, why + " (set launch.log_dir or the site log_dir to a writable place)"}});
-  }
+  const char* path = std::getenv("PATH");
+  const Problems missing = check_backend_programs(p, path ? path : "/bin:/usr/bin");
+  problems.insert(problems.end(), missing.begin(), missing.end());
+  throw_if_any(problems);
+
+  // Per-restart, per-node folder, like train_setup.sh's logs/<job>/<restart>/<node>/:
+  // the console log and the effective config. The experiment folder is elsewhere
+  // and the same for every node and restart (backend_command.h).
+  const auto writable = [&](const std::string& why) {
+    return InputError({{"launch.log_dir", p.log_dir, why + " (set launch.log_dir or the site log_dir to a writable place)"}});
+  };
+  if (std::string why; !make_dirs(p.log_dir, 0775, &why)) throw writable(why);
   // What ran is on disk for every run; the native backend reads exactly this file.
-  if (std::string why; !write_file_atomic(p.effective_config, effective_config_text(cfg), 0644, &why)) {
-    throw InputError({{"launch.log_dir", p.log_dir, why + " (set launch.log_dir or the site log_dir to a writable place)"}});
+  if (std::string why; !write_file_atomic(p.effective_config, effective_config_text(cfg), 0644, &why)) throw writable(why);
+  const std::string log_path = p.log_dir + "log";
+  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) throw writable(log_path + ": " + std::strerror(errno));
+
+  // Warnings never stop a run; they go to the console and the node's log, once per node.
+  std::vector<std::string> warnings = p.warnings;
+  if (std::string w = raise_file_limit(); !w.empty()) warnings.push_back(w);
+  if (p.local_rank != 0) warnings.clear();
+  for (const auto& w : warnings) {
+    const std::string line = "trn-train: warning: " + w + "\n";
+    std::fputs(line.c_str(), stderr);
+    if (::write(log_fd, line.data(), line.size()) < 0) {
+      // best effort, as below
+    }
   }
   for (const auto& [k, v] : p.env) setenv(k.c_str(), v.c_str(), 1);
-  std::vector<char*> argv;
-  for (const auto& a : p.command) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
   std::fflush(nullptr);
-  execvp(argv[0], argv.data());
-  std::fprintf(stderr, "trn-train: error: %s = %s: cannot run it (%s); is it installed and on PATH?\n",
-               to_string(p.backend), argv[0], std::strerror(errno));
-  return 127;
+  CompileSummaryParser parser;
+  std::function<void(std::string_view)> watch;
+  if (p.compile) watch = [&parser](std::string_view chunk) { parser.feed(chunk); };
+  const SuperviseResult r = supervise(p.command, log_fd, watch);
+
+  std::string verdict;
+  if (r.signal != 0) {
+    verdict = std::string("trn-train: ") + to_string(p.backend) + " backend stopped by signal " +
+              std::to_string(r.signal) + " (" + strsignal(r.signal) + "); exit " + std::to_string(r.status) + "\n";
+  }
+  int status = r.status;
+  if (p.compile) {
+    parser.finish();
+    if (parser.summary().failed_compilations()) {
+      verdict += "trn-train: error: COMPILE = 1: " + describe_failed_compile(parser.summary()) +
+                 (r.status == 0 ? "; the compile tool exited 0, the job fails anyway" : "") + "\n";
+      if (status == 0) status = 1;
+    }
+  }
+  if (!verdict.empty()) {
+    std::fputs(verdict.c_str(), stderr);
+    if (::write(log_fd, verdict.data(), verdict.size()) < 0) {
+      // the console has it; a full log disk is not a reason to change the job's status
+    }
+  }
+  ::close(log_fd);
+  return status;
 }
 
 }  // namespace trn

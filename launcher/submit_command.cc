@@ -1,6 +1,7 @@
 // `trn-train submit`: a compile job (COMPILE=1), then the train job that starts only
 // if it succeeded (afterok + --kill-on-invalid-dep=yes), both exclusive, sized from
-// the validated Plan and the instance catalog. --dry-run prints the exact lines.
+// the validated Plan and the instance catalog; the train job is requeueable and is
+// warned by SIGTERM before its time limit. --dry-run prints the exact lines.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -86,6 +87,14 @@ int submit_command(const CommonOptions& opts, bool dry_run, bool compile_only, b
   run_args.insert(run_args.end(), opts.overrides.begin(), opts.overrides.end());
   if (!opts.instance.empty()) run_args.insert(run_args.end(), {"--instance", opts.instance});
 
+  // HyperPod's auto-resume is an srun option (`srun --auto-resume=1`) of its Slurm
+  // plugin: given among the sbatch flags (site or launch.sbatch_flags), it moves to
+  // the srun inside the job, where HyperPod reads it.
+  std::vector<std::string> sbatch_flags, srun_flags;
+  for (const auto& f : cfg.launch.sbatch_flags)
+    (f.rfind("--auto-resume", 0) == 0 ? srun_flags : sbatch_flags).push_back(f);
+  const std::string srun = srun_flags.empty() ? "srun" : "srun " + join_quoted(srun_flags);
+
   // cpus-per-task from the instance catalog (all vCPUs to the one task per node).
   const int vcpus = p.vcpus;
   auto base = [&](const std::string& suffix, bool compile) {
@@ -94,17 +103,20 @@ int submit_command(const CommonOptions& opts, bool dry_run, bool compile_only, b
     if (vcpus > 0) a.insert(a.end(), {"--cpus-per-task", std::to_string(vcpus)});
     if (!cfg.launch.partition.empty()) a.insert(a.end(), {"--partition", cfg.launch.partition});
     if (!cfg.launch.time.empty()) a.insert(a.end(), {"--time", cfg.launch.time});
-    a.insert(a.end(), cfg.launch.sbatch_flags.begin(), cfg.launch.sbatch_flags.end());
+    a.insert(a.end(), sbatch_flags.begin(), sbatch_flags.end());
     a.push_back(std::string("--export=ALL,COMPILE=") + (compile ? "1" : "0"));
     return a;
   };
   std::vector<std::string> compile_job = base("-compile", true);
-  compile_job.insert(compile_job.end(), {"--wrap", "srun " + join_quoted(run_args)});
+  compile_job.insert(compile_job.end(), {"--wrap", srun + " " + join_quoted(run_args)});
   std::vector<std::string> train_job = base("", false);
   if (cfg.launch.requeue) train_job.insert(train_job.end(), {"--requeue", "--open-mode=append"});
+  // SIGTERM to every step signal_grace seconds before the time limit: `run` forwards
+  // it, and the trainer checkpoints before Slurm kills the job (a requeue resumes it).
+  if (cfg.launch.signal_grace > 0) train_job.push_back("--signal=TERM@" + std::to_string(cfg.launch.signal_grace));
   const bool chained = !compile_only && !train_only;
   if (chained) train_job.insert(train_job.end(), {"--dependency=afterok:${COMPILE_JOB_ID}", "--kill-on-invalid-dep=yes"});
-  train_job.insert(train_job.end(), {"--wrap", "srun --kill-on-bad-exit=1 " + join_quoted(run_args)});
+  train_job.insert(train_job.end(), {"--wrap", srun + " --kill-on-bad-exit=1 " + join_quoted(run_args)});
 
   if (dry_run) {
     if (!train_only) std::printf("%s%s\n", chained ? "COMPILE_JOB_ID=$(" : "", (join_quoted(compile_job) + (chained ? ")" : "")).c_str());

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/ports.h"
+#include "launcher/count_math.h"
 
 namespace trn {
 namespace {
@@ -23,17 +25,21 @@ Problems validate_plan(const Plan& p, const config::Document& doc, const Instanc
   if (p.micro_batch_size < 1) out.push_back({"data.micro_batch_size", s(p.micro_batch_size), "must be at least 1"});
   if (!out.empty()) return out;  // the divisibility rules below need positive degrees
 
-  if (world % (1LL * p.tp * p.pp * p.cp) != 0) {
-    out.push_back({"distributed_strategy (TP*PP*CP)", s(p.tp) + "*" + s(p.pp) + "*" + s(p.cp) + " = " + s(1LL * p.tp * p.pp * p.cp),
+  // A product that overflows (count_math.h) cannot divide the world: say so with the factors.
+  auto shown = [](std::optional<long long> v) { return v ? " = " + s(*v) : std::string(" (too large)"); };
+  const auto tp_pp_cp = product({p.tp, p.pp, p.cp}), tp_pp_ep = product({p.tp, p.pp, p.ep});
+  if (!tp_pp_cp || world % *tp_pp_cp != 0) {
+    out.push_back({"distributed_strategy (TP*PP*CP)", s(p.tp) + "*" + s(p.pp) + "*" + s(p.cp) + shown(tp_pp_cp),
                    "must divide the world size " + s(world) + " (" + s(p.nodes) + " nodes x " + s(p.procs_per_node) +
                        " per node); change TP/PP/CP or the node count"});
   }
-  if (world % (1LL * p.tp * p.pp * p.ep) != 0) {
-    out.push_back({"distributed_strategy (TP*PP*EP)", s(1LL * p.tp * p.pp * p.ep),
+  if (!tp_pp_ep || world % *tp_pp_ep != 0) {
+    out.push_back({"distributed_strategy (TP*PP*EP)", s(p.tp) + "*" + s(p.pp) + "*" + s(p.ep) + shown(tp_pp_ep),
                    "must divide the world size " + s(world) + "; change expert_model_parallel_size or the node count"});
   }
-  if (p.dp >= 1 && p.global_batch_size % (p.micro_batch_size * p.dp) != 0) {
-    const long long unit = p.micro_batch_size * p.dp;
+  const auto batch_unit = product({p.micro_batch_size, p.dp});
+  if (p.dp >= 1 && batch_unit && p.global_batch_size % *batch_unit != 0) {
+    const long long unit = *batch_unit;
     out.push_back({"data.global_batch_size", s(p.global_batch_size),
                    "must be a multiple of micro_batch_size*DP = " + s(p.micro_batch_size) + "*" + s(p.dp) + " = " +
                        s(unit) + " (NxDT would silently truncate it); use " +
@@ -51,10 +57,18 @@ Problems validate_plan(const Plan& p, const config::Document& doc, const Instanc
                      "TP (" + s(p.tp) + ") must be a multiple of it; use a divisor of TP"});
     }
   }
+  // Megatron-style models need equal pipeline stages; NxD's HF path spreads the
+  // remainder over the later stages (hf_llama3.1_405B: 126 layers on PP 32), so there
+  // every stage only needs one layer.
   if (auto layers = doc.get_int("model.num_layers", 1, 1 << 20, &out); layers) {
-    if (*layers % p.pp != 0) {
+    const bool hf = doc.get_string("model_source", &ignored).value_or("") == "hf";
+    if (!hf && *layers % p.pp != 0) {
       out.push_back({"model.num_layers", s(*layers),
-                     "must be a multiple of pipeline_model_parallel_size (" + s(p.pp) + "); change PP or the layer count"});
+                     "must be a multiple of pipeline_model_parallel_size (" + s(p.pp) +
+                         ") for model_source megatron; change PP or the layer count"});
+    } else if (hf && *layers < p.pp) {
+      out.push_back({"model.num_layers", s(*layers),
+                     "is fewer than the pipeline stages (" + s(p.pp) + "); every stage needs a layer: lower PP"});
     }
   }
   if (p.cp > 1) {
@@ -91,7 +105,8 @@ Problems validate_plan(const Plan& p, const config::Document& doc, const Instanc
   if (p.master_port == p.root_comm_port) {
     out.push_back({"launch.ports.master", s(p.master_port),
                    "MASTER_PORT and the Neuron root-comm port must differ; choose a master range disjoint from the "
-                   "root-comm range (plugstack root_comm_port_range, default 46000-46999)"});
+                   "root-comm range (plugstack root_comm_port_range, default " +
+                       s(kDefaultRootCommPorts.lo) + "-" + s(kDefaultRootCommPorts.hi) + ")"});
   }
   return out;
 }

@@ -1,19 +1,68 @@
-# packaging/: source tarball, RPM and DEB. Run on demand; not part of `make check`.
+# packaging/: what is built for the chosen configuration, the source tarball, the
+# .deb and .rpm packages (plugin and tools apart; packaging/README.md). On demand,
+# not part of `make check` (CI builds the .deb and installs it: .ci/run).
+
+# --disable-trainer / --enable-plugin-only (configure): drop what a head or login
+# node does not need. Included last, so every module has filled in its lists.
+ifeq ($(BUILD_TRAINER),no)
+BINS_BUILT := $(filter-out $(TRN_NATIVE),$(BINS_BUILT))
+LIBS_BUILT := $(filter-out $(TRAINER_LIB),$(LIBS_BUILT))
+endif
+ifeq ($(PLUGIN_ONLY),yes)
+BINS_BUILT :=
+LIBS_BUILT := $(SPANK_PLUGIN)
+.DEFAULT_GOAL := programs
+endif
+# What `make install` installs (the test helpers of `all` are not).
+.PHONY: programs
+programs: $(LIBS_BUILT) $(BINS_BUILT)
+
+# `trn-train --version` names the Slurm the plugin was built against.
+$(OBJDIR)/launcher/main.o: CXXFLAGS += -DTRN_SLURM_VERSION=\"$(SLURM_VERSION)\"
+
+# Shipped as documentation and examples by the tools package.
+EXAMPLE_FILES := $(wildcard examples/*.sbatch)
+
+# The tarball is the working tree's files that git tracks or would track (a clean
+# clone: HEAD), so `make deb` packages what was just built and tested.
 DIST_NAME := trn-train-$(PACKAGE_VERSION)
+DIST_TAR  := $(BUILD)/$(DIST_NAME).tar.gz
 .PHONY: dist rpm deb
 dist:
 	@mkdir -p $(BUILD)
-	git archive --format=tar.gz --prefix=$(DIST_NAME)/ -o $(BUILD)/$(DIST_NAME).tar.gz HEAD
-	@echo "wrote $(BUILD)/$(DIST_NAME).tar.gz"
+	git ls-files -co --exclude-standard | grep -Ev '^build[^/]*/' | \
+	  tar -czf $(DIST_TAR) --transform 's|^|$(DIST_NAME)/|' --owner=0 --group=0 -T -
+	@echo "wrote $(DIST_TAR)"
 
-rpm: dist
-	rpmbuild -ta $(BUILD)/$(DIST_NAME).tar.gz --define '_topdir $(abspath $(BUILD))/rpmbuild' \
-	    --define 'slurm_prefix $(SLURM_DIR)' --nodeps
-	@find $(BUILD)/rpmbuild/RPMS -name '*.rpm'
-
+# Binary packages for this Slurm (the plugin is pinned to $(SLURM_MAJMIN)).
+PKG_JOBS ?= $(shell nproc)
+# The package builds run make afresh in their own tree: none of this make's
+# command-line variables (BUILD=...) may leak into it.
+PKG_ENV := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
 deb: dist
 	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb
-	tar -C $(BUILD)/deb -xzf $(BUILD)/$(DIST_NAME).tar.gz
+	tar -C $(BUILD)/deb -xzf $(DIST_TAR)
 	cp -r packaging/deb/debian $(BUILD)/deb/$(DIST_NAME)/
-	cd $(BUILD)/deb/$(DIST_NAME) && dpkg-buildpackage -us -uc -b
+	cd $(BUILD)/deb/$(DIST_NAME) && $(PKG_ENV) DEB_BUILD_OPTIONS="nocheck parallel=$(PKG_JOBS) $(DEB_BUILD_OPTIONS)" \
+	    dpkg-buildpackage -us -uc -b
 	@ls $(BUILD)/deb/*.deb
+
+# rpmbuild runs on Debian too (--nodeps: the BuildRequires name RHEL packages). The
+# spec takes Slurm's prefix, plugin and config folders and version from configure.
+rpm: dist
+	rm -rf $(BUILD)/rpmbuild
+	$(PKG_ENV) rpmbuild -tb $(DIST_TAR) --nodeps --define '_topdir $(abspath $(BUILD))/rpmbuild' \
+	    --define '_smp_mflags -j$(PKG_JOBS)' \
+	    --define 'slurm_prefix $(SLURM_DIR)' --define 'slurm_plugindir $(SLURM_PLUGINDIR)' \
+	    --define 'slurm_sysconfdir $(SLURM_SYSCONFDIR)' --define 'slurm_majmin $(SLURM_MAJMIN)'
+	@find $(BUILD)/rpmbuild/RPMS -name '*.rpm'
+
+# Maintainer scripts shared by both packages, for this Slurm (used by debian/rules
+# and the spec): refuse another Slurm major.minor; disable the snippet on removal.
+MAINT_SUBST = sed -e 's|@SLURM_MAJMIN@|$(SLURM_MAJMIN)|g' -e 's|@SLURM_DIR@|$(SLURM_DIR)|g' -e 's|@SLURM_SYSCONFDIR@|$(SLURM_SYSCONFDIR)|g' \
+                  -e 's|@SLURM_PLUGINDIR@|$(SLURM_PLUGINDIR)|g' -e 's|@SNIPPET@|$(SNIPPET_DIR)/neuron.conf|g'
+$(BUILD)/packaging/%: packaging/scripts/%.in config.mk
+	@mkdir -p $(@D)
+	$(MAINT_SUBST) $< > $@
+.PHONY: maintscripts
+maintscripts: $(BUILD)/packaging/preinst $(BUILD)/packaging/postrm

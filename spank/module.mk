@@ -9,16 +9,29 @@ LIBS_BUILT   += $(SPANK_PLUGIN)
 
 $(OBJDIR)/spank/%.o: MODULE_FLAGS := $(SLURM_CPPFLAGS) $(LIBFABRIC_CFLAGS) -fvisibility=hidden
 
+# The plugin itself is linked from its own objects (the spank/ and common/ sources
+# compiled again under $(OBJDIR)/plugin/ without sanitizer flags): slurmstepd is not
+# instrumented, and an ASan-instrumented .so cannot be dlopen()ed into it. In a plain
+# build the two sets of objects are the same code; the unit tests use the others.
+PLUGIN_OBJS := $(SPANK_SRCS:%.cc=$(OBJDIR)/plugin/%.o)
+PLUGIN_COMMON_LIB := $(LIBDIR)/libtrncommon-plugin.a
+$(PLUGIN_COMMON_LIB): $(COMMON_SRCS:%.cc=$(OBJDIR)/plugin/%.o)
+	@mkdir -p $(@D)
+	rm -f $@ && $(AR) rcs $@ $^
+$(OBJDIR)/plugin/%.o: %.cc
+	@mkdir -p $(@D)
+	$(CXX) $(PLAIN_CXXFLAGS) $(SLURM_CPPFLAGS) $(LIBFABRIC_CFLAGS) -fvisibility=hidden $(CXXFLAGS) -MMD -MP -c $< -o $@
+
 # Link check instead of -Wl,-z,defs: the spank_* and slurm_* functions are
 # provided by the process that loads the plugin (slurmstepd, srun, sbatch, slurmd),
 # not by any library we could link (libslurm.so does not export them). So the
 # plugin is linked without -z defs and then every undefined symbol must be either
 # versioned (glibc, resolved through DT_NEEDED) or a spank_/slurm_ host function;
 # anything else (a typo, a missing object) fails the build like -z defs would.
-$(SPANK_PLUGIN): $(SPANK_OBJS) $(COMMON_LIB) spank/spank_neuron.map
+$(SPANK_PLUGIN): $(PLUGIN_OBJS) $(PLUGIN_COMMON_LIB) spank/spank_neuron.map
 	@mkdir -p $(@D)
-	$(CXX) -shared $(CXXFLAGS) $(LDFLAGS) -Wl,--version-script=spank/spank_neuron.map \
-	    -Wl,-z,relro -o $@.tmp $(SPANK_OBJS) $(COMMON_LIB) -static-libstdc++ -static-libgcc
+	$(CXX) -shared $(CXXFLAGS) $(filter-out $(SANITIZE_FLAGS),$(LDFLAGS)) -Wl,--version-script=spank/spank_neuron.map \
+	    -Wl,-z,relro -o $@.tmp $(PLUGIN_OBJS) $(PLUGIN_COMMON_LIB) -static-libstdc++ -static-libgcc
 	@bad=$$(nm -D --undefined-only $@.tmp | awk '$$1 == "U" {print $$2}' | grep -Ev '@|^(spank|slurm)_' || true); \
 	 if [ -n "$$bad" ]; then echo "spank_neuron.so: unresolved symbols: $$bad" >&2; rm -f $@.tmp; exit 1; fi
 	mv -f $@.tmp $@

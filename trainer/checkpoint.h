@@ -1,26 +1,47 @@
-// Checkpoints of the native engine: parameters, AdamW moments and the step, in one
-// file published with common/fs's atomic write (temporary sibling, fsync, rename over
-// checkpoint.bin), so a crash or a Slurm requeue mid-write leaves the previous
-// checkpoint intact.
+// The checkpoint folder of a run (rank 0 reads and writes it): checkpoint-<step>.bin
+// files (trainer/checkpoint_format.h), each published with common/fs's atomic write
+// (temporary sibling, fsync, rename), the newest kKeepCheckpoints kept. A resume takes
+// the newest one that verifies and says which ones it refused, so a damaged or foreign
+// newest file costs some steps, never a silent resume of garbage. One run writes a
+// folder at a time: the temporary files found when a run starts are a killed writer's.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "common/problem.h"
+#include "trainer/checkpoint_format.h"
 
 namespace trn::native {
 
-struct TrainState {
-  int step = 0;  // optimizer steps completed
-  std::vector<float> params, m, v;
-};
+inline constexpr int kKeepCheckpoints = 2;
 
-// Returns an empty string on success, else what went wrong (path and cause).
-std::string save_checkpoint(const std::string& dir, const TrainState& state);
-// Loads dir/checkpoint.bin into *state (sizes must match). Sets *found=false when
-// there is no checkpoint (a fresh start). A present but unusable one (foreign,
-// another model shape, truncated) is bad input: false with *problem naming the file.
-bool load_checkpoint(const std::string& dir, TrainState* state, bool* found, Problem* problem);
+// The file a checkpoint of `step` is written to.
+std::string checkpoint_path(const std::string& dir, int step);
+
+// Before step 1: creates `dir`, removes stale temporary files of killed writers
+// (their names appended to *removed), and checks that a file can be created there
+// and that the filesystem has room for one more checkpoint of `checkpoint_bytes`,
+// so a read-only or full folder is found before training, not after. False with *problem.
+bool prepare_checkpoint_dir(const std::string& dir, uint64_t checkpoint_bytes, std::vector<std::string>* removed,
+                            Problem* problem);
+
+// Bytes of one checkpoint file for `id` (header included).
+uint64_t checkpoint_file_bytes(const CheckpointIdentity& id);
+
+// Writes checkpoint-<state.step>.bin atomically, then removes all but the newest
+// kKeepCheckpoints. "" or the error (path and cause).
+std::string save_checkpoint(const std::string& dir, const CheckpointIdentity& id, const TrainState& state);
+
+struct ResumeResult {
+  enum Kind { kFresh, kLoaded, kRefused } kind = kFresh;  // kRefused: checkpoints there, none usable
+  std::string path;   // the one loaded
+  Problems refused;   // newer (or all) files refused, one Problem each, newest first
+};
+// Loads the newest checkpoint of `dir` that verifies against `id` into *state
+// (vectors sized for id); a run with no checkpoint file starts fresh. When an older
+// one is loaded, the newer ones refused are renamed to <name>.refused.
+ResumeResult resume_checkpoint(const std::string& dir, const CheckpointIdentity& id, TrainState* state);
 
 }  // namespace trn::native

@@ -2,11 +2,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <random>
 
 #include "trainer/layers.h"
 
 namespace trn::native {
+namespace {
+std::string show(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", static_cast<double>(v));
+  return buf;
+}
+}  // namespace
 
 Problems ModelShape::problems() const {
   Problems out;
@@ -29,6 +37,13 @@ Problems ModelShape::problems() const {
     out.push_back({"hidden_size", std::to_string(hidden_size),
                    "gives an odd head dimension " + std::to_string(head_dim()) +
                        " (hidden_size / num_attention_heads): RoPE rotates pairs, make it even"});
+  // Ranges that keep fp32 finite: an eps below 1e-12 makes 1/rms overflow on a zero row
+  // (and RMSNorm's backward cubes it); a RoPE base below 1 gives frequencies above 1
+  // that overflow for tiny bases (0 * inf = NaN at position 0).
+  if (!(rms_norm_eps >= 1e-12f && rms_norm_eps <= 1.0f))
+    out.push_back({"rms_norm_eps", show(rms_norm_eps), "must be from 1e-12 to 1 (Llama uses 1e-5 or 1e-6)"});
+  if (!(rope_theta >= 1.0f && rope_theta <= 1e12f))
+    out.push_back({"rope_theta", show(rope_theta), "must be from 1 to 1e12 (Llama uses 10000 or 500000)"});
   if (num_heads % num_kv_heads != 0)
     out.push_back({"num_key_value_heads", std::to_string(num_kv_heads),
                    "num_attention_heads = " + std::to_string(num_heads) +

@@ -11,7 +11,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +23,7 @@
 #include "trainer/adamw.h"
 #include "trainer/checkpoint.h"
 #include "trainer/llama.h"
+#include "trainer/memory_estimate.h"
 #include "trainer/native_graphs.h"
 #include "trainer/synthetic_corpus.h"
 #include "trainer/train_settings.h"
@@ -46,6 +49,41 @@ struct Mpi {
 bool report(const Mpi& mpi, const trn::Problems& problems) {
   if (mpi.rank == 0 && !problems.empty()) trn::report_problems("trn-train-native", problems);
   return !problems.empty();
+}
+
+// MPI counts are int: a state of more than 2^31 floats goes in pieces.
+constexpr size_t kMpiChunk = size_t{1} << 28;
+void bcast_floats(std::vector<float>* v) {
+  for (size_t at = 0; at < v->size(); at += kMpiChunk)
+    MPI_Bcast(v->data() + at, static_cast<int>(std::min(kMpiChunk, v->size() - at)), MPI_FLOAT, 0, MPI_COMM_WORLD);
+}
+void allreduce_sum(std::vector<float>* v) {
+  for (size_t at = 0; at < v->size(); at += kMpiChunk)
+    MPI_Allreduce(MPI_IN_PLACE, v->data() + at, static_cast<int>(std::min(kMpiChunk, v->size() - at)), MPI_FLOAT,
+                  MPI_SUM, MPI_COMM_WORLD);
+}
+
+// Rank 0's verdict, agreed by all: problems is rank 0's, printed there; true if any.
+bool rank0_refused(const Mpi& mpi, const trn::Problems& problems) {
+  int bad = mpi.rank == 0 && !problems.empty();
+  MPI_Bcast(&bad, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (bad) report(mpi, problems);
+  return bad;
+}
+
+// The memory a run needs against what each node has, before anything big is
+// allocated. Every node checks its own ranks; the first rank with a problem prints it.
+bool memory_refused(const Mpi& mpi, const ModelShape& shape, long long micro_batch) {
+  MPI_Comm node;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, mpi.rank, MPI_INFO_NULL, &node);
+  int ranks_here = 1;
+  MPI_Comm_size(node, &ranks_here);
+  MPI_Comm_free(&node);
+  const trn::Problems problems = memory_problems(shape, micro_batch, ranks_here, available_memory_bytes());
+  int first_bad = problems.empty() ? mpi.world : mpi.rank;
+  MPI_Allreduce(MPI_IN_PLACE, &first_bad, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  if (first_bad == mpi.rank) trn::report_problems("trn-train-native", problems);
+  return first_bad < mpi.world;
 }
 
 std::vector<std::pair<size_t, size_t>> norm_ranges(const ParameterLayout& l, int C) {
@@ -94,31 +132,46 @@ int main(int argc, char** argv) {
   }
   const trn::CacheSettings cache =
       graph_cache_settings(s.train.compiler_cache_url, trn::current_environment(), &problems);
-  if (report(mpi, problems)) return trn::kExitBadInput;
+  if (report(mpi, problems) || memory_refused(mpi, s.shape, s.train.micro_batch_size)) return trn::kExitBadInput;
   const int mbs = static_cast<int>(s.train.micro_batch_size);
   const int accum = static_cast<int>(s.train.global_batch_size / (s.train.micro_batch_size * mpi.world));
 
   Llama model(s.shape, mbs);
   model.init(s.train.seed);
   AdamW opt(model.params().size(), norm_ranges(model.layout(), s.shape.hidden_size));
-  TrainState state;
+  const CheckpointIdentity identity = CheckpointIdentity::of(s.shape);
+  int resumed_step = 0;
   if (!compile) {
-    // Rank 0 reads the checkpoint and broadcasts it: works without a shared filesystem too.
-    state.params = model.params(), state.m = opt.m(), state.v = opt.v();
-    bool found = false;
+    // Rank 0 checks the folder and reads the checkpoint, then broadcasts the state:
+    // works without a shared filesystem too. The state moves in and out of the model
+    // and optimizer, never copied (it is 3 x 4 bytes per parameter).
+    trn::Problems unusable_dir;
+    std::vector<std::string> stale;
     trn::Problem problem;
-    int bad = mpi.rank == 0 && !load_checkpoint(s.checkpoint_dir, &state, &found, &problem);
-    MPI_Bcast(&bad, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (bad) {
-      report(mpi, {problem});
+    if (mpi.rank == 0 &&
+        !prepare_checkpoint_dir(s.checkpoint_dir, checkpoint_file_bytes(identity), &stale, &problem))
+      unusable_dir.push_back(problem);
+    if (rank0_refused(mpi, unusable_dir)) return trn::kExitBadInput;
+    for (const std::string& name : stale)
+      std::printf("checkpoint: removed %s/%s, left by a writer that was killed\n", s.checkpoint_dir.c_str(),
+                  name.c_str());
+    TrainState state{0, std::move(model.params()), std::move(opt.m()), std::move(opt.v())};
+    ResumeResult resume;
+    if (mpi.rank == 0) resume = resume_checkpoint(s.checkpoint_dir, identity, &state);
+    if (rank0_refused(mpi, resume.kind == ResumeResult::kRefused ? resume.refused : trn::Problems{}))
       return trn::kExitBadInput;
-    }
+    for (const trn::Problem& p : resume.refused)
+      std::fprintf(stderr, "trn-train-native: warning: %s; falling back to the previous checkpoint %s\n",
+                   p.str().c_str(), resume.path.c_str());
     MPI_Bcast(&state.step, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    for (auto* v : {&state.params, &state.m, &state.v})
-      MPI_Bcast(v->data(), static_cast<int>(v->size()), MPI_FLOAT, 0, MPI_COMM_WORLD);
-    model.params() = state.params, opt.m() = state.m, opt.v() = state.v;
-    if (mpi.rank == 0 && state.step > 0)
-      std::printf("resumed from %s/checkpoint.bin at step %d\n", s.checkpoint_dir.c_str(), state.step);
+    for (auto* v : {&state.params, &state.m, &state.v}) bcast_floats(v);
+    model.params() = std::move(state.params), opt.m() = std::move(state.m), opt.v() = std::move(state.v);
+    resumed_step = state.step;
+    if (mpi.rank == 0 && resumed_step > 0)
+      std::printf("resumed from %s at step %d\n", resume.path.c_str(), resumed_step);
+    if (mpi.rank == 0 && resumed_step >= s.train.max_steps)
+      std::printf("nothing to train: the checkpoint is at step %d, trainer.max_steps = %lld\n", resumed_step,
+                  s.train.max_steps);
   }
 
   if (!compile) {
@@ -145,7 +198,7 @@ int main(int argc, char** argv) {
   const int last_step = compile ? 1 : static_cast<int>(s.train.max_steps);
   std::vector<int> tokens, targets;
   auto t0 = std::chrono::steady_clock::now();
-  int step = state.step;
+  int step = resumed_step, saved_step = resumed_step;
   float last_loss = 0.0f;
   while (step < last_step) {
     ++step;
@@ -158,18 +211,31 @@ int main(int argc, char** argv) {
       model.backward(1.0f / accum);
     }
     auto& g = model.grads();
-    MPI_Allreduce(MPI_IN_PLACE, g.data(), static_cast<int>(g.size()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+    allreduce_sum(&g);
     for (float& x : g) x /= mpi.world;
     MPI_Allreduce(MPI_IN_PLACE, &loss, 1, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
     loss /= mpi.world;
     last_loss = loss;
     const float norm = clip_grad_norm(g, static_cast<float>(s.train.gradient_clip_val));
+    // Loss and norm are all-reduced, so every rank stops here together; nothing of
+    // this step (or later) is checkpointed.
+    if (!std::isfinite(loss) || !std::isfinite(norm)) {
+      if (mpi.rank == 0)
+        trn::report_problems("trn-train-native",
+                             {{"step " + std::to_string(step),
+                               "loss " + std::to_string(loss) + ", gradient norm " + std::to_string(norm),
+                               "training diverged; nothing was checkpointed after step " + std::to_string(saved_step) +
+                                   ": lower model.optim.lr, raise model.optim.sched.warmup_steps or set "
+                                   "trainer.gradient_clip_val"}});
+      return 1;
+    }
     if (compile) break;  // the compile run checks one full step, it does not update
     opt.step(model.params(), g, s.train.optim, step);
 
     if (mpi.rank == 0 && (step % s.train.log_every_n_steps == 0 || step == last_step)) {
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      const double tokens_seen = static_cast<double>(s.train.global_batch_size) * s.shape.seq_length * (step - state.step);
+      const double tokens_seen =
+          static_cast<double>(s.train.global_batch_size) * s.shape.seq_length * (step - resumed_step);
       std::printf("step %d/%d | loss %.4f | lr %.3e | grad norm %.3f | %.0f tok/s\n", step, last_step, loss,
                   learning_rate(s.train.optim, step), norm, tokens_seen / secs);
       std::fflush(stdout);
@@ -181,9 +247,13 @@ int main(int argc, char** argv) {
     if (stop || periodic || step == last_step) {
       std::string err;
       if (mpi.rank == 0) {
-        err = save_checkpoint(s.checkpoint_dir, {step, model.params(), opt.m(), opt.v()});
-        if (err.empty()) std::printf("checkpoint: step %d -> %s/checkpoint.bin\n", step, s.checkpoint_dir.c_str());
+        TrainState st{step, std::move(model.params()), std::move(opt.m()), std::move(opt.v())};
+        err = save_checkpoint(s.checkpoint_dir, identity, st);
+        model.params() = std::move(st.params), opt.m() = std::move(st.m), opt.v() = std::move(st.v);
+        if (err.empty())
+          std::printf("checkpoint: step %d -> %s\n", step, checkpoint_path(s.checkpoint_dir, step).c_str());
       }
+      saved_step = step;
       int bad = !err.empty();
       MPI_Bcast(&bad, 1, MPI_INT, 0, MPI_COMM_WORLD);
       if (bad) {

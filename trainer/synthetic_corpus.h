@@ -10,6 +10,9 @@ namespace trn::native {
 
 class SyntheticCorpus {
  public:
+  // The vocabulary the chain needs: two distinct likely successors per token (with a
+  // single token the loss is 0 from step 1 and nothing is learnt).
+  static constexpr int kMinVocab = 2;
   SyntheticCorpus(int vocab_size, unsigned long long seed);
   // Fills tokens/targets ([B*T] each; targets = tokens shifted by one).
   void batch(int B, int T, unsigned long long stream, std::vector<int>* tokens, std::vector<int>* targets) const;

@@ -1,8 +1,11 @@
 #include "trainer/train_settings.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
+
+#include "trainer/synthetic_corpus.h"
 
 namespace trn::native {
 namespace {
@@ -45,14 +48,21 @@ class ShapeReader {
       *out = static_cast<int>(*v);
       set_.insert(field);
       where_[field] = prefix + key;
+      text_[field] = doc.text(key);
     }
     add(p, prefix);
   }
-  void read_float(const Document& doc, const std::string& key, const std::string& prefix, float* out) {
+  // A float field; its range is ModelShape's to check (check()), named as `prefix + key`.
+  void read_float(const Document& doc, const std::string& key, const std::string& prefix, const char* field,
+                  float* out) {
+    where_.emplace(field, prefix + key);
     Problems p;
     if (const auto v = doc.get_number(key, &p)) {
-      if (*v > 0) *out = static_cast<float>(*v);
-      else p.push_back({key, doc.text(key), "must be greater than 0"});
+      // Clamped into fp32 range (converting beyond it is undefined); check() refuses it by range.
+      *out = static_cast<float>(std::max(-1e38, std::min(1e38, *v)));
+      set_.insert(field);
+      where_[field] = prefix + key;
+      text_[field] = doc.text(key);
     }
     add(p, prefix);
   }
@@ -62,11 +72,18 @@ class ShapeReader {
                                ? "data.seq_length" : "model.encoder_seq_length";
     if (value > 0) set_.insert("seq_length");
   }
+  // A shape value the data needs to be at least `min` (once check() found the shape usable).
+  void require_at_least(const char* field, int value, int min, const std::string& fix) {
+    if (value >= min) return;
+    problems_->push_back({where_.count(field) ? where_[field] : field,
+                          text_.count(field) ? text_[field] : std::to_string(value), fix});
+  }
   ModelShape& shape() { return *m_; }
   // ModelShape's own checks, with each key renamed to where its value came from.
   void check() {
     for (Problem p : m_->problems()) {
       if (!set_.count(p.key)) p.value = "(absent)";
+      else if (text_.count(p.key)) p.value = text_[p.key];  // as written, not as converted
       if (where_.count(p.key)) p.key = where_[p.key];
       problems_->push_back(p);
     }
@@ -78,12 +95,12 @@ class ShapeReader {
   }
   ModelShape* m_;
   Problems* problems_;
-  std::map<std::string, std::string> where_;
+  std::map<std::string, std::string> where_, text_;
   std::set<std::string> set_;
 };
 
 // The HF config.json named by model.model_config, relative to the YAML's folder.
-bool read_hf_shape(const Document& doc, const std::string& model_config, ShapeReader* shape, Problems* problems) {
+bool load_hf_config(const Document& doc, const std::string& model_config, Document* hf, Problems* problems) {
   fs::path path(model_config);
   if (path.is_relative()) path = fs::path(doc.origin()).parent_path() / path;
   std::error_code ec;
@@ -93,13 +110,43 @@ bool read_hf_shape(const Document& doc, const std::string& model_config, ShapeRe
                              ": give the path of an HF config.json, relative to the YAML file or absolute"});
     return false;
   }
-  Document hf;
-  if (!Document::load(path.string(), &hf, problems)) return false;
-  const std::string prefix = path.string() + ": ";
-  shape->ints(hf, true, prefix);
-  shape->read_float(hf, "rms_norm_eps", prefix, &shape->shape().rms_norm_eps);
-  shape->read_float(hf, "rope_theta", prefix, &shape->shape().rope_theta);
-  return true;
+  return Document::load(path.string(), hf, problems);
+}
+
+// Everything but file I/O: `hf` is the HF config.json when model.model_config names one.
+// Problems past index `before` (the training keys' among them) hold back the shape's
+// consistency checks, which would only repeat them.
+bool settings_from(const Document& doc, const Document* hf, size_t before, TrainSettings* s, Problems* problems) {
+  const config::TrainingConfig& t = s->train;
+  ModelShape& m = s->shape;
+  ShapeReader shape(&m, problems);
+  if (hf) {
+    const std::string prefix = hf->origin() + ": ";
+    shape.ints(*hf, true, prefix);
+    shape.read_float(*hf, "rms_norm_eps", prefix, "rms_norm_eps", &m.rms_norm_eps);
+    shape.read_float(*hf, "rope_theta", prefix, "rope_theta", &m.rope_theta);
+  } else {
+    shape.ints(doc, false, "");
+  }
+  if (m.num_kv_heads == 0) m.num_kv_heads = m.num_heads;  // no GQA given: one KV head per head
+  // NxDT sets these two under model: as well; there they win over config.json.
+  if (hf) shape.read_int(doc, "model.num_layers", "", "num_hidden_layers", &m.num_layers);
+  shape.read_float(doc, "model.rope_theta", "", "rope_theta", &m.rope_theta);
+  shape.seq_length(doc, t.seq_length);
+  if (problems->size() == before) shape.check();  // consistency, once every value could be read
+
+  if (!t.train_dir.empty() && t.train_dir != "synthetic")
+    problems->push_back({"data.train_dir", t.train_dir,
+                         "the native engine reads only its built-in synthetic corpus so far; set data.train_dir: "
+                         "synthetic"});
+  else if (problems->size() == before)
+    shape.require_at_least("vocab_size", m.vocab_size, SyntheticCorpus::kMinVocab,
+                           "the synthetic corpus has " + std::to_string(SyntheticCorpus::kMinVocab) +
+                               " or more token ids (each token has two distinct likely successors): use a vocab_size "
+                               "of at least " + std::to_string(SyntheticCorpus::kMinVocab));
+  const std::string& log_dir = !t.explicit_log_dir.empty() ? t.explicit_log_dir : t.exp_dir;
+  s->checkpoint_dir = log_dir.empty() ? "checkpoints" : log_dir + "/checkpoints";
+  return problems->size() == before;
 }
 
 }  // namespace
@@ -108,29 +155,20 @@ bool train_settings_from(const Document& doc, TrainSettings* s, Problems* proble
   const size_t before = problems->size();
   *s = TrainSettings{};
   config::read_training_config(doc, &s->train, problems);
-  const config::TrainingConfig& t = s->train;
+  Document hf;
+  if (!s->train.model_config.empty() && !load_hf_config(doc, s->train.model_config, &hf, problems)) return false;
+  return settings_from(doc, s->train.model_config.empty() ? nullptr : &hf, before, s, problems);
+}
 
-  ModelShape& m = s->shape;
-  ShapeReader shape(&m, problems);
-  if (!t.model_config.empty()) {
-    if (!read_hf_shape(doc, t.model_config, &shape, problems)) return false;
-  } else {
-    shape.ints(doc, false, "");
-  }
-  if (m.num_kv_heads == 0) m.num_kv_heads = m.num_heads;  // no GQA given: one KV head per head
-  // NxDT sets these two under model: as well; there they win over config.json.
-  if (!t.model_config.empty()) shape.read_int(doc, "model.num_layers", "", "num_hidden_layers", &m.num_layers);
-  shape.read_float(doc, "model.rope_theta", "", &m.rope_theta);
-  shape.seq_length(doc, t.seq_length);
-  if (problems->size() == before) shape.check();  // consistency, once every value could be read
-
-  if (!t.train_dir.empty() && t.train_dir != "synthetic")
-    problems->push_back({"data.train_dir", t.train_dir,
-                         "the native engine reads only its built-in synthetic corpus so far; set data.train_dir: "
-                         "synthetic"});
-  const std::string& log_dir = !t.explicit_log_dir.empty() ? t.explicit_log_dir : t.exp_dir;
-  s->checkpoint_dir = log_dir.empty() ? "checkpoints" : log_dir + "/checkpoints";
-  return problems->size() == before;
+bool parse_train_settings(std::string_view yaml, std::string_view hf_config, TrainSettings* s, Problems* problems) {
+  const size_t before = problems->size();
+  *s = TrainSettings{};
+  Document doc, hf;
+  if (!Document::parse(std::string(yaml), "config.yaml", &doc, problems)) return false;
+  config::read_training_config(doc, &s->train, problems);
+  if (!s->train.model_config.empty() && !Document::parse(std::string(hf_config), "config.json", &hf, problems))
+    return false;
+  return settings_from(doc, s->train.model_config.empty() ? nullptr : &hf, before, s, problems);
 }
 
 bool load_train_settings(const std::string& path, const std::vector<std::string>& overrides, TrainSettings* s,

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/config/document.h"
@@ -30,5 +31,9 @@ bool load_train_settings(const std::string& path, const std::vector<std::string>
 // The same from a document already loaded (model.model_config is resolved against
 // the folder of doc.origin()).
 bool train_settings_from(const config::Document& doc, TrainSettings* out, Problems* problems);
+// Pure entry point (no file I/O; the fuzz target's): the YAML text, and the text of the
+// HF config.json that model.model_config would name (ignored when it names none).
+bool parse_train_settings(std::string_view yaml, std::string_view hf_config, TrainSettings* out,
+                          Problems* problems);
 
 }  // namespace trn::native

@@ -46,7 +46,7 @@ bool load_site_config_file(const std::string& path, SiteConfig* site, Problems* 
   if (!Document::load(path, &doc, problems)) return false;
   Problems found;
   doc.check_keys("", {"conf_dirs", "cache_root", "cache_group", "cache_max_size", "ports", "partition", "sbatch_flags",
-                      "instance", "log_dir", "host_addresses"},
+                      "instance", "partitions", "log_dir", "host_addresses"},
                  &found);
   doc.check_keys("ports", {"master"}, &found);
   SiteConfig s;
@@ -68,6 +68,13 @@ bool load_site_config_file(const std::string& path, SiteConfig* site, Problems* 
     if (auto ip = entry.get_string("", &bad)) s.host_addresses[host] = *ip;
     if (!bad.empty()) found.push_back({"host_addresses." + host, entry.text(""), "must be an IPv4 address"});
   }
+  for (const auto& [partition, entry] : doc.entries("partitions")) {
+    Problems bad;
+    if (auto type = entry.get_string("", &bad)) s.partitions[partition] = *type;
+    if (!bad.empty()) found.push_back({"partitions." + partition, entry.text(""), "must be an instance type name"});
+  }
+  if (doc.has("partitions") && doc.keys("partitions").empty())
+    found.push_back({"partitions", doc.text("partitions"), "must map Slurm partitions to instance types"});
   if (doc.has("host_addresses") && doc.keys("host_addresses").empty())
     found.push_back({"host_addresses", doc.text("host_addresses"), "must map host names to IPv4 addresses"});
   for (auto& p : found) {

@@ -54,6 +54,21 @@ void read_string(const Document& d, const std::string& key, std::string* out, Pr
   set(d.get_string(target(d, key), p), out);
 }
 
+// The blocks the keys above live in. One present but not a mapping (`model.optim: 3`,
+// `trainer=5` as an override) would make every key under it read as unset, so the
+// run would silently train with the defaults: it is a Problem instead.
+void require_blocks(const Document& d, Problems* p) {
+  const char* blocks[] = {"trainer", "data", "model", "model.optim", "model.optim.sched", "exp_manager",
+                          "exp_manager.checkpoint_callback_params"};
+  for (const std::string block : blocks) {
+    const size_t dot = block.rfind('.');
+    const std::string parent = dot == std::string::npos ? "" : block.substr(0, dot), name = block.substr(dot + 1);
+    for (const auto& [key, sub] : d.entries(parent))
+      if (key == name && !sub.root().IsMap() && !sub.root().IsNull())
+        p->push_back({block, d.text(block), "must be a block of keys (e.g. " + block + ": {...}), not a single value"});
+  }
+}
+
 void read_optim(const Document& d, TrainingConfig* c, Problems* p) {
   OptimConfig& o = c->optim;
   set(number_in(d, "model.optim.lr", 0, 1, true, p), &o.lr);
@@ -77,6 +92,7 @@ void read_optim(const Document& d, TrainingConfig* c, Problems* p) {
 
 bool read_training_config(const Document& d, TrainingConfig* c, Problems* problems) {
   Problems p;
+  require_blocks(d, &p);
   read_int(d, "trainer.max_steps", 1, kMaxSteps, &c->max_steps, &p);
   read_int(d, "trainer.log_every_n_steps", 1, kMaxSteps, &c->log_every_n_steps, &p);
   set(number_in(d, "trainer.gradient_clip_val", 0, 1e6, false, &p), &c->gradient_clip_val);

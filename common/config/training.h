@@ -25,6 +25,8 @@
 //   exp_manager.checkpoint_callback_params.every_n_train_steps  0 .. 1e9 (0: at the end only)  0
 //   compiler_cache_url                                      text             ""
 //
+// Each block above (trainer, data, model, model.optim, model.optim.sched, exp_manager,
+// exp_manager.checkpoint_callback_params), when present, must be a mapping.
 // A value that is exactly an OmegaConf reference to another key, `${trainer.max_steps}`
 // as NxDT's configs write sched.max_steps, reads as that key's value.
 #pragma once

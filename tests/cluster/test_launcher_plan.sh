@@ -34,4 +34,25 @@ set +e
 set -e
 expect_eq "$rc" 2 "unknown launch key exit status"
 expect_contains "$(cat "$work/err")" "launch.bogus" "unknown key message"
+
+# Instance type (issue 9 B7) of a published trn2 config stripped of what the config
+# says (trainer.lnc, trainer.devices), planned on a trn2 node: no silent default.
+trn2=$TRN_TOP/conf/hf_llama3_8B_trn2_config.yaml
+strip="~trainer.lnc ~trainer.devices"
+hosts='host_addresses:\n  trn2-st-trn2-1: 127.0.0.1\n  trn2-st-trn2-2: 127.0.0.1\n'
+printf "$hosts" > "$work/site.yaml"
+in_trn2() { srun -p trn2 -N1 bash -c "$*"; }
+set +e
+in_trn2 "$TRN_TRAIN plan --conf $trn2 $strip" 2>"$work/err"; rc=$?
+set -e
+expect_eq "$rc" 2 "unresolved instance exit status"
+expect_contains "$(cat "$work/err")" "partitions:" "unresolved instance lists the four ways"
+# the node's own DMI product name (the local cluster's fake device tree)
+in_trn2 "TRN_TRAIN_NODE_ROOT=$LOCALSLURM_DIR/nodes/\$SLURMD_NODENAME $TRN_TRAIN plan --json --conf $trn2 $strip" > "$work/node.json"
+expect_eq "$(field instance "$work/node.json")" trn2.48xlarge "instance from the node"
+expect_contains "$(field instance_rule "$work/node.json")" "product_name" "rule: the node"
+# the site file's partition map
+printf "${hosts}partitions:\n  trn2: trn2.48xlarge\n" > "$work/site.yaml"
+in_trn2 "$TRN_TRAIN plan --json --conf $trn2 $strip" > "$work/site.json"
+expect_eq "$(field instance_rule "$work/site.json")" "site file (partitions.trn2)" "rule: the site file"
 rm -rf "$work"

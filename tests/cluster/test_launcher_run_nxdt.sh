@@ -1,33 +1,77 @@
 # `srun trn-train` with the nxdt backend on 4 nodes, one task per node (the
-# tutorial's `sbatch --nodes N --wrap "srun trn-train"`): each task makes its
-# per-restart log folder and execs the exact backend command -- here the test
-# doubles of neuron_parallel_compile and torchrun (tests/doubles), which record
-# argv and environment per node.
+# tutorial's `sbatch --nodes N --wrap "srun trn-train"`), against the Neuron test
+# doubles (tests/doubles: neuron_parallel_compile, neuronx-cc, torchrun), issue 9:
+#  * COMPILE=1 then COMPILE=0 run the exact commands on every node; the compile
+#    extracts and compiles the graphs into the cache in Neuron's layout, training
+#    finds them there;
+#  * each node's console log logs/<job>/<restart>/<node>/log gets the output (B2);
+#  * every node gets the same experiment location, not its log folder (B1);
+#  * NEURON_CC_FLAGS carries no flag twice, and not the orchestrator's flags (B3);
+#  * a compile whose summary reports failures fails the job even when the tool
+#    exits 0, naming the failed graph's log;
+#  * torchrun / neuron_parallel_compile missing on PATH: one error each, exit 2.
 source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+unset TRN_TRAIN_CACHE_DIR NEURON_COMPILE_CACHE_URL NEURON_CC_FLAGS
 export PATH=$TRN_TOP/tests/doubles:$PATH TRN_DOUBLE_OUT=$work
 cd "$work"
+conf=$TRN_TOP/conf/hf_llama3_8B_config.yaml
+run="srun $TRN_TRAIN run --conf $conf compiler_cache_url=$work/cache"
+declare -A job
 for compile in 1 0; do
   rm -f "$work"/torchrun.*
-  COMPILE=$compile sbatch --wait -N4 -o "$work/out" --wrap "srun $TRN_TRAIN run --conf $TRN_TOP/conf/hf_llama3_8B_config.yaml" \
-    >/dev/null || fail "COMPILE=$compile job failed: $(cat "$work/out")"
+  id=$(COMPILE=$compile sbatch --parsable --wait -N4 -o "$work/out.$compile" --wrap "$run") \
+    || fail "COMPILE=$compile job failed: $(cat "$work/out.$compile")"
+  job[$compile]=$id
   for n in 0 1 2 3; do
     f=$work/torchrun.$n
-    [ -f "$f" ] || fail "COMPILE=$compile: node $n did not start the backend: $(cat "$work/out")"
+    [ -f "$f" ] || fail "COMPILE=$compile: node $n did not start the backend: $(cat "$work/out.$compile")"
     a=$(cat "$f")
     expect_contains "$a" "--nproc_per_node 32 --nnodes 4 --node_rank $n --master_addr 127.0.0.1" "node $n torchrun argv"
     expect_contains "$a" "training_orchestrator.py --config-path=$TRN_TOP/conf --config-name=hf_llama3_8B_config" "node $n script"
-    expect_contains "$a" "trainer.devices=32 trainer.num_nodes=4" "node $n Hydra overrides"
+    expect_contains "$a" "trainer.devices=32 trainer.num_nodes=4 exp_manager.explicit_log_dir=null" "node $n Hydra overrides"
     expect_contains "$a" "COMPILE=$compile" "node $n COMPILE"
+    expect_contains "$a" "NEMO_EXPM_VERSION=$id" "node $n experiment version is the job id"
     expect_contains "$a" "NEURON_RT_ROOT_COMM_ID=127.0.0.1:" "node $n root comm id"
     expect_contains "$a" "WORLD_SIZE=128" "node $n world"
     if [ "$compile" = 1 ]; then expect_contains "$a" "parent: neuron_parallel_compile" "node $n compile wrapper"
-    else expect_contains "$a" "parent: " "node $n"; [[ $a != *"parent: neuron_parallel_compile"* ]] || fail "training ran under neuron_parallel_compile"; fi
-    [ -d "$work/logs" ] || fail "no logs/ folder made"
+    else [[ $a != *"parent: neuron_parallel_compile"* ]] || fail "training ran under neuron_parallel_compile"; fi
+    flags=$(sed -n 's/^NEURON_CC_FLAGS=//p' "$f")
+    [[ $flags != *--model-type* ]] || fail "node $n: compiler_flags exported, the orchestrator adds them again: $flags"
+    dups=$(tr ' ' '\n' <<< "$flags" | grep '^-' | sed 's/=.*//' | sort | uniq -d)
+    [ -z "$dups" ] || fail "node $n: NEURON_CC_FLAGS repeats $dups: $flags"
+    log=$work/logs/$id/0/$n/log
+    [ -s "$log" ] || fail "COMPILE=$compile: node $n console log $log is empty or missing"
+    expect_contains "$(cat "$log")" "torchrun (double): node $n" "node $n console log has the backend's output"
   done
-  # every node agrees on the rendezvous
+  expect_eq "$(grep -h '^experiment: ' "$work"/torchrun.* | sort -u | wc -l)" 1 "one experiment location on all nodes"
   expect_eq "$(grep -h '^MASTER_PORT=' "$work"/torchrun.* | sort -u | wc -l)" 1 "one MASTER_PORT"
   expect_eq "$(grep -h '^NEURON_RT_ROOT_COMM_ID=' "$work"/torchrun.* | sort -u | wc -l)" 1 "one root comm id"
 done
-ls -d "$work"/logs/*/0/3 >/dev/null || fail "per-node log folder logs/<job>/0/3 missing: $(find "$work/logs" -maxdepth 3)"
+expect_contains "$(cat "$work/logs/${job[1]}/0/0/log")" "||NEURON_PARALLEL_COMPILE||: Total failed compilations: 0" "compile summary in node 0's log"
+expect_eq "$(ls -d "$work"/cache/neuronxcc-*/MODULE_*/model.done | wc -l)" 3 "3 graphs compiled into the cache"
+expect_contains "$(cat "$work/logs/${job[0]}/0/2/log")" "Using a cached neff" "training found the compiled graphs"
+
+# The compiler fails, the tool still exits 0 (older SDKs): the job fails, naming the log.
+set +e
+NEURONX_CC_DOUBLE_FAIL=70 NPC_DOUBLE_EXIT0_ON_FAILURE=1 COMPILE=1 sbatch --wait -N4 -o "$work/out.failed" \
+  --wrap "srun $TRN_TRAIN run --conf $conf compiler_cache_url=$work/cache-failed" >/dev/null
+rc=$?
+set -e
+[ "$rc" != 0 ] || fail "a compile whose summary reports failures passed: $(cat "$work/out.failed")"
+out=$(cat "$work/out.failed")
+expect_contains "$out" "graphs failed to compile (Total failed compilations: " "failed-compile verdict"
+expect_contains "$out" "the compile tool exited 0, the job fails anyway" "verdict says the tool exited 0"
+expect_contains "$out" "/model.log" "verdict names the failed graph's log"
+
+# Missing programs: one error each before anything starts (exit 2).
+for compile in 0 1; do
+  set +e
+  err=$(COMPILE=$compile srun -N1 env PATH=/usr/bin:/bin "$TRN_TRAIN" run --conf "$conf" 2>&1); rc=$?
+  set -e
+  expect_eq "$rc" 2 "COMPILE=$compile without the SDK on PATH: exit status"
+  expect_contains "$err" "torchrun = (not on PATH)" "COMPILE=$compile missing torchrun"
+  n=$(grep -c "error: neuron_parallel_compile = (not on PATH)" <<< "$err" || true)
+  expect_eq "$n" "$compile" "COMPILE=$compile: neuron_parallel_compile errors"
+done

@@ -27,12 +27,12 @@ first=$(sed -n 's/^step 10\/40 | loss \([0-9.]*\).*/\1/p' <<<"$out")
 last=$(sed -n 's/^step 40\/40 | loss \([0-9.]*\).*/\1/p' <<<"$out")
 [ -n "$first" ] && [ -n "$last" ] || fail "no loss lines: $out"
 awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < a - 0.5) }' || fail "loss did not fall: step 10 $first, step 40 $last"
-[ -f "$work/checkpoints/checkpoint.bin" ] || fail "no checkpoint written"
+[ -f "$work/checkpoints/checkpoint-40.bin" ] || fail "no checkpoint written"
 ls "$work/checkpoints" | grep -q tmp && fail "temporary checkpoint file left behind"
 
 out=$(srun --mpi=pmix -N4 -n4 "$native" --config "$fixture" exp_manager.explicit_log_dir="$work" trainer.max_steps=50 2>&1) \
   || fail "resumed training failed: $out"
-expect_contains "$out" "resumed from $work/checkpoints/checkpoint.bin at step 40" "resume"
+expect_contains "$out" "resumed from $work/checkpoints/checkpoint-40.bin at step 40" "resume"
 expect_contains "$out" "step 50/50" "resumed run reaches its last step"
 
 # Cancel a long run: every rank agrees to stop at the next step, rank 0 checkpoints, exit 143.
@@ -44,4 +44,9 @@ grep -q '^step 3/' "$work/long.out" || fail "long run did not start: $(cat "$wor
 scancel --signal=TERM "$job"   # to the steps, as Slurm does before a time limit with --signal
 for _ in $(seq 1 100); do [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break; sleep 0.1; done
 grep -q "stopped by signal after step" "$work/long.out" || fail "no clean stop on SIGTERM: $(tail -5 "$work/long.out")"
-[ -f "$work/checkpoints/checkpoint.bin" ] || fail "no checkpoint after SIGTERM"
+stopped=$(sed -n 's/^stopped by signal after step \([0-9]*\);.*/\1/p' "$work/long.out")
+[ -f "$work/checkpoints/checkpoint-$stopped.bin" ] || fail "no checkpoint after SIGTERM: $(ls "$work/checkpoints")"
+# ... and a requeued run resumes from exactly that step.
+out=$(srun --mpi=pmix -N4 -n4 "$native" --config "$fixture" exp_manager.explicit_log_dir="$work" \
+  trainer.max_steps=$((stopped + 1)) 2>&1) || fail "resume after SIGTERM failed: $out"
+expect_contains "$out" "resumed from $work/checkpoints/checkpoint-$stopped.bin at step $stopped" "resume after SIGTERM"

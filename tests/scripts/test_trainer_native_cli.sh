@@ -1,6 +1,11 @@
 # trn-train-native alone (no cluster): the mode comes from --compile / --train only,
 # never from COMPILE in the environment, and bad input is `trn-train-native: error:
-# key = value: fix` with exit 2, never an abort (issue 8).
+# key = value: fix` with exit 2, never an abort (issue 8). Hostile and careless input
+# (issue 10): absurd shapes are refused with the memory figure before anything is
+# allocated, numerically invalid settings are refused, a run that diverges stops naming
+# the step without checkpointing NaN, checkpoints are verified on resume with a fallback
+# to the previous good one, stale temporary files are cleaned and an unusable checkpoint
+# folder is an error before step 1.
 source "$(dirname "$0")/lib.sh"
 native=$TRN_BUILD/bin/trn-train-native
 fixture=$TRN_TOP/tests/fixtures/tiny_native.yaml
@@ -9,15 +14,15 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export TRN_TRAIN_CACHE_DIR=$work/cache
 
-# run ARGS...: sets $out (stdout+stderr) and $rc
-run() { rc=0; out=$("$@" 2>&1) || rc=$?; }
+# run ARGS...: sets $out (stdout+stderr) and $rc; a hang counts as a failure.
+run() { rc=0; out=$(timeout 120 "$@" 2>&1) || rc=$?; }
 
 # COMPILE=1 in the environment does not turn --train into a compile run.
 run env COMPILE=1 "$native" --config "$fixture" --train trainer.max_steps=2 exp_manager.explicit_log_dir="$work/a"
 [ "$rc" = 0 ] || fail "COMPILE=1 --train: exit $rc: $out"
 expect_contains "$out" "step 2/2 | loss" "COMPILE=1 --train trains"
 [[ $out != *"Total graphs"* ]] || fail "COMPILE=1 --train compiled instead of training: $out"
-[ -f "$work/a/checkpoints/checkpoint.bin" ] || fail "COMPILE=1 --train wrote no checkpoint: $out"
+[ -f "$work/a/checkpoints/checkpoint-2.bin" ] || fail "COMPILE=1 --train wrote no checkpoint: $out"
 
 # Nor does it with no mode flag: the default is --train.
 run env COMPILE=1 "$native" --config "$fixture" trainer.max_steps=1 exp_manager.explicit_log_dir="$work/b"
@@ -44,4 +49,72 @@ bad_input "out of range" "data.micro_batch_size = 0: " --config "$fixture" data.
 bad_input "missing config" "$work/none.yaml = (unreadable): " --config "$work/none.yaml"
 bad_input "global batch vs micro batch" "data.global_batch_size = 6: must be a multiple" \
   --config "$fixture" data.global_batch_size=6 data.micro_batch_size=4
+
+# refused WHAT EXPECTED OVERRIDES...: bad input, refused before training starts.
+refused() {
+  bad_input "$1" "$2" --config "$fixture" exp_manager.explicit_log_dir="$work/bad" "${@:3}"
+  [[ $out != *"step 1/"* ]] || fail "$1: trained before refusing: $out"
+}
+
+# Absurd shapes: the figure and this machine's memory, not bad_alloc, an OOM kill or a hang.
+refused "huge sequence" "memory = " data.seq_length=10000000
+expect_contains "$out" "available (MemAvailable)" "huge sequence names the machine's memory"
+refused "huge depth" "memory = " model.num_layers=100000000
+refused "beyond 64 bits" "memory = more than 16 EiB" model.num_layers=100000000 data.seq_length=10000000 \
+  data.micro_batch_size=1000000 data.global_batch_size=1000000
+
+# yaml-cpp exceptions are Problems (issue 8's library; kept here as regressions).
+refused "unterminated flow" "trainer.max_steps = [1: " 'trainer.max_steps=[1'
+refused "key under a scalar" "seed.x = 1: " seed.x=1
+refused "non-numeric betas" "model.optim.betas = [0.9, abc]: " 'model.optim.betas=[0.9,abc]'
+refused "a block as a value" "model.optim = 3: must be a block of keys" model.optim=3
+
+# Numerically invalid settings trained to NaN and exited 0.
+sed 's/"rms_norm_eps": 1e-5/"rms_norm_eps": 0/' "$TRN_TOP/tests/fixtures/tiny_llama_config.json" >"$work/eps0.json"
+refused "rms_norm_eps 0" "$work/eps0.json: rms_norm_eps = 0: must be from 1e-12" model.model_config="$work/eps0.json"
+refused "tiny rope_theta" "model.rope_theta = 1e-45: must be from 1 to 1e12" +model.rope_theta=1e-45
+sed 's/"vocab_size": 64/"vocab_size": 1/' "$TRN_TOP/tests/fixtures/tiny_llama_config.json" >"$work/v1.json"
+refused "vocabulary too small" "$work/v1.json: vocab_size = 1: the synthetic corpus" model.model_config="$work/v1.json"
+
+# A checkpoint folder that cannot be created is found before step 1 (not after training).
+refused "unusable checkpoint folder" "/proc/trn-none/checkpoints = (cannot be created" \
+  exp_manager.explicit_log_dir=/proc/trn-none
+
+# Checkpoints: every 5 steps, the newest two kept; a killed writer's temp file is cleaned.
+ck=$work/run/checkpoints
+mkdir -p "$ck"
+head -c 100000 /dev/zero >"$ck/checkpoint-3.bin.tmp.0123456789abcdef.1"
+train() { run "$native" --config "$fixture" exp_manager.explicit_log_dir="$work/run" \
+  exp_manager.checkpoint_callback_params.every_n_train_steps=5 trainer.log_every_n_steps=1 "$@"; }
+train trainer.max_steps=12
+[ "$rc" = 0 ] || fail "training: exit $rc: $out"
+expect_contains "$out" "checkpoint: removed $ck/checkpoint-3.bin.tmp.0123456789abcdef.1" "stale temp reported"
+[ "$(ls "$ck" | tr '\n' ' ')" = "checkpoint-10.bin checkpoint-12.bin " ] || fail "not the newest two: $(ls "$ck")"
+
+# A flipped byte in the newest: refused, set aside, the previous one resumed, and said so.
+printf '\x01' | dd of="$ck/checkpoint-12.bin" bs=1 seek=4000 conv=notrunc status=none
+train trainer.max_steps=13
+[ "$rc" = 0 ] || fail "fallback resume: exit $rc: $out"
+expect_contains "$out" "warning: $ck/checkpoint-12.bin = (checksum mismatch)" "damaged checkpoint named"
+expect_contains "$out" "falling back to the previous checkpoint $ck/checkpoint-10.bin" "fallback said"
+expect_contains "$out" "resumed from $ck/checkpoint-10.bin at step 10" "resumed from the good one"
+[ -f "$ck/checkpoint-12.bin.refused" ] || fail "the damaged checkpoint was not set aside: $(ls "$ck")"
+
+# Finite but huge weights (valid checksum): the loss turns non-finite; the run stops
+# naming the step, exits non-zero and checkpoints nothing after its last good step.
+python3 - "$ck/checkpoint-13.bin" <<'EOF'
+import hashlib, re, struct, sys
+data = open(sys.argv[1], "rb").read()
+end = data.index(b"\n\n") + 2
+header, payload = data[:end].decode(), bytearray(data[end:])
+params = int(re.search(r"^parameters=(\d+)$", header, re.M).group(1))
+payload[:4 * params] = struct.pack("<f", 3e38) * params
+header = re.sub(r"^payload_sha256=.*$", "payload_sha256=" + hashlib.sha256(payload).hexdigest(), header, flags=re.M)
+open(sys.argv[1], "wb").write(header.encode() + payload)
+EOF
+train trainer.max_steps=20
+[ "$rc" = 1 ] || fail "divergence: expected exit 1, got $rc: $out"
+expect_contains "$out" "resumed from $ck/checkpoint-13.bin at step 13" "the huge weights pass verification"
+expect_contains "$out" "trn-train-native: error: step 14 = loss " "divergence names the step"
+[ ! -e "$ck/checkpoint-14.bin" ] && [ ! -e "$ck/checkpoint-15.bin" ] || fail "a diverged state was checkpointed"
 echo "ok"

@@ -118,7 +118,8 @@ TEST(CacheLock, ExclusiveThenStaleTakeoverAfterHeartbeatStops) {
   EXPECT_FALSE(b.try_acquire());
   std::string raw;
   ASSERT_TRUE(read_lock_file(path, &raw, nullptr));
-  LockRecord rec = LockRecord::parse(raw);
+  LockRecord rec;
+  ASSERT_TRUE(parse_lock_record(raw, &rec));
   EXPECT_EQ(rec.pid, ProcessIdentity::self().pid);
   EXPECT_FALSE(rec.token.empty());
   EXPECT_NE(rec.describe().find("host="), std::string::npos);
@@ -182,7 +183,9 @@ TEST(CacheLock, AcquireOrTakeOverBreaksOnlyADeadHolder) {
   EXPECT_TRUE(a.error.empty());
   std::string raw;
   ASSERT_TRUE(read_lock_file(path, &raw, nullptr));
-  EXPECT_EQ(LockRecord::parse(raw).pid, ProcessIdentity::self().pid);
+  LockRecord rec;
+  ASSERT_TRUE(parse_lock_record(raw, &rec));
+  EXPECT_EQ(rec.pid, ProcessIdentity::self().pid);
   me.release();
   EXPECT_NE(::access(path.c_str(), F_OK), 0);
   remove_tree(root);
@@ -209,8 +212,8 @@ TEST(CacheStats, ShardedCountersAddUp) {
   Counters c;
   c.hits = 3;
   c.compiles = 1;
-  flush_stats(root, c);
-  flush_stats(root, c);
+  flush_stats(root, c, TrustPolicy{});
+  flush_stats(root, c, TrustPolicy{});
   Counters total = read_stats(root);
   EXPECT_EQ(total.hits, 6u);
   EXPECT_EQ(total.compiles, 2u);

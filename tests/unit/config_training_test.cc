@@ -121,6 +121,23 @@ TEST(TrainingConfig, WrongTypeNamesKeyAndValueOnce) {
   }
 }
 
+// Regression (issue 10): `model.optim: 3` read every optimizer key as unset, so the run
+// trained silently with the defaults; an empty or null block is still fine.
+TEST(TrainingConfig, ABlockGivenAsASingleValueIsAProblem) {
+  for (const char* block : {"trainer", "data", "model", "model.optim", "model.optim.sched", "exp_manager",
+                            "exp_manager.checkpoint_callback_params"}) {
+    const Problems p = problems_with({std::string(block) + "=3"});
+    ASSERT_EQ(p.size(), 1u) << block;
+    EXPECT_EQ(p[0].str(), std::string(block) + " = 3: must be a block of keys (e.g. " + block + ": {...}), not a "
+                                                                                               "single value");
+  }
+  for (const char* fine : {"model.optim.sched=null", "exp_manager={}"}) {
+    TrainingConfig c;
+    Problems p;
+    EXPECT_TRUE(read_training_config(tiny({fine}), &c, &p)) << fine << ": " << p.front().str();
+  }
+}
+
 TEST(TrainingConfig, OutOfRangeValuesAreProblems) {
   for (const auto& [arg, key] : std::vector<std::pair<std::string, std::string>>{
            {"trainer.max_steps=0", "trainer.max_steps"},

@@ -52,8 +52,8 @@ TEST(Plan, Llama70BTrn1) {
   EXPECT_EQ(p.num_microbatches, 512);
   EXPECT_EQ(p.procs_per_node, 32);
   EXPECT_NE(p.master_port, p.root_comm_port);
-  EXPECT_GE(p.master_port, 41000);
-  EXPECT_LE(p.master_port, 41999);
+  EXPECT_GE(p.master_port, kDefaultMasterPorts.lo);
+  EXPECT_LE(p.master_port, kDefaultMasterPorts.hi);
 }
 
 TEST(Plan, Llama70BTrn2Lnc2) {
@@ -88,9 +88,10 @@ TEST(Rules, TpMultipleOfKvReplicator) {
   EXPECT_EQ(errors({"distributed_strategy.kv_replicator=8"}), "");
   EXPECT_NE(errors({"distributed_strategy.kv_replicator=3"}).find("kv_replicator"), std::string::npos);
 }
-TEST(Rules, LayersMultipleOfPp) {
-  EXPECT_EQ(errors({"model.num_layers=88"}), "");
-  EXPECT_NE(errors({"model.num_layers=81"}).find("model.num_layers"), std::string::npos);
+TEST(Rules, LayersMultipleOfPp) {  // Megatron-style models only (issue 9 B8)
+  EXPECT_EQ(errors({"model.num_layers=88", "model_source=megatron"}), "");
+  EXPECT_NE(errors({"model.num_layers=81", "model_source=megatron"}).find("model.num_layers"), std::string::npos);
+  EXPECT_EQ(errors({"model.num_layers=81"}), "");
 }
 TEST(Rules, ContextParallelNeedsRingAttention) {
   EXPECT_EQ(errors({}, 16, "conf/hf_llama3_70B_CP_config.yaml"), "");
@@ -124,7 +125,8 @@ TEST(Rules, PortsInRangeAndDistinct) {
   EXPECT_THROW(make_plan(inputs({"launch.ports.master=50000"}, env)), InputError);
 }
 TEST(Rules, AllReportedAtOnce) {
-  const std::string e = errors({"model.num_layers=81", "distributed_strategy.kv_replicator=3", "data.global_batch_size=1023"});
+  const std::string e = errors({"model.num_layers=81", "model_source=megatron", "distributed_strategy.kv_replicator=3",
+                                "data.global_batch_size=1023"});
   EXPECT_NE(e.find("model.num_layers"), std::string::npos);
   EXPECT_NE(e.find("kv_replicator"), std::string::npos);
   EXPECT_NE(e.find("global_batch_size"), std::string::npos);

@@ -26,8 +26,8 @@ TEST(PluginArgs, DefaultsAndAllKeys) {
   trn::Problem err;
   ASSERT_TRUE(parse_plugin_args({}, &c, &err));
   EXPECT_EQ(c.root, "/");
-  EXPECT_EQ(c.root_comm_ports.lo, 46000);
-  EXPECT_EQ(c.root_comm_ports.hi, 46999);
+  EXPECT_EQ(c.root_comm_ports.lo, trn::kDefaultRootCommPorts.lo);
+  EXPECT_EQ(c.root_comm_ports.hi, trn::kDefaultRootCommPorts.hi);
   ASSERT_TRUE(parse_plugin_args({"root=/x/%n", "instance=trn2.48xlarge", "cores_per_node=128", "lnc=1", "efa=required",
                                  "cache_dir=/fsx/cache", "root_comm_port_range=50000-50010"},
                                 &c, &err))
@@ -269,8 +269,8 @@ TEST(StepPlan, Trn2DefaultsToLnc2) {
   std::string id = get(vars, "NEURON_RT_ROOT_COMM_ID");
   ASSERT_EQ(id.rfind("10.0.0.1:", 0), 0u) << id;
   int port = std::stoi(id.substr(9));
-  EXPECT_GE(port, 46000);
-  EXPECT_LE(port, 46999);
+  EXPECT_GE(port, trn::kDefaultRootCommPorts.lo);
+  EXPECT_LE(port, trn::kDefaultRootCommPorts.hi);
   in.options.lnc = 1;
   ASSERT_TRUE(plan_step(in, &p, &err));
   ASSERT_TRUE(task_env(in, p, 0, &vars, &err));

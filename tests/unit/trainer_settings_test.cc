@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "trainer/checkpoint.h"
 #include "trainer/train_settings.h"
 
 namespace {
@@ -126,44 +125,81 @@ TEST(TrainSettings, ShapeProblemsNameWhereTheValueCameFrom) {
   fs::remove_all(dir);
 }
 
-TEST(Checkpoint, RoundTripsAndRejectsForeignOrTruncatedFiles) {
-  const fs::path dir = fs::temp_directory_path() / ("trn-ckpt-test-" + std::to_string(::getpid()));
+// Regression (issue 10): these aborted the trainer with a yaml-cpp exception before
+// issue 8's config library; each is one Problem naming the key.
+TEST(TrainSettings, HostileOverridesAreOneProblemEach) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"trainer.max_steps=[1", "trainer.max_steps"}, {"seed.x=1", "seed.x"},
+      {"model.optim.betas=[0.9, abc]", "model.optim.betas"}, {"model.optim.betas={a: 1}", "model.optim.betas"},
+      {"model.optim.betas=fast", "model.optim.betas"}, {"trainer=5", "trainer"}};
+  for (const auto& [arg, key] : cases) {
+    trn::Problems problems;
+    TrainSettings s;
+    EXPECT_NO_THROW(EXPECT_FALSE(load_train_settings(kFixture, {arg}, &s, &problems)) << arg);
+    ASSERT_EQ(problems.size(), 1u) << arg;
+    EXPECT_EQ(problems[0].key, key) << problems[0].str();
+  }
+}
+
+// Regression (issue 10): `model.optim: 3` read every optimizer key as unset and trained
+// with the defaults.
+TEST(TrainSettings, ABlockThatIsASingleValueIsAProblem) {
+  trn::Problems problems;
+  TrainSettings s;
+  EXPECT_FALSE(load_train_settings(kFixture, {"model.optim=3"}, &s, &problems));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].str(), "model.optim = 3: must be a block of keys (e.g. model.optim: {...}), not a single value");
+}
+
+// Regression (issue 10): these trained to NaN (or to nothing) and exited 0.
+TEST(TrainSettings, NumericallyInvalidShapesAreRefusedWhereTheyWereSet) {
+  const fs::path dir = fs::temp_directory_path() / ("trn-numeric-test-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string json = (dir / "config.json").string(), at = json + ": ";
+  struct Case {
+    std::string vocab, extra;  // config.json's vocab_size and further fields
+    std::vector<std::string> args;
+    std::string key, value;
+  } cases[] = {
+      {"64", R"(, "rms_norm_eps": 0)", {}, at + "rms_norm_eps", "0"},
+      {"64", R"(, "rms_norm_eps": -1e-5)", {}, at + "rms_norm_eps", "-1e-5"},
+      {"64", R"(, "rope_theta": 0)", {}, at + "rope_theta", "0"},
+      {"64", "", {"+model.rope_theta=-10000"}, "model.rope_theta", "-10000"},
+      {"64", "", {"+model.rope_theta=1e-45"}, "model.rope_theta", "1e-45"},
+      {"64", "", {"+model.rope_theta=1e300"}, "model.rope_theta", "1e300"},
+      {"1", "", {}, at + "vocab_size", "1"},
+      {"64", "", {"~model.model_config", "+model.vocab_size=64", "+model.hidden_size=64", "+model.ffn_hidden_size=32",
+                  "+model.num_layers=2", "+model.num_attention_heads=4", "+model.num_query_groups=3"},
+       "model.num_query_groups", "3"},
+  };
+  for (Case& c : cases) {
+    std::ofstream(json) << R"({"vocab_size": )" << c.vocab << R"(, "hidden_size": 64, "intermediate_size": 32,
+        "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2)" << c.extra << "}";
+    c.args.insert(c.args.begin(), "model.model_config=" + json);
+    trn::Problems problems;
+    TrainSettings s;
+    EXPECT_FALSE(load_train_settings(kFixture, c.args, &s, &problems)) << c.key << " " << c.value;
+    ASSERT_EQ(problems.size(), 1u) << c.key << " " << c.value;
+    EXPECT_EQ(problems[0].key, c.key);
+    EXPECT_EQ(problems[0].value, c.value);
+  }
   fs::remove_all(dir);
-  TrainState a{5, {1, 2, 3}, {4, 5, 6}, {7, 8, 9}};
-  ASSERT_EQ(save_checkpoint(dir.string(), a), "");
-  TrainState b{0, std::vector<float>(3), std::vector<float>(3), std::vector<float>(3)};
-  bool found = false;
-  trn::Problem problem;
-  ASSERT_TRUE(load_checkpoint(dir.string(), &b, &found, &problem));
-  EXPECT_TRUE(found);
-  EXPECT_EQ(b.step, 5);
-  EXPECT_EQ(b.v, a.v);
-  // no temp files left behind
-  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
+}
 
-  // A writer killed mid-write leaves only its temporary sibling: the published checkpoint is untouched,
-  // and the next save replaces it whole.
-  std::ofstream(dir / "checkpoint.bin.tmp.killed") << "partial";
-  ASSERT_TRUE(load_checkpoint(dir.string(), &b, &found, &problem));
-  EXPECT_EQ(b.step, 5);
-  ASSERT_EQ(save_checkpoint(dir.string(), {6, a.params, a.m, a.v}), "");
-  ASSERT_TRUE(load_checkpoint(dir.string(), &b, &found, &problem));
-  EXPECT_EQ(b.step, 6);
-  fs::remove(dir / "checkpoint.bin.tmp.killed");
-
-  TrainState other{0, std::vector<float>(4), std::vector<float>(4), std::vector<float>(4)};
-  EXPECT_FALSE(load_checkpoint(dir.string(), &other, &found, &problem));
-  EXPECT_EQ(problem.key, (dir / "checkpoint.bin").string());
-  EXPECT_NE(problem.fix.find("another model shape"), std::string::npos);
-
-  fs::resize_file(dir / "checkpoint.bin", 30);
-  EXPECT_FALSE(load_checkpoint(dir.string(), &b, &found, &problem));
-  EXPECT_EQ(problem.value, "(truncated)");
-
-  TrainState fresh{0, std::vector<float>(3), std::vector<float>(3), std::vector<float>(3)};
-  fs::remove_all(dir);
-  EXPECT_TRUE(load_checkpoint(dir.string(), &fresh, &found, &problem));
-  EXPECT_FALSE(found);
+// The fuzz target's entry point: text in, Problems out, no file read.
+TEST(TrainSettings, ParsesFromTextWithoutFiles) {
+  trn::Problems problems;
+  TrainSettings s;
+  ASSERT_TRUE(parse_train_settings("data: {seq_length: 16}\nmodel: {model_config: any.json}\n",
+                                   R"({"vocab_size": 32, "hidden_size": 32, "intermediate_size": 64,
+                                       "num_hidden_layers": 1, "num_attention_heads": 2})",
+                                   &s, &problems))
+      << problems.front().str();
+  EXPECT_EQ(s.shape.num_kv_heads, 2);
+  for (const char* junk : {"", "[", "{a: [}", "model: {model_config: x}", "\t\x01", "data: {seq_length: 1e999}"}) {
+    problems.clear();
+    EXPECT_NO_THROW(parse_train_settings(junk, junk, &s, &problems)) << junk;
+  }
 }
 
 }  // namespace

@@ -1,0 +1,72 @@
+# Requeue as Slurm does it (issue 9): a training job on 4 nodes is signalled
+# (`scancel --signal=USR1`, what --signal=TERM@grace / a checkpoint request sends),
+# `run` forwards the signal to the backend's process group (the torchrun double
+# "checkpoints" and exits 128+10), the job is requeued (`scontrol requeue`) and its
+# next run sees SLURM_RESTART_COUNT=1, writes a new console-log folder
+# logs/<job>/1/<node>/ and gets the SAME experiment location as the first run (B1).
+# `run` refuses a restart count above launch.max_restarts.
+source "$(dirname "$0")/lib.sh"
+work=$(mktemp -d)
+id=""
+trap '[ -n "$id" ] && scancel "$id" 2>/dev/null; rm -rf "$work"' EXIT
+unset TRN_TRAIN_CACHE_DIR NEURON_COMPILE_CACHE_URL NEURON_CC_FLAGS
+export PATH=$TRN_TOP/tests/doubles:$PATH TRN_DOUBLE_OUT=$work TRN_DOUBLE_HOLD_RESTART=0
+cd "$work"
+conf=$TRN_TOP/conf/hf_llama3_8B_config.yaml
+state() { scontrol show job "$id" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
+# wait_for WHAT SECONDS COMMAND...: until COMMAND succeeds
+wait_for() {
+  local what=$1 t=$(($2 * 10)); shift 2
+  until "$@"; do
+    t=$((t - 1)); [ "$t" -gt 0 ] || fail "timed out waiting for $what (job state $(state)): $(cat "$work/out" 2>/dev/null)"
+    sleep 0.1
+  done
+}
+holding() { [ "$(grep -l 'holding for a signal' "$work"/logs/"$id"/0/*/log 2>/dev/null | wc -l)" = 4 ]; }
+finished() { case $(state) in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL) return 0 ;; esac; return 1; }
+
+# --mpi=none: the doubles need no PMIx, and a requeued run restarting at once reuses
+# the step id 0 whose PMIx socket the first run's slurmstepd may not have removed yet.
+id=$(COMPILE=0 sbatch --parsable --requeue --open-mode=append -N4 -o "$work/out" \
+  --wrap "srun --mpi=none --kill-on-bad-exit=1 $TRN_TRAIN run --conf $conf compiler_cache_url=$work/cache")
+wait_for "4 nodes to start training" 60 holding
+first=$(grep -h '^experiment: ' "$work"/torchrun.* | sort -u)
+expect_eq "$(wc -l <<< "$first")" 1 "one experiment location in the first run"
+scancel --signal=USR1 "$id"
+wait_for "the first run to end" 60 finished
+for n in 0 1 2 3; do
+  expect_contains "$(cat "$work/logs/$id/0/$n/log")" "node $n got SIGUSR1, checkpointing" "node $n got the forwarded signal"
+done
+expect_contains "$(cat "$work/out")" "Exited with exit code 138" "run exits with the backend's status (128+SIGUSR1)"
+
+rm -f "$work"/torchrun.*
+scontrol requeue "$id"
+# A requeued job waits (BeginTime, about two minutes) before it runs again; not here.
+scontrol update JobId="$id" StartTime=now 2>/dev/null || true
+wait_for "the requeued run" 180 test -f "$work/torchrun.3"
+wait_for "the requeued run to end" 60 finished
+expect_eq "$(state)" COMPLETED "requeued run's state"
+for n in 0 1 2 3; do
+  expect_contains "$(cat "$work/torchrun.$n")" "restart: 1" "node $n SLURM_RESTART_COUNT"
+  [ -s "$work/logs/$id/1/$n/log" ] || fail "no console log logs/$id/1/$n/log after the requeue"
+done
+expect_eq "$(grep -h '^experiment: ' "$work"/torchrun.* | sort -u)" "$first" "same experiment location after the requeue"
+
+# Past launch.max_restarts `run` refuses to start (exit 2), naming the limit.
+set +e
+err=$(SLURM_RESTART_COUNT=3 srun -N1 --export=ALL,SLURM_RESTART_COUNT=3 "$TRN_TRAIN" run --conf "$conf" launch.max_restarts=2 2>&1); rc=$?
+set -e
+expect_eq "$rc" 2 "restart count above launch.max_restarts: exit status"
+expect_contains "$err" "SLURM_RESTART_COUNT = 3: this job was requeued more than launch.max_restarts = 2 times" "max restarts message"
+
+# submit: the train job is requeueable and warned by SIGTERM launch.signal_grace seconds
+# before its time limit; HyperPod's --auto-resume=1 goes to the srun inside the jobs.
+dry=$(env -u SLURM_JOB_ID "$TRN_TRAIN" submit --conf "$conf" --dry-run 'launch.sbatch_flags=[--auto-resume=1]')
+train=$(tail -1 <<< "$dry")
+expect_contains "$train" "--requeue" "train job requeue"
+expect_contains "$train" "--signal=TERM@300" "train job warned before its time limit"
+expect_contains "$train" "--wrap 'srun --auto-resume=1 --kill-on-bad-exit=1 " "auto-resume on the train job's srun"
+expect_contains "$(head -1 <<< "$dry")" "--wrap 'srun --auto-resume=1 " "auto-resume on the compile job's srun"
+[[ ${train%%--wrap*} != *auto-resume* ]] || fail "--auto-resume given to sbatch: $train"
+[[ $(env -u SLURM_JOB_ID "$TRN_TRAIN" submit --conf "$conf" --dry-run launch.signal_grace=0) != *--signal=* ]] \
+  || fail "launch.signal_grace=0 still adds --signal"

@@ -1,0 +1,28 @@
+# examples/: one sbatch script per shipped model config (conf/*.yaml but the instance
+# catalog), each valid bash that names its config, compiles before it trains, and asks
+# for requeue and an early TERM; each config's node count and instance type match.
+# (tests/cluster/test_installed_package.sh runs the installed native one on the local cluster.)
+source "$(dirname "$0")/lib.sh"
+cd "$TRN_TOP"
+for conf in conf/*.yaml; do
+  name=$(basename "$conf" .yaml)
+  [ "$name" = instances ] && continue
+  ex=examples/$name.sbatch
+  [ -f "$ex" ] || fail "no example for $conf: expected $ex"
+  bash -n "$ex" || fail "$ex: not valid bash"
+  for want in "#SBATCH --requeue" "#SBATCH --signal=TERM@" "export CONF_FILE=$name" "#SBATCH --job-name=$name"; do
+    grep -qxF -- "$want" "$ex" || grep -q -- "^$want" "$ex" || fail "$ex: no '$want' line"
+  done
+  c1=$(grep -n '^COMPILE=1 srun' "$ex" | cut -d: -f1) c0=$(grep -n '^COMPILE=0 srun' "$ex" | cut -d: -f1)
+  [ -n "$c1" ] && [ -n "$c0" ] && [ "$c1" -lt "$c0" ] || fail "$ex: expected a COMPILE=1 srun step before the COMPILE=0 one"
+  nodes=$(sed -n 's/^#SBATCH --nodes=//p' "$ex")
+  want_nodes=$(grep -E '^\s+(nodes|num_nodes):' "$conf" | head -1 | awk '{print $2}')
+  [ "$nodes" = "$want_nodes" ] || fail "$ex: --nodes=$nodes but $conf says $want_nodes"
+  inst=$(grep -E '^\s+instance:' "$conf" | awk '{print $2}' || true)
+  if [ -n "$inst" ] && [ "$inst" != cpu ]; then
+    grep -q "^#SBATCH --constraint=$inst$" "$ex" || fail "$ex: $conf runs on $inst but the script does not ask for it"
+  fi
+done
+for ex in examples/*.sbatch; do
+  [ -f "conf/$(basename "$ex" .sbatch).yaml" ] || fail "$ex has no config conf/$(basename "$ex" .sbatch).yaml"
+done

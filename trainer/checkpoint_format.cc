@@ -1,0 +1,191 @@
+#include "trainer/checkpoint_format.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "cache/checksum.h"
+
+namespace trn::native {
+namespace {
+
+constexpr std::string_view kMagic = "trn-train native checkpoint 2\n";
+constexpr std::string_view kFormat1 = "TRNCKPT1";
+constexpr const char* kKeys[] = {"step", "parameters", "shape", "layout", "payload_bytes", "payload_sha256"};
+constexpr const char* kStartFresh = "move it away to start fresh";
+constexpr size_t kChunkFloats = 1 << 20;  // 4 MiB reads: hashing and reading a big state in step
+
+bool refuse(Problem* problem, std::string value, std::string fix) {
+  *problem = {"checkpoint header", std::move(value), std::move(fix)};
+  return false;
+}
+
+// A decimal in [lo, hi], nothing else (no sign, no spaces, no leading zeros beyond "0").
+bool parse_count(const std::string& s, unsigned long long lo, unsigned long long hi, unsigned long long* out) {
+  if (s.empty() || s.size() > 20 || (s.size() > 1 && s[0] == '0')) return false;
+  unsigned long long v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9' || __builtin_mul_overflow(v, 10ULL, &v) || __builtin_add_overflow(v, c - '0', &v))
+      return false;
+  }
+  *out = v;
+  return v >= lo && v <= hi;
+}
+
+bool is_sha256_hex(const std::string& s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+std::vector<float>* part(TrainState* s, int i) { return i == 0 ? &s->params : i == 1 ? &s->m : &s->v; }
+
+}  // namespace
+
+CheckpointIdentity CheckpointIdentity::of(const ModelShape& s) {
+  CheckpointIdentity id;
+  id.parameters = ParameterLayout(s).total;
+  id.shape = "vocab_size " + std::to_string(s.vocab_size) + ", hidden_size " + std::to_string(s.hidden_size) +
+             ", intermediate_size " + std::to_string(s.intermediate_size) + ", num_hidden_layers " +
+             std::to_string(s.num_layers) + ", num_attention_heads " + std::to_string(s.num_heads) +
+             ", num_key_value_heads " + std::to_string(s.num_kv_heads);
+  // Bump the version when ParameterLayout's tensor order or the optimizer state changes.
+  id.layout = cache::sha256_hex("llama-layout/1 tok_emb,{attn_norm,wq,wk,wv,wo,ffn_norm,w1,w3,w2}xL,final_norm,"
+                                "lm_head; adamw fp32 m,v; " + id.shape);
+  return id;
+}
+
+std::string checkpoint_header_text(const CheckpointHeader& h) {
+  return std::string(kMagic) + "step=" + std::to_string(h.step) + "\nparameters=" +
+         std::to_string(h.identity.parameters) + "\nshape=" + h.identity.shape + "\nlayout=" + h.identity.layout +
+         "\npayload_bytes=" + std::to_string(h.payload_bytes) + "\npayload_sha256=" + h.payload_sha256 + "\n\n";
+}
+
+bool read_checkpoint_header(std::string_view bytes, CheckpointHeader* out, Problem* problem) {
+  if (bytes.substr(0, kFormat1.size()) == kFormat1)
+    return refuse(problem, "(format 1)", "written by an earlier trn-train, without shape record or checksum; " +
+                                             std::string(kStartFresh));
+  if (bytes.substr(0, kMagic.size()) != kMagic)
+    return refuse(problem, "(not a trn-train native checkpoint)", kStartFresh);
+  const size_t end = bytes.substr(0, kMaxCheckpointHeader).find("\n\n");
+  if (end == std::string_view::npos)
+    return refuse(problem, "(no end of header in the first 4096 bytes)", "the file is damaged; " +
+                                                                            std::string(kStartFresh));
+  std::map<std::string, std::string> fields;
+  for (size_t at = kMagic.size(); at < end + 1;) {
+    const size_t nl = bytes.find('\n', at);
+    const std::string_view line = bytes.substr(at, nl - at);
+    const size_t eq = line.find('=');
+    const std::string key(line.substr(0, eq));
+    if (eq == std::string_view::npos || std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys) ||
+        !fields.emplace(key, std::string(line.substr(eq + 1))).second)
+      return refuse(problem, std::string(line.substr(0, 80)), "not a header line of format 2 (unknown, repeated or "
+                                                               "without '='); the file is damaged");
+    at = nl + 1;
+  }
+  for (const char* key : kKeys)
+    if (!fields.count(key)) return refuse(problem, std::string("(no ") + key + ")", "the file is damaged");
+  CheckpointHeader h;
+  unsigned long long step = 0, params = 0, payload = 0;
+  if (!parse_count(fields["step"], 1, kMaxCheckpointStep, &step))
+    return refuse(problem, "step=" + fields["step"].substr(0, 40),
+                  "not a step from 1 to " + std::to_string(kMaxCheckpointStep) + "; the file is damaged");
+  if (!parse_count(fields["parameters"], 1, (1ULL << 62) / 12, &params))
+    return refuse(problem, "parameters=" + fields["parameters"].substr(0, 40),
+                  "not a parameter count; the file is damaged");
+  if (!parse_count(fields["payload_bytes"], params * 12, params * 12, &payload))
+    return refuse(problem, "payload_bytes=" + fields["payload_bytes"].substr(0, 40),
+                  "must be 12 x parameters = " + std::to_string(params * 12) + "; the file is damaged");
+  if (!is_sha256_hex(fields["layout"]) || !is_sha256_hex(fields["payload_sha256"]))
+    return refuse(problem, "(layout or payload_sha256 not 64 hex digits)", "the file is damaged");
+  if (fields["shape"].empty() || fields["shape"].size() > 400)
+    return refuse(problem, "shape=" + fields["shape"].substr(0, 80), "not a model shape; the file is damaged");
+  h.step = static_cast<long long>(step);
+  h.identity = {params, fields["shape"], fields["layout"]};
+  h.payload_bytes = payload;
+  h.payload_sha256 = fields["payload_sha256"];
+  h.header_bytes = end + 2;
+  *out = h;
+  return true;
+}
+
+std::string write_checkpoint_file(const std::string& path, const CheckpointIdentity& id, const TrainState& state) {
+  cache::Sha256 sha;
+  for (const auto* v : {&state.params, &state.m, &state.v}) sha.update(v->data(), v->size() * sizeof(float));
+  CheckpointHeader h;
+  h.step = state.step;
+  h.identity = id;
+  h.payload_bytes = 3 * state.params.size() * sizeof(float);
+  h.payload_sha256 = sha.hex_digest();
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  const std::string header = checkpoint_header_text(h);
+  out.write(header.data(), static_cast<std::streamsize>(header.size()));
+  for (const auto* v : {&state.params, &state.m, &state.v})
+    out.write(reinterpret_cast<const char*>(v->data()), static_cast<std::streamsize>(v->size() * sizeof(float)));
+  out.close();
+  return out ? "" : "cannot write " + path + " (disk full or not writable?)";
+}
+
+bool read_checkpoint_file(const std::string& path, const CheckpointIdentity& id, TrainState* state,
+                          Problem* problem) {
+  auto refuse_file = [&](std::string value, std::string fix) {
+    *problem = {path, std::move(value), std::move(fix)};
+    return false;
+  };
+  std::error_code ec;  // a FIFO or device planted under a checkpoint's name must not hang or flood us
+  if (!std::filesystem::is_regular_file(path, ec)) return refuse_file("(not a regular file)", kStartFresh);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return refuse_file("(unreadable)", "check its permissions, or " + std::string(kStartFresh));
+  const uint64_t size = static_cast<uint64_t>(in.tellg());
+  std::string head(std::min<uint64_t>(size, kMaxCheckpointHeader), '\0');
+  in.seekg(0);
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  CheckpointHeader h;
+  if (!in || !read_checkpoint_header(head, &h, problem)) {
+    if (!in) *problem = {path, "(unreadable)", kStartFresh};
+    problem->key = path;
+    return false;
+  }
+  if (h.identity.shape != id.shape)
+    return refuse_file(h.identity.shape, "it belongs to another model shape (this model: " + id.shape + "); " +
+                                             kStartFresh + " or set the shape it was trained with");
+  if (h.identity.parameters != id.parameters || h.identity.layout != id.layout)
+    return refuse_file("layout " + h.identity.layout.substr(0, 12),
+                       "written with another parameter or optimizer-state layout (this trainer: " +
+                           id.layout.substr(0, 12) + "); " + kStartFresh);
+  const uint64_t expected = h.header_bytes + h.payload_bytes;
+  if (size != expected)
+    return refuse_file(std::to_string(size) + " bytes", std::string(size < expected ? "truncated" : "longer than its "
+                                                                    "header says") + ": expected " +
+                                                            std::to_string(expected) + "; " + kStartFresh);
+  in.seekg(static_cast<std::streamoff>(h.header_bytes));
+  cache::Sha256 sha;
+  for (int i = 0; i < 3; ++i) {
+    std::vector<float>& v = *part(state, i);
+    v.resize(id.parameters);
+    for (size_t at = 0; at < v.size() && in; at += kChunkFloats) {
+      const size_t n = std::min(kChunkFloats, v.size() - at);
+      in.read(reinterpret_cast<char*>(v.data() + at), static_cast<std::streamsize>(n * sizeof(float)));
+      sha.update(v.data() + at, n * sizeof(float));
+    }
+  }
+  if (!in) return refuse_file("(read error)", kStartFresh);
+  if (sha.hex_digest() != h.payload_sha256)
+    return refuse_file("(checksum mismatch)", "its contents changed after it was written (a flipped bit, an "
+                                              "edit, a bad disk); " + std::string(kStartFresh));
+  const char* names[] = {"parameters", "AdamW m", "AdamW v"};
+  for (int i = 0; i < 3; ++i) {
+    const std::vector<float>& v = *part(state, i);
+    const auto bad = std::find_if(v.begin(), v.end(), [&](float x) { return !std::isfinite(x) || (i == 2 && x < 0); });
+    if (bad != v.end())
+      return refuse_file(std::string(names[i]) + " hold " + std::to_string(*bad) + " at index " +
+                             std::to_string(bad - v.begin()),
+                         "written by a run that had diverged, or not by trn-train; " + std::string(kStartFresh));
+  }
+  state->step = static_cast<int>(h.step);
+  return true;
+}
+
+}  // namespace trn::native
