@@ -6,7 +6,7 @@
 # Needs root and TRN_INSTALLED_DEBS=<folder of the .debs>; skipped without it.
 source "$(dirname "$0")/lib.sh"
 debs=${TRN_INSTALLED_DEBS:-}
-if [ -z "$debs" ]; then echo "SKIP: set TRN_INSTALLED_DEBS to the folder make deb wrote (CI does)"; exit 0; fi
+if [ -z "$debs" ]; then echo "SKIP: set TRN_INSTALLED_DEBS to the folder make deb wrote (CI does)"; exit 77; fi
 [ "$(id -u)" = 0 ] || fail "installs packages: run as root"
 plugin_deb=$(ls "$debs"/slurm-spank-neuron_*.deb) || fail "no slurm-spank-neuron .deb in $debs"
 ! dpkg-query -W -f='${db:Status-Abbrev}' slurm-spank-neuron 2>/dev/null | grep -q '^.i' \
