@@ -111,8 +111,9 @@ bool read_file(const std::string& path, std::string* out, std::string* error, lo
   return read_file_chunks(path, [out](const char* p, size_t n) { out->append(p, n); }, error, mtime_ns);
 }
 
-int open_regular(int dirfd, const std::string& path, struct stat* st, std::string* error) {
-  int fd = ::openat(dirfd, path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+int open_regular(int dirfd, const std::string& path, struct stat* st, std::string* error, Links links) {
+  const int nofollow = links == Links::kRefuse ? O_NOFOLLOW : 0;
+  int fd = ::openat(dirfd, path.c_str(), O_RDONLY | nofollow | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
     int saved = errno;
     if (error)
@@ -151,16 +152,16 @@ int64_t read_fd_chunks(int fd, uint64_t limit, const std::function<void(const ch
 }
 
 bool read_regular_file(const std::string& path, size_t max_bytes, std::string* out, std::string* error,
-                       struct stat* st_out) {
+                       struct stat* st_out, Links links) {
   out->clear();
   struct stat st;
-  int fd = open_regular(AT_FDCWD, path, &st, error);
+  int fd = open_regular(AT_FDCWD, path, &st, error, links);
   if (fd < 0) return false;
   if (uint64_t(st.st_size) > max_bytes) {
     ::close(fd);
     if (error)
       *error = path + ": " + std::to_string(st.st_size) + " bytes, more than the " + std::to_string(max_bytes) +
-               " a record may hold";
+               " allowed";
     errno = EFBIG;
     return false;
   }

@@ -59,11 +59,15 @@ bool read_file(const std::string& path, std::string* out, std::string* error = n
 // link (to /dev/zero, /etc/shadow, ...), O_NONBLOCK keeps a FIFO from hanging the open,
 // and fstat on the same descriptor (*st) must say S_ISREG. -1 with errno and *error
 // ("<path>: not a regular file", ...) otherwise.
-int open_regular(int dirfd, const std::string& path, struct stat* st, std::string* error);
+// Links::kFollow is for files a user or admin names on purpose (a config, the site
+// file symlinked from a shared filesystem): the target must still be a regular file.
+enum class Links { kRefuse, kFollow };
+int open_regular(int dirfd, const std::string& path, struct stat* st, std::string* error,
+                 Links links = Links::kRefuse);
 // Reads a regular file (open_regular) of at most max_bytes; a larger one is refused
 // (EFBIG) before anything is read, so a planted huge file cannot exhaust memory.
 bool read_regular_file(const std::string& path, size_t max_bytes, std::string* out,
-                       std::string* error = nullptr, struct stat* st = nullptr);
+                       std::string* error = nullptr, struct stat* st = nullptr, Links links = Links::kRefuse);
 // Streams at most `limit` bytes of an open descriptor to `chunk` (sized by the caller's
 // fstat: a file that grows while it is read is not followed). Returns the bytes read, or
 // -1 with *error on a read error.

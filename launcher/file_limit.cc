@@ -11,7 +11,7 @@ FileLimitChange plan_file_limit(rlim_t soft, rlim_t hard, rlim_t needed) {
   if (hard != RLIM_INFINITY && hard < needed) {
     c.warning = "open-file limit: the hard limit is " + std::to_string(hard) + ", below the " +
                 std::to_string(needed) +
-                " NxDT's train_setup.sh asks for; fix (admin): raise nofile in /etc/security/limits.conf or the "
+                " that NxDT's train_setup.sh asks for; fix (admin): raise nofile in /etc/security/limits.conf or the "
                 "slurmd unit's LimitNOFILE, and PropagateResourceLimits in slurm.conf";
   }
   return c;

@@ -1,13 +1,10 @@
 #include "common/config/document.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <cstring>
+
+#include "common/fs.h"
 
 namespace trn::config {
 namespace {
@@ -78,32 +75,15 @@ bool Document::parse(const std::string& text, const std::string& origin, Documen
 }
 
 bool Document::load(const std::string& path, Document* out, Problems* problems) {
-  // O_NONBLOCK + a regular-file check: a FIFO or device named as a config must not
-  // hang or flood the reader; configs are small, so anything past kMaxBytes is refused.
-  constexpr off_t kMaxBytes = 16 << 20;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) {
-    problems->push_back({path, "(unreadable)", std::string(std::strerror(errno)) + "; check the path and permissions"});
-    return false;
-  }
-  struct stat st;
-  std::string text;
-  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-  if (regular && st.st_size <= kMaxBytes) {
-    text.resize(static_cast<size_t>(st.st_size));
-    size_t got = 0;
-    while (got < text.size()) {
-      const ssize_t n = ::read(fd, &text[got], text.size() - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      got += static_cast<size_t>(n);
-    }
-    text.resize(got);
-  }
-  ::close(fd);
-  if (!regular || st.st_size > kMaxBytes) {
-    problems->push_back({path, regular ? std::to_string(st.st_size) + " bytes" : "(not a regular file)",
-                         "a config must be a regular YAML file of at most 16 MiB"});
+  // Regular files only (a FIFO or device named as a config must not hang or flood the
+  // reader), links followed (configs and site files are often symlinked), 16 MiB at most.
+  constexpr size_t kMaxBytes = 16 << 20;
+  std::string text, why;
+  if (!read_regular_file(path, kMaxBytes, &text, &why, nullptr, Links::kFollow)) {
+    const bool shape = errno == EINVAL || errno == EFBIG;
+    problems->push_back({path, shape ? why : "(unreadable)",
+                         shape ? "a config must be a regular YAML file of at most 16 MiB"
+                               : why + "; check the path and permissions"});
     return false;
   }
   return parse(text, path, out, problems);
