@@ -57,6 +57,7 @@ CLEAN_EXTRA :=
 include common/module.mk
 include common/config/module.mk
 include cache/module.mk
+include data/module.mk
 include launcher/module.mk
 include spank/module.mk
 include trainer/module.mk

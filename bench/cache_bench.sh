@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Cache benchmarks (run by `make bench`; BUILD is the build dir):
-#  1. warm lookup of 1,000 entries, each checksum-verified (target < 50 ms);
-#  2. distributed compile of 24 one-second graphs (test compiler double) on the
+#  1. warm lookup of 1,000 entries of 4 KiB (target < 20 ms): a hit costs a few
+#     stats and the done marker's read; the artifact is not hashed (its stamp of
+#     size, mtime, ctime and inode is compared: cache/entry_check.cc);
+#  2. 1,000 warm lookups of one 100 MB entry (target < 20 ms): the same cost
+#     whatever the artifact size (hashing 100 MB per hit took ~0.5 s, ~8 min for
+#     the 1,000), which is what NEFFs on NFS/FSx need;
+#  3. distributed compile of 24 one-second graphs (test compiler double) on the
 #     4-node local Slurm vs one node doing all 24, both with 2 compile slots per
 #     node and 8 ranks per node, measured in this run (target: 24 invocations
-#     and wall <= 0.35x). Brings the local cluster up if none is running.
+#     and wall <= 0.30x; 0.25x is the limit: 3 rounds of compiles against 12).
+#     Brings the local cluster up if none is running.
+# Lookup times are pass 1 of lookup-bench: a fresh process, as a training rank is.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${BUILD:-build}" && pwd)
@@ -18,10 +25,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$driver" populate --dir "$work/lookup" --count 1000 --quiet
-"$driver" lookup-bench --dir "$work/lookup" --count 1000 --quiet | tee "$work/lookup.out"
-ms=$(sed -n 's/.*(pass 1): \([0-9.]*\) ms.*/\1/p' "$work/lookup.out")
-awk -v ms="$ms" 'BEGIN { printf "warm lookup target < 50 ms (pass 1, %s ms): %s\n", ms, (ms < 50 ? "met" : "MISSED") }'
+lookup_case() {  # LABEL COUNT REPEAT BYTES
+  local ms
+  "$driver" populate --dir "$work/lookup" --count "$2" --bytes "$4" --quiet
+  "$driver" lookup-bench --dir "$work/lookup" --count "$2" --repeat "$3" --quiet | tee "$work/lookup.out"
+  ms=$(sed -n 's/.*(pass 1): \([0-9.]*\) ms.*/\1/p' "$work/lookup.out")
+  awk -v ms="$ms" -v label="$1" 'BEGIN { printf "%s: target < 20 ms (pass 1, %s ms): %s\n", label, ms, (ms < 20 ? "met" : "MISSED") }'
+  rm -rf "${work:?}/lookup"
+}
+lookup_case "warm lookup, 1000 entries of 4 KiB" 1000 1 4096
+lookup_case "warm lookup, 1000 x one 100 MB entry" 1 1000 100000000
 
 export LOCALSLURM_DIR=${LOCALSLURM_DIR:-/tmp/trn-cache-bench-slurm}
 if ! "$ls" status >/dev/null 2>&1; then
@@ -48,5 +61,5 @@ echo "one node, 24 graphs, 2 slots:  ${one} s, ${n1} compiler invocations"
 echo "4 nodes,  24 graphs, 2 slots each: ${four} s, ${n4} compiler invocations"
 awk -v a="$four" -v b="$one" -v n="$n4" 'BEGIN {
   r = a / b
-  printf "ratio 4-node / 1-node wall: %.2f (target <= 0.35: %s), invocations = 24: %s\n", r,
-         (r <= 0.35 ? "met" : "MISSED"), (n == 24 ? "met" : "MISSED") }'
+  printf "ratio 4-node / 1-node wall: %.2f (target <= 0.30: %s), invocations = 24: %s\n", r,
+         (r <= 0.30 ? "met" : "MISSED"), (n == 24 ? "met" : "MISSED") }'

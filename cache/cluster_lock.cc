@@ -71,6 +71,16 @@ ClusterLock::~ClusterLock() { release(); }
 
 bool ClusterLock::try_acquire(std::string* error) {
   if (held_) return true;
+  // Held: no temp file created, linked and removed (three metadata changes on the NFS
+  // server per poll of a busy lock). An open, not a stat: open revalidates on NFS
+  // (close-to-open), a stat may answer from a cache that still shows a released lock
+  // for up to acdirmax. Anything there, even a link or a FIFO, counts as held (the
+  // caller's LockWatch judges it); the link below still decides who wins a free one.
+  int probe = ::open(path_.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (probe >= 0 || errno != ENOENT) {
+    if (probe >= 0) ::close(probe);
+    return false;
+  }
   const ProcessIdentity& me = ProcessIdentity::self();
   std::ostringstream rec;
   rec << "host=" << me.host << "\npid=" << me.pid << "\njob=" << me.job << "\ntoken=" << me.token << "."
@@ -112,8 +122,12 @@ void ClusterLock::heartbeat_loop() {
   auto next = steady_clock::now();
   while (!stop_.load()) {
     next += duration_cast<steady_clock::duration>(duration<double>(timing_.heartbeat_s));
-    while (!stop_.load() && steady_clock::now() < next) std::this_thread::sleep_for(milliseconds(20));
-    if (stop_.load()) break;
+    {
+      // Woken by release() at once: a join that waited out a sleep slice delayed
+      // every release (two per compiled graph: the entry and the compile slot).
+      std::unique_lock<std::mutex> guard(stop_mutex_);
+      if (stop_wake_.wait_until(guard, next, [this] { return stop_.load(); })) break;
+    }
     std::string raw;
     if (!read_lock_file(path_, &raw, nullptr) || raw != record_) {
       if (!lost_.exchange(true))
@@ -127,7 +141,11 @@ void ClusterLock::heartbeat_loop() {
 
 void ClusterLock::release() {
   if (!held_) return;
-  stop_ = true;
+  {
+    std::lock_guard<std::mutex> guard(stop_mutex_);
+    stop_ = true;
+  }
+  stop_wake_.notify_all();
   if (beat_.joinable()) beat_.join();
   std::string raw;
   if (read_lock_file(path_, &raw, nullptr) && raw == record_) ::unlink(path_.c_str());

@@ -21,8 +21,10 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -64,6 +66,8 @@ class ClusterLock {
   std::string record_;
   bool held_ = false;
   std::atomic<bool> stop_{false}, lost_{false};
+  std::mutex stop_mutex_;  // with stop_wake_: release() wakes the heartbeat thread at once
+  std::condition_variable stop_wake_;
   std::thread beat_;
 };
 

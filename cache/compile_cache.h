@@ -12,7 +12,8 @@
 //   CacheResult r = cache->get_or_compile(key, graph_path, command_compiler({"cc", "{in}", "-o", "{out}"}));
 //   if (!r.ok()) die(r.message);  else dlopen(r.artifact_path)
 //
-// Guarantees: the returned artifact matched its recorded sha256 when returned;
+// Guarantees: the returned artifact matched its recorded sha256 when it was published
+// or last re-hashed and has not changed since by size, mtime, ctime or inode;
 // a partial or corrupt entry is never returned (it is recompiled instead); at
 // most one live process compiles a key; a dead compiler's lock is taken over
 // after stale_s; a recorded failure is returned as such unless retry_failed.
@@ -60,16 +61,29 @@ struct CacheResult {
 // then model.done and the artifact, each opened with open_regular (no link followed,
 // no FIFO waited on, regular files only) and checked by fstat on that descriptor, the
 // done marker read capped at kMaxRecordBytes, the artifact hashed for exactly the size
-// fstat gave. Shared by lookups and `trn-train cache verify` (run as root too).
+// fstat gave. An artifact that needs no hashing is not opened: statx without following
+// links (forced to ask the NFS server) gives its type, owner, mode and stamp.
+// Shared by lookups and `trn-train cache verify` (run as root too).
+//
+// Hashing: publishing records the artifact's sha256 and its FileStamp (entry_layout.h).
+// A lookup (kWhenChanged) hashes the artifact only when fstat on the opened artifact
+// disagrees with that stamp, or the record has none (written by an earlier version);
+// if the hash still matches it re-stamps the record (atomic rewrite, best effort: a
+// read-only cache just hashes again next time), otherwise the entry is corrupt.
+// `cache verify` (kAlways) hashes every artifact in full and writes nothing.
+enum class Hashing { kWhenChanged, kAlways };
 enum class EntryVerdict { kValid, kMissing, kCorrupt, kFailed, kUntrusted };
 struct EntryCheck {
   EntryVerdict verdict = EntryVerdict::kMissing;
   std::string why;            // for kCorrupt and kUntrusted: the path, the problem, the fix
   bool has_checksum = false;  // kValid: verified against a recorded sha256 (not a Neuron marker)
+  bool hashed = false;        // the artifact was read and hashed by this check
   std::string done_path;      // kValid: the done marker (for LRU bookkeeping)
+  double done_mtime = 0;      // kValid: its mtime (wall seconds, from fstat)
 };
 // parent_trusted: the caller has already checked the compiler-version directory.
-EntryCheck check_entry_dir(const std::string& dir, const TrustPolicy& trust, bool parent_trusted);
+EntryCheck check_entry_dir(const std::string& dir, const TrustPolicy& trust, bool parent_trusted,
+                           Hashing hashing = Hashing::kWhenChanged);
 
 class CompileCache {
  public:

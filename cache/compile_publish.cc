@@ -28,6 +28,9 @@ static bool out_of_space(const std::string& dir, const std::string& log_text) {
 // Publishes a compiled temp file as the entry's artifact: checksum, rename, the
 // flags record, then the done marker, last, which makes the entry visible. On
 // failure nothing servable is left (the artifact without a marker is never served).
+// The done marker records the artifact's stamp (lookups compare it instead of
+// hashing), taken by fstat on the descriptor that was hashed, after the chmod and
+// rename of commit_file (which change ctime), so it describes exactly that inode.
 static bool publish_artifact(const std::string& temp, const std::string& dir, const CacheKey& key,
                              const std::string& graph_path, mode_t mode, uint64_t* size, std::string* err) {
   const std::string artifact = dir + "/" + files::kArtifact;
@@ -35,12 +38,16 @@ static bool publish_artifact(const std::string& temp, const std::string& dir, co
   struct stat st;
   int fd = open_regular(AT_FDCWD, temp, &st, err);  // the compiler's output: never a link or FIFO
   bool hashed = fd >= 0 && sha256_fd(fd, uint64_t(st.st_size), &d.sha256, &d.size, err);
-  if (fd >= 0) ::close(fd);
   if (!hashed) {
+    if (fd >= 0) ::close(fd);
     ::unlink(temp.c_str());
     return false;
   }
-  if (!commit_file(temp, artifact, mode, err)) return false;
+  const bool committed = commit_file(temp, artifact, mode, err);
+  d.has_stamp = committed && ::fstat(fd, &st) == 0 && uint64_t(st.st_size) == d.size;
+  ::close(fd);
+  if (!committed) return false;
+  if (d.has_stamp) d.stamp = FileStamp::of(st);  // else: the first lookup hashes and stamps it
   write_file_atomic(dir + "/" + files::kFlags, compile_flags_json(key.flags), mode, nullptr);  // informational
   d.has_checksum = true;
   d.graph = graph_path;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -56,15 +57,19 @@ ScheduleSummary compile_distributed(CompileCache& cache, const std::vector<Graph
   sum.graphs = int(graphs.size());
   const int n = int(graphs.size());
   std::vector<char> resolved(n, 0);
-  for (int i = 0; i < n; ++i) {
-    CacheResult r = cache.lookup(graphs[i].key);
-    if (r.ok()) {
-      resolved[i] = 1;
-      sum.cache_hits_at_start++;
-    } else if (r.outcome == Outcome::kCachedFailure) {
-      resolved[i] = 1;
+  // Graphs settled by now, by anyone (a hit or a recorded failure): a lookup, which
+  // never compiles and needs no slot, and since hits cost a stat (no hashing) it is
+  // cheap enough to repeat at every poll. Without it a rank noticed the end of the
+  // work only once it got one of its node's slots, a slot wait per rank.
+  auto settle = [&](bool at_start) {
+    for (int i = 0; i < n; ++i) {
+      if (resolved[i]) continue;
+      CacheResult r = cache.lookup(graphs[i].key);
+      if (r.ok() || r.outcome == Outcome::kCachedFailure) resolved[i] = 1;
+      if (r.ok() && at_start) sum.cache_hits_at_start++;
     }
-  }
+  };
+  settle(true);
   // Own node's share first (starting at a rank-dependent offset so ranks of one
   // node do not all race for the same graph), then everyone else's.
   std::vector<int> order;
@@ -77,22 +82,29 @@ ScheduleSummary compile_distributed(CompileCache& cache, const std::vector<Graph
   std::mt19937 rng(unsigned(me.rank * 7919 + ::getpid()));
   double backoff = 0.05;
   const int slots = std::max(1, opt.per_node_parallel);
-  for (;;) {
-    bool all = true;
-    for (int i = 0; i < n; ++i) all = all && resolved[i];
-    if (all) break;
+  for (bool first = true;; first = false) {
+    if (!first) settle(false);
+    if (std::all_of(resolved.begin(), resolved.end(), [](char r) { return r != 0; })) break;
     bool worked = false;
     auto slot = take_slot(cache, me, slots, slot_watch);
     if (slot) {
+      // The slot bounds the node's running compilers; it is given back as soon as the
+      // compiler exits, so that hashing and publishing (fsyncs, a large NEFF read
+      // once) overlap the node's next compile. The entry lock is held to the end.
+      bool slot_used = false;
+      const CompileFn compile_in_slot = [&](const CompileRequest& req) {
+        int rc = compile(req);
+        slot->release();
+        slot_used = true;
+        return rc;
+      };
       for (int i : order) {
         if (resolved[i]) continue;
-        CacheResult r = cache.try_get_or_compile(graphs[i].key, graphs[i].path, compile);
+        CacheResult r = cache.try_get_or_compile(graphs[i].key, graphs[i].path, compile_in_slot);
         if (r.outcome == Outcome::kBusy) continue;
         resolved[i] = 1;
-        if (r.outcome == Outcome::kCompiled || r.outcome == Outcome::kFailed) {
-          worked = true;
-          break;  // give the slot back between graphs: other ranks of this node get a turn
-        }
+        worked = worked || r.outcome == Outcome::kCompiled || r.outcome == Outcome::kFailed;
+        if (slot_used) break;  // one compile per slot turn: other ranks of this node get theirs
       }
       slot->release();
     }
@@ -100,9 +112,12 @@ ScheduleSummary compile_distributed(CompileCache& cache, const std::vector<Graph
       backoff = 0.05;
       continue;
     }
+    // Polls are cheap (stats per unsettled graph, an open per busy slot), so the
+    // wait for a slot or for other nodes' last graphs is capped at 0.2 s: with 0.5 s
+    // the end of a distributed compile was noticed up to 0.6 s late, per node.
     std::uniform_real_distribution<double> jitter(0.75, 1.25);
     std::this_thread::sleep_for(std::chrono::duration<double>(backoff * jitter(rng)));
-    backoff = std::min(backoff * 1.5, 0.5);
+    backoff = std::min(backoff * 1.5, 0.2);
   }
   // Every rank ends by fetching (and verifying) every artifact.
   for (const auto& g : graphs) {

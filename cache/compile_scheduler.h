@@ -1,15 +1,17 @@
 // Distributed ahead-of-time compile (COMPILE=1): every rank of every node runs
 // this with the same graph list. Work is shared without a coordinator, through
 // the cache itself:
-//  * per-node parallelism: a rank compiles only while holding one of P "slot"
-//    locks of its node (<root>/.slots/<node>/slotI.lock, heartbeat + stale
+//  * per-node parallelism: a rank runs the compiler only while holding one of P
+//    "slot" locks of its node (<root>/.slots/<node>/slotI.lock, heartbeat + stale
 //    takeover like entry locks), so 32 ranks on a node run at most P compilers;
+//    the slot is given back when the compiler exits, before publishing;
 //  * fair share: graph i belongs first to node i % nodes, so every node starts
 //    on its own graphs at once;
 //  * stealing: a slot holder with nothing left of its own share takes any graph
 //    nobody holds (a dead rank's graphs come back after stale_s);
 //  * the per-key entry lock still guarantees a graph is compiled once.
-// At the end every rank verifies every artifact; rank 0 prints the summary
+//  * waiting ranks poll with lookups (no slot needed: a hit is a stat, no hash).
+// At the end every rank fetches every artifact (get_or_compile); rank 0 prints the summary
 // lines log parsers know from neuron_parallel_compile.
 #pragma once
 

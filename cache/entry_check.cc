@@ -4,6 +4,7 @@
 // artifact, or a malformed marker: corrupt (recompiled, never served). A compiler log
 // without an artifact: a recorded failure.
 #include <fcntl.h>
+#include <errno.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,11 +30,14 @@ EntryCheck verdict(EntryVerdict v, std::string why = {}) {
   return c;
 }
 
-// Opens a file of the entry: regular, not a link, trusted by fstat. -1 with *check set.
-int open_entry_file(const std::string& path, const TrustPolicy& trust, struct stat* st, EntryCheck* check) {
+// Opens a file of the entry: regular, not a link, trusted by fstat. -1 with *check set
+// (and *absent when given and the file does not exist: one open instead of lstat + open).
+int open_entry_file(const std::string& path, const TrustPolicy& trust, struct stat* st, EntryCheck* check,
+                    bool* absent = nullptr) {
   std::string err;
   int fd = open_regular(AT_FDCWD, path, st, &err);
   if (fd < 0) {
+    if (absent) *absent = errno == ENOENT;
     *check = verdict(EntryVerdict::kCorrupt, "entry file " + err);
     return -1;
   }
@@ -45,57 +49,101 @@ int open_entry_file(const std::string& path, const TrustPolicy& trust, struct st
   return fd;
 }
 
+// lstat as the file server sees it now: statx with AT_STATX_FORCE_SYNC makes an NFS
+// client ask the server, as the open() of close-to-open would, instead of answering
+// from its attribute cache (a no-op on local filesystems).
+bool stat_from_server(const std::string& path, struct stat* st) {
+  struct statx x;
+  if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW | AT_STATX_FORCE_SYNC, STATX_BASIC_STATS, &x) != 0)
+    return false;
+  *st = {};
+  st->st_mode = x.stx_mode;
+  st->st_uid = x.stx_uid;
+  st->st_gid = x.stx_gid;
+  st->st_size = off_t(x.stx_size);
+  st->st_ino = ino_t(x.stx_ino);
+  st->st_mtim = {time_t(x.stx_mtime.tv_sec), long(x.stx_mtime.tv_nsec)};
+  st->st_ctim = {time_t(x.stx_ctime.tv_sec), long(x.stx_ctime.tv_nsec)};
+  return true;
+}
+
 }  // namespace
 
-EntryCheck check_entry_dir(const std::string& dir, const TrustPolicy& trust, bool parent_trusted) {
-  if (!exists_nofollow(dir)) return verdict(EntryVerdict::kMissing);
+// Adds the stamp of the artifact just hashed to the done record, so that the next
+// lookups compare it instead of hashing. The stamp is the fstat taken before hashing:
+// a change during the hash leaves the file differing from it, hence hashed again.
+// Best effort: without write access (a read-only cache) the next lookup hashes again.
+static void restamp(const std::string& done_path, DoneRecord rec, const FileStamp& hashed,
+                    const TrustPolicy& trust) {
+  rec.has_stamp = true;
+  rec.stamp = hashed;
+  write_file_atomic(done_path, rec.serialize(), file_mode(trust), nullptr);
+}
+
+EntryCheck check_entry_dir(const std::string& dir, const TrustPolicy& trust, bool parent_trusted, Hashing hashing) {
+  struct stat st;
+  if (::lstat(dir.c_str(), &st) != 0) return verdict(EntryVerdict::kMissing);
   std::string why;
-  if ((!parent_trusted && !is_trusted(dir.substr(0, dir.rfind('/')), trust, &why)) || !is_trusted(dir, trust, &why))
+  if ((!parent_trusted && !is_trusted(dir.substr(0, dir.rfind('/')), trust, &why)) ||
+      !is_trusted_stat(st, dir, trust, &why))
     return verdict(EntryVerdict::kUntrusted, why);
   const std::string done_path = dir + "/" + files::kDone;
   const std::string artifact = dir + "/" + files::kArtifact;
-  if (!exists_nofollow(done_path)) {
+  EntryCheck check;
+  bool absent = false;
+  int fd = open_entry_file(done_path, trust, &st, &check, &absent);
+  if (absent) {
     // No done marker: failed, in flight, or nothing yet. (A neff without a done
     // marker is a half-published entry and is never served.)
     if (exists_nofollow(dir + "/" + files::kLog) && !exists_nofollow(artifact)) return verdict(EntryVerdict::kFailed);
     return verdict(EntryVerdict::kMissing);
   }
-  EntryCheck check;
-  struct stat st;
-  int fd = open_entry_file(done_path, trust, &st, &check);
   if (fd < 0) return check;
   std::string text;
+  // Exactly the size fstat gave (one read): a record is replaced by rename, never grown.
   bool read_ok = uint64_t(st.st_size) <= kMaxRecordBytes &&
-                 read_fd_chunks(fd, kMaxRecordBytes, [&](const char* p, size_t n) { text.append(p, n); }) >= 0;
+                 read_fd_chunks(fd, uint64_t(st.st_size), [&](const char* p, size_t n) { text.append(p, n); }) >= 0;
   ::close(fd);
   DoneRecord rec;
   if (!read_ok || !parse_done_record(text, &rec))
     return verdict(EntryVerdict::kCorrupt, "entry " + dir + " has a malformed done marker (" +
                                                std::to_string(st.st_size) + " bytes)");
+  EntryCheck valid = verdict(EntryVerdict::kValid);
+  valid.has_checksum = rec.has_checksum;
+  valid.done_path = done_path;
+  valid.done_mtime = double(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1e9;
+  // A hit needs no descriptor on the artifact: a stat that follows no link and opens
+  // nothing (no FIFO to wait on) gives what the trust check and the stamp need.
+  if (hashing == Hashing::kWhenChanged && stat_from_server(artifact, &st) && S_ISREG(st.st_mode) &&
+      (!rec.has_checksum || (rec.has_stamp && FileStamp::of(st) == rec.stamp))) {
+    if (!is_trusted_stat(st, artifact, trust, &why)) return verdict(EntryVerdict::kUntrusted, why);
+    return valid;
+  }
   fd = open_entry_file(artifact, trust, &st, &check);
   if (fd < 0) {
     if (check.verdict == EntryVerdict::kCorrupt)
       check.why = "entry " + dir + " has a done marker but no readable artifact (" + check.why + ")";
     return check;
   }
-  if (rec.has_checksum) {
+  const FileStamp now = FileStamp::of(st);
+  const bool hash = rec.has_checksum && (hashing == Hashing::kAlways || !rec.has_stamp || !(now == rec.stamp));
+  if (hash) {
     std::string hex, err;
     uint64_t size = 0;
     // A size mismatch needs no read; otherwise exactly the size fstat gave is hashed.
-    bool read_ok2 = uint64_t(st.st_size) == rec.size && sha256_fd(fd, rec.size, &hex, &size, &err);
+    bool read_ok2 = now.size == rec.size && sha256_fd(fd, rec.size, &hex, &size, &err);
     ::close(fd);
     if (!read_ok2 || size != rec.size || hex != rec.sha256)
       return verdict(EntryVerdict::kCorrupt,
                      "entry " + dir + " failed its checksum (recorded " + std::to_string(rec.size) + " bytes sha256 " +
-                         rec.sha256.substr(0, 12) + "..., found " + std::to_string(st.st_size) + " bytes" +
+                         rec.sha256.substr(0, 12) + "..., found " + std::to_string(now.size) + " bytes" +
                          (hex.empty() ? "" : " " + hex.substr(0, 12) + "...") + (err.empty() ? "" : ", " + err) + ")");
+    if (hashing == Hashing::kWhenChanged) restamp(done_path, rec, now, trust);
   } else {
     ::close(fd);
   }
-  check = verdict(EntryVerdict::kValid);
-  check.has_checksum = rec.has_checksum;
-  check.done_path = done_path;
-  return check;
+  valid.hashed = hash;
+  return valid;
 }
 
 bool CompileCache::trusted_dir(const std::string& dir, std::string* why) {
@@ -107,16 +155,14 @@ bool CompileCache::trusted_dir(const std::string& dir, std::string* why) {
 
 CompileCache::Check CompileCache::check_entry(const std::string& dir, std::string* why, bool count_hit) {
   const std::string parent = dir.substr(0, dir.rfind('/'));
-  if (exists_nofollow(parent) && !trusted_dir(parent, why)) return Check::kUntrusted;
+  // A version directory already trusted costs no syscall on later lookups.
+  if (!trusted_dirs_.count(parent) && exists_nofollow(parent) && !trusted_dir(parent, why)) return Check::kUntrusted;
   EntryCheck c = check_entry_dir(dir, trust_, true);
   *why = c.why;
-  if (c.verdict == Check::kValid && count_hit) {
-    // LRU bookkeeping for the janitor: bump the done marker, at most once a minute
-    // (a write per hit would hammer the metadata server on NFS).
-    struct stat st;
-    if (::lstat(c.done_path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && wall_seconds() - double(st.st_mtim.tv_sec) > 60)
-      ::utimensat(AT_FDCWD, c.done_path.c_str(), nullptr, AT_SYMLINK_NOFOLLOW);
-  }
+  // LRU bookkeeping for the janitor: bump the done marker, at most once a minute
+  // (a write per hit would hammer the metadata server on NFS).
+  if (c.verdict == Check::kValid && count_hit && wall_seconds() - c.done_mtime > 60)
+    ::utimensat(AT_FDCWD, c.done_path.c_str(), nullptr, AT_SYMLINK_NOFOLLOW);
   return c.verdict;
 }
 

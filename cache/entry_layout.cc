@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -115,15 +116,29 @@ static bool is_sha256_hex(const std::string& v) {
 
 bool parse_done_record(std::string_view text, DoneRecord* out) {
   if (text.size() > kMaxRecordBytes) return false;
+  constexpr long long kMinNs = std::numeric_limits<long long>::min(), kMaxNs = std::numeric_limits<long long>::max();
   DoneRecord r;
   bool ok = true;
-  for_each_key_value(text, [&](const std::string& k, const std::string& v) {
+  int stamp_fields = 0;
+  // Every lookup parses a done marker: keys are compared as string_views (length
+  // first, inline), not through std::string::compare(const char*).
+  for_each_key_value(text, [&](const std::string& key, const std::string& v) {
+    const std::string_view k = key;
     if (k == "sha256") {
       r.sha256 = v;
       r.has_checksum = true;
       ok = ok && is_sha256_hex(v);
     } else if (k == "size") {
       ok = ok && parse_u64_field(v, &r.size);
+    } else if (k == "inode") {
+      ok = ok && parse_u64_field(v, &r.stamp.inode);
+      stamp_fields |= 1;
+    } else if (k == "mtime_ns") {
+      ok = ok && parse_int_field(v, kMinNs, kMaxNs, &r.stamp.mtime_ns);
+      stamp_fields |= 2;
+    } else if (k == "ctime_ns") {
+      ok = ok && parse_int_field(v, kMinNs, kMaxNs, &r.stamp.ctime_ns);
+      stamp_fields |= 4;
     } else if (k == "graph") {
       r.graph = v;
     } else if (k == "flags") {
@@ -134,13 +149,33 @@ bool parse_done_record(std::string_view text, DoneRecord* out) {
       ok = ok && parse_finite_field(v, &r.created);
     }
   });
+  // A stamp only stands for a checksum it was taken with, and only whole.
+  r.has_stamp = r.has_checksum && stamp_fields == 7;
+  r.stamp.size = r.size;
   if (ok) *out = std::move(r);
   return ok;
 }
 
+// Nanoseconds, wrapping (not overflowing) for times set past the year 2262: a stamp
+// only has to change when the time does.
+static long long wrapped_ns(const struct timespec& t) {
+  return (long long)(uint64_t(t.tv_sec) * 1000000000ULL + uint64_t(t.tv_nsec));
+}
+
+FileStamp FileStamp::of(const struct stat& st) {
+  FileStamp s;
+  s.size = uint64_t(st.st_size);
+  s.inode = uint64_t(st.st_ino);
+  s.mtime_ns = wrapped_ns(st.st_mtim);
+  s.ctime_ns = wrapped_ns(st.st_ctim);
+  return s;
+}
+
 std::string DoneRecord::serialize() const {
   std::ostringstream o;
-  o << "sha256=" << sha256 << "\nsize=" << size << "\ngraph=" << graph << "\nflags=" << flags
+  o << "sha256=" << sha256 << "\nsize=" << size;
+  if (has_stamp) o << "\ninode=" << stamp.inode << "\nmtime_ns=" << stamp.mtime_ns << "\nctime_ns=" << stamp.ctime_ns;
+  o << "\ngraph=" << graph << "\nflags=" << flags
     << "\nhost=" << host << "\ncreated=" << std::fixed << created << "\n";
   return o.str();
 }

@@ -17,6 +17,8 @@
 //   EMPTY    anything else (e.g. an HLO extracted but not compiled yet)
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -61,11 +63,31 @@ bool split_compiler_dir(const std::string& dir, std::string* name, std::string* 
 // Numeric-aware version comparison ("2.9" < "2.15"); <0, 0, >0.
 int compare_versions(const std::string& a, const std::string& b);
 
-// The done marker ours writes; Neuron's is empty (has_checksum == false).
+// What a lookup compares instead of re-hashing an artifact (NEFFs are large and live on
+// NFS/FSx): size, mtime, ctime and inode as fstat gives them on an open descriptor. An
+// in-place rewrite changes mtime and ctime (ctime cannot be set back, unlike mtime with
+// touch -d or rsync -t); a replacement changes the inode. Not the device: it differs
+// between NFS clients. As fine as the filesystem keeps times (ns on ext4/xfs/NFSv4,
+// whole seconds on Lustre), so a same-size rewrite within one tick of publishing goes
+// unseen by lookups; `trn-train cache verify` hashes every artifact in full.
+struct FileStamp {
+  uint64_t size = 0, inode = 0;
+  long long mtime_ns = 0, ctime_ns = 0;
+  static FileStamp of(const struct stat& st);
+  bool operator==(const FileStamp& o) const {
+    return size == o.size && inode == o.inode && mtime_ns == o.mtime_ns && ctime_ns == o.ctime_ns;
+  }
+};
+
+// The done marker ours writes; Neuron's is empty (has_checksum == false). Records of
+// earlier versions have no stamp (has_stamp == false): hashed on their next lookup,
+// which then adds the stamp.
 struct DoneRecord {
   bool has_checksum = false;
   std::string sha256;
   uint64_t size = 0;
+  bool has_stamp = false;
+  FileStamp stamp;  // of the artifact, taken when its sha256 was last computed
   std::string graph, flags, host;
   double created = 0;
   std::string serialize() const;

@@ -10,7 +10,12 @@ std::vector<std::string> backend_command(const Plan& p, const LoadedConfig& cfg,
     // what ran is on disk, and the trainer parses no overrides of its own.
     return {bindir + "/trn-train-native", "--config", p.effective_config, p.compile ? "--compile" : "--train"};
   }
-  if (p.compile && p.backend == Backend::kNxdt) argv.push_back("neuron_parallel_compile");
+  if (p.compile && p.backend == Backend::kNxdt) {
+    // collect-then-compile: this node only extracts its graphs; `run` then compiles them
+    // once across all nodes (launcher/neuron_compile.h).
+    argv.push_back("neuron_parallel_compile");
+    if (cfg.launch.neuron_compile == NeuronCompile::kCollectThenCompile) argv.insert(argv.end(), {"--command", "collect"});
+  }
   if (p.launch_pattern == LaunchPattern::kPerWorker) {
     argv.insert(argv.end(), {"python3", cfg.launch.script});
   } else {

@@ -134,8 +134,9 @@ int cmd_verify(const Shared& s, bool fix) {
   for (const auto& e : scan_entries(opt.dir, false)) {
     if (e.state != EntryState::kSuccess) continue;
     // Trust first, then open without following links or waiting on FIFOs (as root
-    // too): verify must not read whatever a planted record or link points to.
-    const EntryCheck c = check_entry_dir(e.path, trust, false);
+    // too): verify must not read whatever a planted record or link points to. Unlike a
+    // lookup, which trusts an unchanged stamp, verify hashes every artifact in full.
+    const EntryCheck c = check_entry_dir(e.path, trust, false, Hashing::kAlways);
     if (c.verdict == EntryVerdict::kUntrusted) {
       std::printf("UNTRUSTED %s: %s\n", e.path.c_str(), c.why.c_str());
       ++bad;

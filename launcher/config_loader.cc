@@ -14,13 +14,43 @@ const char* to_string(Backend b) {
   return "?";
 }
 
+const char* to_string(NeuronCompile n) {
+  return n == NeuronCompile::kParallelCompile ? "parallel_compile" : "collect_then_compile";
+}
+
+const char* to_string(WarmCachePolicy w) {
+  switch (w) {
+    case WarmCachePolicy::kRefuse: return "refuse";
+    case WarmCachePolicy::kWarn: return "warn";
+    case WarmCachePolicy::kOff: return "off";
+  }
+  return "?";
+}
+
 namespace {
+
+// Reads `key` as one of `names` (to_string of each value), or a Problem listing them.
+template <typename E, size_t N>
+void read_choice(const config::Document& doc, const char* key, const E (&values)[N], E* out, Problems* problems) {
+  const auto v = doc.get_string(key, problems);
+  if (!v) return;
+  std::string list;
+  for (E e : values) {
+    if (*v == to_string(e)) {
+      *out = e;
+      return;
+    }
+    list += (list.empty() ? "" : ", ") + std::string(to_string(e));
+  }
+  problems->push_back({key, *v, "must be one of " + list});
+}
 
 void read_launch_block(const config::Document& doc, const config::SiteConfig& site, LaunchSettings* l,
                        Problems* problems) {
   doc.check_keys("launch", {"backend", "instance", "nodes", "procs_per_node", "allow_devices_mismatch", "ports",
                             "requeue", "log_dir", "script", "partition", "job_name", "time", "sbatch_flags",
-                            "max_restarts", "signal_grace"},
+                            "max_restarts", "signal_grace", "neuron_compile", "compile_slots",
+                            "require_warm_cache", "preflight"},
                  problems);
   doc.check_keys("launch.ports", {"master"}, problems);
   // No default instance here: "" lets launcher/instance_resolution.cc ask the node, the
@@ -29,12 +59,7 @@ void read_launch_block(const config::Document& doc, const config::SiteConfig& si
   l->partition = site.partition;
   if (!site.log_dir.empty()) l->log_dir = site.log_dir;
   l->sbatch_flags = site.sbatch_flags;
-  if (auto v = doc.get_string("launch.backend", problems)) {
-    if (*v == "native") l->backend = Backend::kNative;
-    else if (*v == "nxdt") l->backend = Backend::kNxdt;
-    else if (*v == "torchneuron") l->backend = Backend::kTorchNeuron;
-    else problems->push_back({"launch.backend", *v, "must be one of native, nxdt, torchneuron"});
-  }
+  read_choice(doc, "launch.backend", {Backend::kNative, Backend::kNxdt, Backend::kTorchNeuron}, &l->backend, problems);
   auto str = [&](const char* key, std::string* out) {
     if (auto v = doc.get_string(key, problems)) *out = *v;
   };
@@ -50,8 +75,14 @@ void read_launch_block(const config::Document& doc, const config::SiteConfig& si
   l->procs_per_node = doc.get_int("launch.procs_per_node", 1, kMaxProcs, problems);
   if (auto v = doc.get_bool("launch.allow_devices_mismatch", problems)) l->allow_devices_mismatch = *v;
   if (auto v = doc.get_bool("launch.requeue", problems)) l->requeue = *v;
+  if (auto v = doc.get_bool("launch.preflight", problems)) l->preflight = *v;
   if (auto v = doc.get_int("launch.max_restarts", 0, 100000, problems)) l->max_restarts = static_cast<int>(*v);
   if (auto v = doc.get_int("launch.signal_grace", 0, 86400, problems)) l->signal_grace = static_cast<int>(*v);
+  read_choice(doc, "launch.neuron_compile", {NeuronCompile::kCollectThenCompile, NeuronCompile::kParallelCompile},
+              &l->neuron_compile, problems);
+  read_choice(doc, "launch.require_warm_cache", {WarmCachePolicy::kRefuse, WarmCachePolicy::kWarn, WarmCachePolicy::kOff},
+              &l->require_warm_cache, problems);
+  if (auto v = doc.get_int("launch.compile_slots", 0, 4096, problems)) l->compile_slots = static_cast<int>(*v);
   if (auto v = doc.get_string_list("launch.sbatch_flags", problems))
     l->sbatch_flags.insert(l->sbatch_flags.end(), v->begin(), v->end());
   if (l->script.empty()) l->script = l->backend == Backend::kNxdt ? "training_orchestrator.py" : "train.py";

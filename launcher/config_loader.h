@@ -15,6 +15,17 @@ namespace trn {
 enum class Backend { kNative, kNxdt, kTorchNeuron };
 const char* to_string(Backend b);  // "native" | "nxdt" | "torchneuron"
 
+// How a COMPILE=1 run of the Neuron backends compiles (launcher/neuron_compile.h):
+// collect-then-compile: `neuron_parallel_compile --command collect` on every node, then
+// every collected graph compiled once across all nodes through our cache;
+// parallel-compile: plain `neuron_parallel_compile` on every node (each compiles everything).
+enum class NeuronCompile { kCollectThenCompile, kParallelCompile };
+const char* to_string(NeuronCompile n);  // "collect_then_compile" | "parallel_compile"
+
+// What a COMPILE=0 Neuron run does when the cache is not warm (launcher/warm_cache.h).
+enum class WarmCachePolicy { kRefuse, kWarn, kOff };
+const char* to_string(WarmCachePolicy w);  // "refuse" | "warn" | "off"
+
 struct LaunchSettings {
   Backend backend = Backend::kNxdt;
   std::string instance;          // catalog name
@@ -23,9 +34,13 @@ struct LaunchSettings {
   bool allow_devices_mismatch = false;
   std::string master_ports;     // "LO-HI" or a fixed port; "" = the default range
   bool requeue = true;
+  bool preflight = true;        // submit: `srun trn-train preflight` as each job's first step (bad nodes fail it early)
   int max_restarts = 10;        // `run` refuses SLURM_RESTART_COUNT above this (a job requeued in a loop)
   int signal_grace = 300;       // submit: --signal=TERM@<s> so training checkpoints before the time limit; 0 = off
   std::string log_dir = "logs";
+  NeuronCompile neuron_compile = NeuronCompile::kCollectThenCompile;
+  int compile_slots = 0;        // concurrent compiles per node in collect-then-compile; 0 = the node's cores
+  WarmCachePolicy require_warm_cache = WarmCachePolicy::kWarn;
   std::string script;           // nxdt: training_orchestrator.py; torchneuron: the user's script
   std::string partition;
   std::string job_name;

@@ -1,8 +1,9 @@
 // trn-train: validated launches of Llama pre-training on AWS Trainium under Slurm.
 // `srun trn-train` (= run) computes this task's Plan and supervises the backend; `plan`
 // prints it; `submit` sbatches compile-then-train; `cache` maintains the shared
-// compile cache. Bad input: one `error: key = value: fix` line per problem on
-// stderr and exit status 2, before anything runs.
+// compile cache; `preflight` checks every node of a job. Bad input: one
+// `error: key = value: fix` line per problem on stderr and exit status 2, before
+// anything runs.
 #include <CLI/CLI.hpp>
 
 #include <charconv>
@@ -13,12 +14,15 @@
 
 #include "launcher/cache_command.h"
 #include "launcher/commands.h"
+#include "launcher/data_command.h"
 #include "launcher/errors.h"
+#include "launcher/preflight_command.h"
+#include "launcher/neuron_compile.h"
 
 namespace {
 
 constexpr const char* kTool = "trn-train";
-const std::vector<std::string> kCommands{"plan", "run", "submit", "cache"};
+const std::vector<std::string> kCommands{"plan", "run", "submit", "cache", "data", "neuron-compile", "preflight"};
 
 void add_common(CLI::App* cmd, trn::CommonOptions* o) {
   cmd->add_option("--conf", o->conf, "Config name (searched in ./conf, site conf_dirs, installed conf/) or path; "
@@ -101,7 +105,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   int exit_code = 0;
 
-  trn::CommonOptions plan_opts, run_opts, submit_opts;
+  trn::CommonOptions plan_opts, run_opts, submit_opts, compile_opts;
   bool json = false, dry_run = false, compile_only = false, train_only = false;
   std::string nodes_text;
   auto* plan = app.add_subcommand("plan", "Print this task's launch plan (validated) without running anything");
@@ -122,7 +126,20 @@ int main(int argc, char** argv) {
   auto* co = submit->add_flag("--compile-only", compile_only, "Submit only the compile job");
   submit->add_flag("--train-only", train_only, "Submit only the train job")->excludes(co);
 
+  auto* ncompile = app.add_subcommand("neuron-compile", "Compile the graphs `neuron_parallel_compile --command collect` "
+                                      "left in the cache, each once across all nodes (what `run` does after COMPILE=1's collect)");
+  add_common(ncompile, &compile_opts);
+
+  trn::CommonOptions preflight_opts;
+  int preflight_timeout = trn::kPreflightDefaultTimeout;
+  auto* preflight = app.add_subcommand("preflight", "Check every node of the allocation against the plan before a long job "
+                                       "(srun --ntasks-per-node=1 trn-train preflight); names the bad nodes");
+  add_common(preflight, &preflight_opts);
+  preflight->add_option("--timeout", preflight_timeout, "Seconds node 0 waits for the other nodes' rows")
+      ->check(CLI::Range(1, 86400));
+
   trn::add_cache_command(app, &exit_code);  // cache status|verify|clean|clear-locks (runs during parse)
+  trn::add_data_command(app, &exit_code);   // data: tokenize text into a dataset (runs during parse)
 
   std::vector<const char*> cargv;
   for (const auto& a : args) cargv.push_back(a.c_str());
@@ -144,6 +161,8 @@ int main(int argc, char** argv) {
     if (plan->parsed()) return trn::plan_command(plan_opts, json);
     if (submit->parsed()) return trn::submit_command(submit_opts, dry_run, compile_only, train_only);
     if (run->parsed()) return trn::run_command(run_opts);
+    if (preflight->parsed()) return trn::preflight_command(preflight_opts, preflight_timeout);
+    if (ncompile->parsed()) return trn::neuron_compile_command(compile_opts);
     return exit_code;
   } catch (const trn::InputError& e) {
     return trn::report_problems(kTool, e.problems());

@@ -14,9 +14,10 @@ $(LAUNCHER_LIB): $(LAUNCHER_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(TRN_TRAIN): $(OBJDIR)/launcher/main.o $(LAUNCHER_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
+# `trn-train data` (launcher/data_command.cc) is the one user of data/ and SentencePiece here.
+$(TRN_TRAIN): $(OBJDIR)/launcher/main.o $(LAUNCHER_LIB) $(DATA_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $< $(LAUNCHER_LDLIBS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $< $(LAUNCHER_LIB) $(DATA_LIB) $(LAUNCHER_LDLIBS) $(SENTENCEPIECE_LIBS)
 
 # Unit tests: tests/unit/launcher_*_test.cc and common_*_test.cc
 LAUNCHER_TEST_SRCS := $(wildcard tests/unit/launcher_*_test.cc tests/unit/common_*_test.cc)

@@ -59,11 +59,16 @@ std::map<std::string, std::string> derive_env(const Plan& p, const config::Docum
   b.set_default("MALLOC_ARENA_MAX", "128");
   if (p.backend == Backend::kNative) return b.out;
 
-  b.set_default("XLA_DISABLE_FUNCTIONALIZATION", "0");
-  b.set_default("HYDRA_FULL_ERROR", "1");
-  b.set_default("CREATE_TB_LOGGER", p.compile ? "False" : "True");
-  b.set_default("CHECKPOINT_CALLBACK", p.compile ? "False" : "True");
-  b.set_default("NEMO_EXPM_VERSION", p.job_id);
+  // PyTorch/XLA and NxDT's NeMo/Hydra variables; TorchNeuron (native PyTorch, no XLA)
+  // reads none of them (see backend_command.h for its sources).
+  const bool nxdt = p.backend == Backend::kNxdt;
+  if (nxdt) {
+    b.set_default("XLA_DISABLE_FUNCTIONALIZATION", "0");
+    b.set_default("HYDRA_FULL_ERROR", "1");
+    b.set_default("CREATE_TB_LOGGER", p.compile ? "False" : "True");
+    b.set_default("CHECKPOINT_CALLBACK", p.compile ? "False" : "True");
+    b.set_default("NEMO_EXPM_VERSION", p.job_id);
+  }
   if (flag("model.fusions.softmax")) b.set_default("NEURON_FUSE_SOFTMAX", "1");
   if (doc.has("neuron_experimental_compress_rg")) {
     b.set_default("NEURON_EXPERIMENTAL_COMPRESS_RG", flag("neuron_experimental_compress_rg") ? "1" : "0");
@@ -81,8 +86,10 @@ std::map<std::string, std::string> derive_env(const Plan& p, const config::Docum
   std::string cc_extra;
   const std::string prec = str("precision.type").value_or("");
   auto prec_env = [&](const char* bf16, const char* down, const char* sr) {
-    b.set_default("XLA_USE_BF16", bf16);
-    b.set_default("XLA_DOWNCAST_BF16", down);
+    if (nxdt) {  // TorchNeuron's mixed precision is torch.autocast(device_type="neuron") in the script
+      b.set_default("XLA_USE_BF16", bf16);
+      b.set_default("XLA_DOWNCAST_BF16", down);
+    }
     if (sr) b.set_default("NEURON_RT_STOCHASTIC_ROUNDING_EN", sr);
   };
   if (prec == "bf16SR") {
@@ -116,11 +123,14 @@ std::map<std::string, std::string> derive_env(const Plan& p, const config::Docum
     if (f.empty()) return;
     cc += (cc.empty() ? "" : " ") + f;
   };
-  if (p.backend != Backend::kNxdt) {
+  if (!nxdt) {
     if (auto f = str("compiler_flags"); f && !has_flag(cc, *f)) append(*f);
     if (!cc_extra.empty() && !has_flag(cc, cc_extra)) append(cc_extra);
   }
-  if (!cache.empty() && cache.rfind("s3://", 0) != 0 && !has_flag(cc, "--cache_dir")) append("--cache_dir=" + cache);
+  // --cache_dir is an option of torch-neuronx's PyTorch/XLA compile wrapper, not of
+  // neuronx-cc: TorchNeuron gets the location through NEURON_COMPILE_CACHE_URL only.
+  if (nxdt && !cache.empty() && cache.rfind("s3://", 0) != 0 && !has_flag(cc, "--cache_dir"))
+    append("--cache_dir=" + cache);
   if (inst.lnc_allowed.size() > 1) {
     // Runtime and compiler must agree on LNC: one value, written to both.
     b.force("NEURON_LOGICAL_NC_CONFIG", std::to_string(p.lnc));

@@ -5,8 +5,9 @@
 // NEURON_CC_FLAGS, to which --cache_dir and --lnc are appended (and, for backends
 // without NxDT's orchestrator, the config's and the precision's compiler flags). The compile cache is
 // the plan's one resolved location (plan.cache), exported to every backend as
-// TRN_TRAIN_CACHE_DIR (and to the Neuron ones as NEURON_COMPILE_CACHE_URL and
-// --cache_dir) so every node, and every later `trn-train cache`, agrees on it.
+// TRN_TRAIN_CACHE_DIR (and to the Neuron ones as NEURON_COMPILE_CACHE_URL, plus
+// --cache_dir for nxdt's PyTorch/XLA wrapper) so every node, and every later
+// `trn-train cache`, agrees on it. TorchNeuron gets no XLA_* or NxDT/NeMo variables.
 #pragma once
 
 #include <map>

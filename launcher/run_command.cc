@@ -3,7 +3,10 @@
 // the backend under supervision (launcher/supervise.h): its output is teed to the
 // node's console log, signals are forwarded, and its exit status is ours. A COMPILE=1
 // run also fails when its compile summary reports failed graphs, whatever the tool's
-// exit status (launcher/compile_summary.h).
+// exit status (launcher/compile_summary.h). With collect-then-compile the COMPILE=1
+// backend only collects the graphs and `run` then starts `trn-train neuron-compile`
+// (launcher/neuron_compile.h); a COMPILE=0 Neuron run first checks that the cache is
+// warm (launcher/warm_cache.h).
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -18,7 +21,9 @@
 #include "launcher/compile_summary.h"
 #include "launcher/errors.h"
 #include "launcher/file_limit.h"
+#include "launcher/neuron_compile.h"
 #include "launcher/supervise.h"
+#include "launcher/warm_cache.h"
 
 namespace trn {
 
@@ -44,6 +49,15 @@ int run_command(const CommonOptions& opts) {
   const char* path = std::getenv("PATH");
   const Problems missing = check_backend_programs(p, path ? path : "/bin:/usr/bin");
   problems.insert(problems.end(), missing.begin(), missing.end());
+  // A COMPILE=0 Neuron run first looks at what the precompile left (launcher/warm_cache.h).
+  WarmCacheVerdict warm;
+  if (!p.compile && p.backend != Backend::kNative && cfg.launch.require_warm_cache != WarmCachePolicy::kOff) {
+    const std::string compiler = find_program("neuronx-cc", path ? path : "/bin:/usr/bin");
+    const std::string version = compiler.empty() ? "" : installed_neuronxcc_version(compiler);
+    warm = judge_warm_cache(count_cache_graphs(p.cache.dir), p.cache.dir,
+                            version.empty() ? "" : "neuronxcc-" + version, cfg.launch.require_warm_cache);
+    if (warm.problem) problems.push_back(*warm.problem);
+  }
   throw_if_any(problems);
 
   // Per-restart, per-node folder, like train_setup.sh's logs/<job>/<restart>/<node>/:
@@ -60,11 +74,14 @@ int run_command(const CommonOptions& opts) {
   if (log_fd < 0) throw writable(log_path + ": " + std::strerror(errno));
 
   // Warnings never stop a run; they go to the console and the node's log, once per node.
+  std::vector<std::string> lines;
+  for (const auto& r : warm.report) lines.push_back("trn-train: " + r + "\n");
   std::vector<std::string> warnings = p.warnings;
   if (std::string w = raise_file_limit(); !w.empty()) warnings.push_back(w);
-  if (p.local_rank != 0) warnings.clear();
-  for (const auto& w : warnings) {
-    const std::string line = "trn-train: warning: " + w + "\n";
+  if (!warm.warning.empty()) warnings.push_back(warm.warning);
+  for (const auto& w : warnings) lines.push_back("trn-train: warning: " + w + "\n");
+  if (p.local_rank != 0) lines.clear();
+  for (const auto& line : lines) {
     std::fputs(line.c_str(), stderr);
     if (::write(log_fd, line.data(), line.size()) < 0) {
       // best effort, as below
@@ -75,7 +92,16 @@ int run_command(const CommonOptions& opts) {
   CompileSummaryParser parser;
   std::function<void(std::string_view)> watch;
   if (p.compile) watch = [&parser](std::string_view chunk) { parser.feed(chunk); };
-  const SuperviseResult r = supervise(p.command, log_fd, watch);
+  SuperviseResult r = supervise(p.command, log_fd, watch);
+  if (r.status == 0 && p.compile && p.backend == Backend::kNxdt &&
+      cfg.launch.neuron_compile == NeuronCompile::kCollectThenCompile) {
+    // The graphs are collected; compile each once across all nodes, supervised like the
+    // backend (console log, signals, the same summary verdict).
+    std::vector<std::string> argv{self_bindir() + "/trn-train", "neuron-compile", "--conf", cfg.path};
+    if (!opts.instance.empty()) argv.insert(argv.end(), {"--instance", opts.instance});
+    argv.insert(argv.end(), opts.overrides.begin(), opts.overrides.end());
+    r = supervise(argv, log_fd, watch);
+  }
 
   std::string verdict;
   if (r.signal != 0) {

@@ -1,7 +1,8 @@
 // `trn-train submit`: a compile job (COMPILE=1), then the train job that starts only
 // if it succeeded (afterok + --kill-on-invalid-dep=yes), both exclusive, sized from
 // the validated Plan and the instance catalog; the train job is requeueable and is
-// warned by SIGTERM before its time limit. --dry-run prints the exact lines.
+// warned by SIGTERM before its time limit; each job's first step is `trn-train
+// preflight` (launch.preflight). --dry-run prints the exact lines.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -94,6 +95,15 @@ int submit_command(const CommonOptions& opts, bool dry_run, bool compile_only, b
   for (const auto& f : cfg.launch.sbatch_flags)
     (f.rfind("--auto-resume", 0) == 0 ? srun_flags : sbatch_flags).push_back(f);
   const std::string srun = srun_flags.empty() ? "srun" : "srun " + join_quoted(srun_flags);
+  // launch.preflight: each job first checks its own nodes (one task per node), so a bad
+  // node fails the job in seconds, named, instead of hanging or crashing the run.
+  std::string preflight;
+  if (cfg.launch.preflight) {
+    std::vector<std::string> args{self, "preflight", "--conf", cfg.path};
+    args.insert(args.end(), opts.overrides.begin(), opts.overrides.end());
+    if (!opts.instance.empty()) args.insert(args.end(), {"--instance", opts.instance});
+    preflight = "srun --ntasks-per-node=1 " + join_quoted(args) + " && ";
+  }
 
   // cpus-per-task from the instance catalog (all vCPUs to the one task per node).
   const int vcpus = p.vcpus;
@@ -108,7 +118,7 @@ int submit_command(const CommonOptions& opts, bool dry_run, bool compile_only, b
     return a;
   };
   std::vector<std::string> compile_job = base("-compile", true);
-  compile_job.insert(compile_job.end(), {"--wrap", srun + " " + join_quoted(run_args)});
+  compile_job.insert(compile_job.end(), {"--wrap", preflight + srun + " " + join_quoted(run_args)});
   std::vector<std::string> train_job = base("", false);
   if (cfg.launch.requeue) train_job.insert(train_job.end(), {"--requeue", "--open-mode=append"});
   // SIGTERM to every step signal_grace seconds before the time limit: `run` forwards
@@ -116,7 +126,7 @@ int submit_command(const CommonOptions& opts, bool dry_run, bool compile_only, b
   if (cfg.launch.signal_grace > 0) train_job.push_back("--signal=TERM@" + std::to_string(cfg.launch.signal_grace));
   const bool chained = !compile_only && !train_only;
   if (chained) train_job.insert(train_job.end(), {"--dependency=afterok:${COMPILE_JOB_ID}", "--kill-on-invalid-dep=yes"});
-  train_job.insert(train_job.end(), {"--wrap", srun + " --kill-on-bad-exit=1 " + join_quoted(run_args)});
+  train_job.insert(train_job.end(), {"--wrap", preflight + srun + " --kill-on-bad-exit=1 " + join_quoted(run_args)});
 
   if (dry_run) {
     if (!train_only) std::printf("%s%s\n", chained ? "COMPILE_JOB_ID=$(" : "", (join_quoted(compile_job) + (chained ? ")" : "")).c_str());

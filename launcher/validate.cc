@@ -102,6 +102,14 @@ Problems validate_plan(const Plan& p, const config::Document& doc, const Instanc
                        s(p.procs_per_node) + "); set it to " + s(p.procs_per_node) +
                        " or set launch.allow_devices_mismatch: true on purpose"});
   }
+  // TorchNeuron compiles just in time (torch.compile(backend="neuron") on the first call
+  // of each input signature, on Trainium itself); its docs name no ahead-of-time
+  // collector like neuron_parallel_compile (backend_command.h).
+  if (p.backend == Backend::kTorchNeuron && p.compile) {
+    out.push_back({"COMPILE", "1",
+                   "the torchneuron backend has no ahead-of-time compile step: TorchNeuron compiles each graph on "
+                   "first use and caches it; run with COMPILE=0 (a short run with trainer.max_steps fills the cache)"});
+  }
   if (p.master_port == p.root_comm_port) {
     out.push_back({"launch.ports.master", s(p.master_port),
                    "MASTER_PORT and the Neuron root-comm port must differ; choose a master range disjoint from the "

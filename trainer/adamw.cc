@@ -1,5 +1,6 @@
 #include "trainer/adamw.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace trn::native {
@@ -13,29 +14,51 @@ float learning_rate(const config::OptimConfig& o, int step) {
   return min_lr + 0.5f * (lr - min_lr) * (1.0f + std::cos(static_cast<float>(M_PI) * progress));
 }
 
-float clip_grad_norm(std::vector<float>& grads, float max_norm) {
+double squared_sum(const float* x, size_t n) {
   double ss = 0.0;
-  for (float g : grads) ss += static_cast<double>(g) * g;
-  const float norm = static_cast<float>(std::sqrt(ss));
+  for (size_t i = 0; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
+  return ss;
+}
+
+float clip_grad_norm(std::vector<float>& grads, float max_norm) {
+  const float norm = static_cast<float>(std::sqrt(squared_sum(grads.data(), grads.size())));
+  clip_to_norm(grads, norm, max_norm);
+  return norm;
+}
+
+void clip_to_norm(std::vector<float>& grads, float norm, float max_norm) {
   if (max_norm > 0.0f && norm > max_norm) {
     const float k = max_norm / (norm + 1e-6f);
     for (float& g : grads) g *= k;
   }
-  return norm;
 }
 
-AdamW::AdamW(size_t n, std::vector<std::pair<size_t, size_t>> no_decay) : m_(n), v_(n), decay_(n, 1) {
-  for (const auto& [at, len] : no_decay) std::fill_n(decay_.begin() + at, len, 0);
+AdamW::AdamW(size_t n, std::vector<std::pair<size_t, size_t>> no_decay)
+    : n_(n), shard_{0, n}, no_decay_(std::move(no_decay)), m_(n), v_(n) {
+  mark_decay();
 }
 
-void AdamW::step(std::vector<float>& params, const std::vector<float>& grads, const config::OptimConfig& o,
-                 int step) {
+void AdamW::keep_shard(Shard shard, std::vector<float> m, std::vector<float> v) {
+  shard_ = shard, m_ = std::move(m), v_ = std::move(v);
+  mark_decay();
+}
+
+void AdamW::mark_decay() {
+  decay_.assign(shard_.size, 1);
+  const size_t end = shard_.begin + shard_.size;
+  for (const auto& [at, len] : no_decay_) {
+    const size_t from = std::max(at, shard_.begin), to = std::min(at + len, end);
+    if (from < to) std::fill(decay_.begin() + (from - shard_.begin), decay_.begin() + (to - shard_.begin), 0);
+  }
+}
+
+void AdamW::step(float* params, const float* grads, const config::OptimConfig& o, int step) {
   const float lr = learning_rate(o, step);
   const float beta1 = static_cast<float>(o.beta1), beta2 = static_cast<float>(o.beta2);
   const float eps = static_cast<float>(o.eps), weight_decay = static_cast<float>(o.weight_decay);
   const float c1 = 1.0f - std::pow(beta1, static_cast<float>(step));
   const float c2 = 1.0f - std::pow(beta2, static_cast<float>(step));
-  for (size_t i = 0; i < params.size(); ++i) {
+  for (size_t i = 0; i < shard_.size; ++i) {
     const float g = grads[i];
     m_[i] = beta1 * m_[i] + (1.0f - beta1) * g;
     v_[i] = beta2 * v_[i] + (1.0f - beta2) * g * g;

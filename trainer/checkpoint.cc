@@ -89,7 +89,14 @@ bool prepare_checkpoint_dir(const std::string& dir, uint64_t checkpoint_bytes, s
   return true;
 }
 
-std::string save_checkpoint(const std::string& dir, const CheckpointIdentity& id, const TrainState& state) {
+std::vector<std::string> checkpoint_names(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const Candidate& c : candidates(dir)) out.push_back(c.name);
+  return out;
+}
+
+std::string save_checkpoint(const std::string& dir, const CheckpointIdentity& id, const TrainState& state,
+                            long long keep) {
   std::string error;
   if (!make_dirs(dir, 0755, &error)) return error;
   const std::string path = checkpoint_path(dir, state.step);
@@ -106,10 +113,11 @@ std::string save_checkpoint(const std::string& dir, const CheckpointIdentity& id
   }
   // Files of later steps are from a history this run left (refused at resume, or a
   // run restarted from an older one): a later resume must not jump back to them.
-  // Of the rest, the newest kKeepCheckpoints stay.
-  int kept = 0;
+  // Of the rest, the newest `keep` stay (the one just written always).
+  long long kept = 0;
   for (const Candidate& c : candidates(dir))
-    if (c.step >= 0 && (c.step > state.step || ++kept > kKeepCheckpoints)) ::unlink((dir + "/" + c.name).c_str());
+    if (c.step >= 0 && (c.step > state.step || (keep >= 0 && ++kept > std::max(keep, 1LL))))
+      ::unlink((dir + "/" + c.name).c_str());
   return "";
 }
 

@@ -1,6 +1,6 @@
 // The checkpoint folder of a run (rank 0 reads and writes it): checkpoint-<step>.bin
 // files (trainer/checkpoint_format.h), each published with common/fs's atomic write
-// (temporary sibling, fsync, rename), the newest kKeepCheckpoints kept. A resume takes
+// (temporary sibling, fsync, rename), the newest save_top_k kept. A resume takes
 // the newest one that verifies and says which ones it refused, so a damaged or foreign
 // newest file costs some steps, never a silent resume of garbage. One run writes a
 // folder at a time: the temporary files found when a run starts are a killed writer's.
@@ -14,8 +14,6 @@
 #include "trainer/checkpoint_format.h"
 
 namespace trn::native {
-
-inline constexpr int kKeepCheckpoints = 2;
 
 // The file a checkpoint of `step` is written to.
 std::string checkpoint_path(const std::string& dir, int step);
@@ -31,8 +29,12 @@ bool prepare_checkpoint_dir(const std::string& dir, uint64_t checkpoint_bytes, s
 uint64_t checkpoint_file_bytes(const CheckpointIdentity& id);
 
 // Writes checkpoint-<state.step>.bin atomically, then removes all but the newest
-// kKeepCheckpoints. "" or the error (path and cause).
-std::string save_checkpoint(const std::string& dir, const CheckpointIdentity& id, const TrainState& state);
+// `keep` (exp_manager.checkpoint_callback_params.save_top_k; -1 keeps all: the
+// metric NxDT ranks by is the step, so the top k are the newest). "" or the error.
+std::string save_checkpoint(const std::string& dir, const CheckpointIdentity& id, const TrainState& state,
+                            long long keep);
+// The checkpoint files of `dir`, newest first (names only).
+std::vector<std::string> checkpoint_names(const std::string& dir);
 
 struct ResumeResult {
   enum Kind { kFresh, kLoaded, kRefused } kind = kFresh;  // kRefused: checkpoints there, none usable

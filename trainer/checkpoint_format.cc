@@ -14,6 +14,7 @@ namespace {
 constexpr std::string_view kMagic = "trn-train native checkpoint 2\n";
 constexpr std::string_view kFormat1 = "TRNCKPT1";
 constexpr const char* kKeys[] = {"step", "parameters", "shape", "layout", "payload_bytes", "payload_sha256"};
+constexpr const char* kOptionalKey = "consumed_samples";
 constexpr const char* kStartFresh = "move it away to start fresh";
 constexpr size_t kChunkFloats = 1 << 20;  // 4 MiB reads: hashing and reading a big state in step
 
@@ -60,7 +61,8 @@ CheckpointIdentity CheckpointIdentity::of(const ModelShape& s) {
 std::string checkpoint_header_text(const CheckpointHeader& h) {
   return std::string(kMagic) + "step=" + std::to_string(h.step) + "\nparameters=" +
          std::to_string(h.identity.parameters) + "\nshape=" + h.identity.shape + "\nlayout=" + h.identity.layout +
-         "\npayload_bytes=" + std::to_string(h.payload_bytes) + "\npayload_sha256=" + h.payload_sha256 + "\n\n";
+         "\npayload_bytes=" + std::to_string(h.payload_bytes) + "\npayload_sha256=" + h.payload_sha256 + "\n" +
+         (h.consumed_samples >= 0 ? "consumed_samples=" + std::to_string(h.consumed_samples) + "\n" : "") + "\n";
 }
 
 bool read_checkpoint_header(std::string_view bytes, CheckpointHeader* out, Problem* problem) {
@@ -79,7 +81,8 @@ bool read_checkpoint_header(std::string_view bytes, CheckpointHeader* out, Probl
     const std::string_view line = bytes.substr(at, nl - at);
     const size_t eq = line.find('=');
     const std::string key(line.substr(0, eq));
-    if (eq == std::string_view::npos || std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys) ||
+    if (eq == std::string_view::npos ||
+        (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys) && key != kOptionalKey) ||
         !fields.emplace(key, std::string(line.substr(eq + 1))).second)
       return refuse(problem, std::string(line.substr(0, 80)), "not a header line of format 2 (unknown, repeated or "
                                                                "without '='); the file is damaged");
@@ -102,6 +105,11 @@ bool read_checkpoint_header(std::string_view bytes, CheckpointHeader* out, Probl
     return refuse(problem, "(layout or payload_sha256 not 64 hex digits)", "the file is damaged");
   if (fields["shape"].empty() || fields["shape"].size() > 400)
     return refuse(problem, "shape=" + fields["shape"].substr(0, 80), "not a model shape; the file is damaged");
+  unsigned long long consumed = 0;
+  if (fields.count(kOptionalKey) && !parse_count(fields[kOptionalKey], 0, 1ULL << 62, &consumed))
+    return refuse(problem, "consumed_samples=" + fields[kOptionalKey].substr(0, 40),
+                  "not a sample count; the file is damaged");
+  h.consumed_samples = fields.count(kOptionalKey) ? static_cast<long long>(consumed) : -1;
   h.step = static_cast<long long>(step);
   h.identity = {params, fields["shape"], fields["layout"]};
   h.payload_bytes = payload;
@@ -119,6 +127,7 @@ std::string write_checkpoint_file(const std::string& path, const CheckpointIdent
   h.identity = id;
   h.payload_bytes = 3 * state.params.size() * sizeof(float);
   h.payload_sha256 = sha.hex_digest();
+  h.consumed_samples = state.consumed_samples;
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   const std::string header = checkpoint_header_text(h);
   out.write(header.data(), static_cast<std::streamsize>(header.size()));
@@ -185,6 +194,7 @@ bool read_checkpoint_file(const std::string& path, const CheckpointIdentity& id,
                          "written by a run that had diverged, or not by trn-train; " + std::string(kStartFresh));
   }
   state->step = static_cast<int>(h.step);
+  state->consumed_samples = h.consumed_samples;  // -1: written before it was recorded
   return true;
 }
 

@@ -8,6 +8,7 @@
 //   layout=<sha256 of the parameter and optimizer-state layout>
 //   payload_bytes=1208064
 //   payload_sha256=<sha256 of the payload>
+//   consumed_samples=320      (optional: files without it resume at step x global batch)
 //   <empty line>
 //
 // Why all of this: a checkpoint of another shape with the same parameter count, a
@@ -29,6 +30,9 @@ namespace trn::native {
 struct TrainState {
   int step = 0;  // optimizer steps completed
   std::vector<float> params, m, v;
+  // Samples of the training stream consumed (NxDT's consumed_samples): the data
+  // position a resume continues from, exact also when the global batch changed.
+  long long consumed_samples = 0;
 };
 
 // What a checkpoint must match to be resumed by a model: its shape and the layout of
@@ -46,6 +50,7 @@ struct CheckpointHeader {
   CheckpointIdentity identity;
   uint64_t payload_bytes = 0;  // 3 x parameters x 4
   std::string payload_sha256;
+  long long consumed_samples = -1;  // -1: not recorded
   size_t header_bytes = 0;  // where the payload starts
 };
 

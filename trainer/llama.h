@@ -66,6 +66,12 @@ class Llama {
   void init(unsigned long long seed);
   // tokens/targets: [micro_batch, seq_length]. Returns the mean loss.
   float forward(const int* tokens, const int* targets);
+  // After forward(): the next-token probabilities (softmax of the logits, vocab_size
+  // of them) at position `t` of row `b`. The generate mode samples from these; the
+  // causal mask makes them independent of the tokens after t.
+  const float* next_token_probs(int b, int t) const {
+    return probs.data() + (static_cast<size_t>(b) * shape_.seq_length + t) * shape_.vocab_size;
+  }
   // Accumulates d(loss * loss_scale)/d(params) into grads(); call after forward().
   void backward(float loss_scale);
   void zero_grad();

@@ -1,7 +1,9 @@
 # trainer/: the bundled native Llama engine (OpenBLAS for GEMM, MPI for data
 # parallelism). Everything but main.cc goes into a library so the gradient-check
 # tests link the same code the trainer runs.
-TRAINER_SRCS := $(filter-out trainer/main.cc,$(wildcard trainer/*.cc))
+# trainer/mpi/: the only code that includes <mpi.h> (the fuzz build compiles
+# trainer/*.cc without MPI's flags).
+TRAINER_SRCS := $(filter-out trainer/main.cc,$(wildcard trainer/*.cc)) $(wildcard trainer/mpi/*.cc)
 # The attention kernel's source text, embedded so the compile step can build
 # shape-specialised graphs from it on any node (no installed headers needed).
 KERNEL_SOURCE_CC := $(BUILD)/gen/trainer/kernel_source.cc
@@ -16,7 +18,10 @@ $(OBJDIR)/gen/trainer/kernel_source.o: $(KERNEL_SOURCE_CC)
 	$(CXX) $(TRN_CXXFLAGS) $(CXXFLAGS) -c $< -o $@
 TRAINER_LIB  := $(LIBDIR)/libtrnnative.a
 LIBS_BUILT   += $(TRAINER_LIB)
-TRAINER_LDLIBS := $(TRAINER_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB) $(YAMLCPP_LIBS) $(OPENBLAS_LIBS) -ldl -lpthread
+# DATA_LIB: Megatron datasets and tokenizers (data/); SentencePiece only for the
+# tokenizer the generate mode opens.
+TRAINER_LDLIBS := $(TRAINER_LIB) $(DATA_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB) $(YAMLCPP_LIBS) $(OPENBLAS_LIBS) \
+                  -ldl -lpthread
 
 $(OBJDIR)/trainer/%.o: MODULE_FLAGS := $(MPI_CXXFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS) $(JSON_CFLAGS)
 
@@ -27,17 +32,17 @@ $(TRAINER_LIB): $(TRAINER_OBJS)
 ifneq ($(wildcard trainer/main.cc),)
 TRN_NATIVE := $(BINDIR)/trn-train-native
 BINS_BUILT += $(TRN_NATIVE)
-$(TRN_NATIVE): $(OBJDIR)/trainer/main.o $(TRAINER_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
+$(TRN_NATIVE): $(OBJDIR)/trainer/main.o $(TRAINER_LIB) $(DATA_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $< $(TRAINER_LDLIBS) $(MPI_LIBS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $< $(TRAINER_LDLIBS) $(SENTENCEPIECE_LIBS) $(MPI_LIBS)
 endif
 
 # Unit tests: tests/unit/trainer_*_test.cc (gradient checks against finite differences).
 TRAINER_TEST_SRCS := $(wildcard tests/unit/trainer_*_test.cc)
-$(OBJDIR)/tests/unit/trainer_%.o: MODULE_FLAGS := $(GTEST_CFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS) -DTRN_TOP_DIR=\"$(CURDIR)\"
+$(OBJDIR)/tests/unit/trainer_%.o: MODULE_FLAGS := $(GTEST_CFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS) $(JSON_CFLAGS) -DTRN_TOP_DIR=\"$(CURDIR)\"
 ifneq ($(TRAINER_TEST_SRCS),)
 UNIT_TESTS += $(TESTDIR)/trainer_tests
-$(TESTDIR)/trainer_tests: $(TRAINER_TEST_SRCS:%.cc=$(OBJDIR)/%.o) $(TRAINER_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
+$(TESTDIR)/trainer_tests: $(TRAINER_TEST_SRCS:%.cc=$(OBJDIR)/%.o) $(TRAINER_LIB) $(DATA_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(TRAINER_LDLIBS) $(GTEST_LIBS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(TRAINER_LDLIBS) $(SENTENCEPIECE_LIBS) $(GTEST_LIBS)
 endif

@@ -1,6 +1,8 @@
 #include "trainer/train_settings.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -9,6 +11,16 @@
 
 namespace trn::native {
 namespace {
+
+// NeMo's datetime version, for an experiment that neither names one nor resumes.
+std::string start_stamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::localtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d_%H-%M-%S", &tm);
+  return buf;
+}
 
 namespace fs = std::filesystem;
 using config::Document;
@@ -135,17 +147,20 @@ bool settings_from(const Document& doc, const Document* hf, size_t before, Train
   shape.seq_length(doc, t.seq_length);
   if (problems->size() == before) shape.check();  // consistency, once every value could be read
 
-  if (!t.train_dir.empty() && t.train_dir != "synthetic")
+  // data.data_prefix (a Megatron dataset, trainer/batch_source.h) makes data.train_dir moot.
+  const bool synthetic = !doc.has("data.data_prefix");
+  if (synthetic && !t.train_dir.empty() && t.train_dir != "synthetic")
     problems->push_back({"data.train_dir", t.train_dir,
-                         "the native engine reads only its built-in synthetic corpus so far; set data.train_dir: "
-                         "synthetic"});
-  else if (problems->size() == before)
+                         "the native engine reads Megatron datasets named by data.data_prefix (see trn-train data) "
+                         "or its built-in synthetic corpus (data.train_dir: synthetic)"});
+  else if (synthetic && problems->size() == before)
     shape.require_at_least("vocab_size", m.vocab_size, SyntheticCorpus::kMinVocab,
                            "the synthetic corpus has " + std::to_string(SyntheticCorpus::kMinVocab) +
                                " or more token ids (each token has two distinct likely successors): use a vocab_size "
                                "of at least " + std::to_string(SyntheticCorpus::kMinVocab));
-  const std::string& log_dir = !t.explicit_log_dir.empty() ? t.explicit_log_dir : t.exp_dir;
-  s->checkpoint_dir = log_dir.empty() ? "checkpoints" : log_dir + "/checkpoints";
+  const char* env_version = std::getenv("NEMO_EXPM_VERSION");
+  s->exp = resolve_experiment_dir(t, env_version ? env_version : "", start_stamp());
+  s->doc = doc;
   return problems->size() == before;
 }
 

@@ -13,6 +13,7 @@
 #include "common/config/document.h"
 #include "common/config/training.h"
 #include "common/problem.h"
+#include "trainer/experiment_dir.h"
 #include "trainer/llama.h"
 
 namespace trn::native {
@@ -20,7 +21,8 @@ namespace trn::native {
 struct TrainSettings {
   config::TrainingConfig train;  // trainer / data / seed / model.optim / exp_manager
   ModelShape shape;
-  std::string checkpoint_dir;  // <explicit_log_dir or exp_dir>/checkpoints, else ./checkpoints
+  ExperimentDir exp;           // the experiment folder (trainer/experiment_dir.h)
+  config::Document doc;        // the effective config (overrides applied): hparams.yaml, data keys
 };
 
 // Loads `path` and applies Hydra-style `overrides`. Every problem found (file,

@@ -112,6 +112,16 @@ bool read_training_config(const Document& d, TrainingConfig* c, Problems* proble
   read_string(d, "exp_manager.exp_dir", &c->exp_dir, &p);
   read_int(d, "exp_manager.checkpoint_callback_params.every_n_train_steps", 0, kMaxSteps,
            &c->checkpoint_every_n_steps, &p);
+  read_int(d, "exp_manager.checkpoint_callback_params.save_top_k", -1, kMaxSteps, &c->save_top_k, &p);
+  read_string(d, "name", &c->exp_name, &p);
+  read_string(d, "exp_manager.name", &c->exp_name, &p);  // NeMo's: the block wins
+  read_string(d, "exp_manager.version", &c->exp_version, &p);
+  set(d.get_bool(target(d, "exp_manager.resume_if_exists"), &p), &c->resume_if_exists);
+  read_string(d, "exp_manager.resume_from_checkpoint", &c->resume_from_checkpoint, &p);
+  set(d.get_bool(target(d, "exp_manager.create_tensorboard_logger"), &p), &c->create_tensorboard_logger);
+  set(d.get_bool(target(d, "model.weight_init_only"), &p), &c->weight_init_only);
+  set(number_in(d, "trainer.val_check_interval", 0, kMaxSteps, false, &p), &c->val_check_interval);
+  set(number_in(d, "trainer.limit_val_batches", 0, kMaxSteps, false, &p), &c->limit_val_batches);
   read_string(d, "compiler_cache_url", &c->compiler_cache_url, &p);
 
   // A key read twice through a reference (sched.max_steps: ${trainer.max_steps}) is reported once.

@@ -23,6 +23,15 @@
 //   model.optim.sched.max_steps                             1 .. 1e9         trainer.max_steps
 //   exp_manager.explicit_log_dir, exp_manager.exp_dir       text             ""
 //   exp_manager.checkpoint_callback_params.every_n_train_steps  0 .. 1e9 (0: at the end only)  0
+//   exp_manager.checkpoint_callback_params.save_top_k       -1 .. 1e9 (-1: all; 0 as 1) 2
+//   exp_manager.name, else name                             text             "default"
+//   exp_manager.version, else $NEMO_EXPM_VERSION (the trainer) text          ""
+//   exp_manager.resume_if_exists                            bool             true
+//   exp_manager.resume_from_checkpoint                      text (a path)    ""
+//   exp_manager.create_tensorboard_logger                   bool             true
+//   model.weight_init_only                                  bool             false
+//   trainer.val_check_interval                              0 .. 1e9 (0 off; < 1: x max_steps) 0
+//   trainer.limit_val_batches                               0 .. 1e9 (< 1: fraction) 1
 //   compiler_cache_url                                      text             ""
 //
 // Each block above (trainer, data, model, model.optim, model.optim.sched, exp_manager,
@@ -62,6 +71,15 @@ struct TrainingConfig {
   std::string explicit_log_dir;
   std::string exp_dir;
   long long checkpoint_every_n_steps = 0;
+  long long save_top_k = 2;
+  std::string exp_name = "default";
+  std::string exp_version;
+  bool resume_if_exists = true;
+  std::string resume_from_checkpoint;
+  bool create_tensorboard_logger = true;
+  bool weight_init_only = false;
+  double val_check_interval = 0;  // whole: every N steps; a fraction: of max_steps; 0: never
+  double limit_val_batches = 1;   // whole: micro-batches per rank; a fraction: of the held-out split
   std::string compiler_cache_url;
 };
 

@@ -26,7 +26,7 @@ CONF_FILE=tiny_llama_native sbatch --wait -N4 -o "$work/train.out" \
   || fail "train job failed: $(cat "$work/train.out")"
 out=$(cat "$work/train.out")
 expect_contains "$out" "loaded from the compile cache" "training used the graph the compile job cached"
-expect_contains "$out" "step 4/4" "trained to the overridden max_steps"
+expect_contains "$out" "| 4/4 [" "trained to the overridden max_steps"
 
 # Every node wrote the effective config and it carries the override.
 n=$(ls "$work"/logs/*/0/*/config.yaml | wc -l)

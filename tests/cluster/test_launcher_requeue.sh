@@ -1,9 +1,12 @@
-# Requeue as Slurm does it (issue 9): a training job on 4 nodes is signalled
-# (`scancel --signal=USR1`, what --signal=TERM@grace / a checkpoint request sends),
-# `run` forwards the signal to the backend's process group (the torchrun double
-# "checkpoints" and exits 128+10) and `run` exits with its status. `run` refuses a
-# restart count above launch.max_restarts; submit's train job is requeueable and
-# warned by SIGTERM before its time limit.
+# Requeue as Slurm does it (issue 9). A training job on 4 nodes is requeued while it
+# runs (`scontrol requeue`, what Slurm does for a failed node of a --requeue job): the
+# second run gets SLURM_RESTART_COUNT=1, a new console-log folder logs/<job>/1/<node>/
+# with a non-empty log on every node, and the same experiment (checkpoint) location as
+# the first run. Then: a job signalled with `scancel --signal=USR1` (what
+# --signal=TERM@grace / a checkpoint request sends): `run` forwards the signal to the
+# backend's process group (the torchrun double "checkpoints" and exits 128+10) and
+# exits with its status. `run` refuses a restart count above launch.max_restarts;
+# submit's train job is requeueable and warned by SIGTERM before its time limit.
 source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d)
 id=""
@@ -24,7 +27,45 @@ wait_for() {
 holding() { [ "$(grep -l 'holding for a signal' "$work"/logs/"$id"/0/*/log 2>/dev/null | wc -l)" = 4 ]; }
 finished() { case $(state) in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL) return 0 ;; esac; return 1; }
 
-# --mpi=none: the doubles need no PMIx, and a requeued run restarting at once reuses
+restarts() { scontrol show job "$id" 2>/dev/null | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p'; }
+# logs_of RESTART: every node's console log of that run exists and is non-empty
+logs_of() { local n; for n in 0 1 2 3; do [ -s "$work/logs/$id/$1/$n/log" ] || return 1; done; }
+
+# 1. Requeue while running. The job is requeued while restart 0 holds (so its record is
+# live: a finished job's record can be purged before `scontrol requeue` reaches it), and
+# Slurm's begin-time delay for a requeued job is lifted with StartTime=now.
+id=$(COMPILE=0 sbatch --parsable --requeue --open-mode=append -N4 -o "$work/out" \
+  --wrap "srun --mpi=none --kill-on-bad-exit=1 $TRN_TRAIN run --conf $conf compiler_cache_url=$work/cache")
+wait_for "restart 0 to start training on 4 nodes" 60 holding
+mkdir "$work/run0" && cp "$work"/torchrun.* "$work/run0/"
+logs_of 0 || fail "restart 0: a node's console log is missing or empty: $(ls -l "$work"/logs/"$id"/0/*/log)"
+scontrol requeue "$id"
+requeued() { [ "$(restarts)" = 1 ]; }
+wait_for "Slurm to requeue the job" 30 requeued
+# Until it runs again: lift the begin-time delay Slurm gives a requeued job (accepted
+# only once the job is PENDING again, so it is retried).
+completed() {
+  case $(state) in
+    COMPLETED) return 0 ;;
+    PENDING) scontrol update JobId="$id" StartTime=now >/dev/null 2>&1 || true ;;
+  esac
+  return 1
+}
+wait_for "restart 1 to run and complete" 90 completed
+logs_of 1 || fail "restart 1: a node's console log is missing or empty: $(ls -l "$work"/logs/"$id"/1/*/log 2>&1)"
+for n in 0 1 2 3; do
+  expect_eq "$(sed -n 's/^restart: //p' "$work/run0/torchrun.$n")" 0 "node $n first run's SLURM_RESTART_COUNT"
+  expect_eq "$(sed -n 's/^restart: //p' "$work/torchrun.$n")" 1 "node $n requeued run's SLURM_RESTART_COUNT"
+  expect_contains "$(cat "$work/torchrun.$n")" "TRN_TRAIN_LOG_DIR=logs/$id/1/$n/" "node $n requeued run's console-log folder"
+done
+first=$(grep -h '^experiment: ' "$work"/run0/torchrun.* | sort -u)
+both=$(grep -h '^experiment: ' "$work"/run0/torchrun.* "$work"/torchrun.* | sort -u)
+expect_eq "$(wc -l <<< "$first")" 1 "one experiment location on every node of the first run"
+expect_eq "$both" "$first" "the requeued run resumes from the first run's experiment location"
+expect_eq "$first" "experiment: $work/nemo_experiments/$id" "experiment location is nemo_experiments/<job id>"
+rm -f "$work"/torchrun.*
+
+# 2. --mpi=none: the doubles need no PMIx, and a requeued run restarting at once reuses
 # the step id 0 whose PMIx socket the first run's slurmstepd may not have removed yet.
 id=$(COMPILE=0 sbatch --parsable --requeue --open-mode=append -N4 -o "$work/out" \
   --wrap "srun --mpi=none --kill-on-bad-exit=1 $TRN_TRAIN run --conf $conf compiler_cache_url=$work/cache")
@@ -37,12 +78,6 @@ for n in 0 1 2 3; do
   expect_contains "$(cat "$work/logs/$id/0/$n/log")" "node $n got SIGUSR1, checkpointing" "node $n got the forwarded signal"
 done
 expect_contains "$(cat "$work/out")" "Exited with exit code 138" "run exits with the backend's status (128+SIGUSR1)"
-
-# The requeued run itself (SLURM_RESTART_COUNT=1, logs/<job>/1/<node>/, the same
-# experiment location) is covered by tests/unit/launcher_backend_run_test.cc over
-# simulated Slurm environments: `scontrol requeue` of a finished job on the local
-# cluster proved timing-dependent under load (the job record vanished), so it is
-# not exercised here.
 
 # Past launch.max_restarts `run` refuses to start (exit 2), naming the limit.
 set +e
@@ -57,8 +92,8 @@ dry=$(env -u SLURM_JOB_ID "$TRN_TRAIN" submit --conf "$conf" --dry-run 'launch.s
 train=$(tail -1 <<< "$dry")
 expect_contains "$train" "--requeue" "train job requeue"
 expect_contains "$train" "--signal=TERM@300" "train job warned before its time limit"
-expect_contains "$train" "--wrap 'srun --auto-resume=1 --kill-on-bad-exit=1 " "auto-resume on the train job's srun"
-expect_contains "$(head -1 <<< "$dry")" "--wrap 'srun --auto-resume=1 " "auto-resume on the compile job's srun"
+expect_contains "$train" "srun --auto-resume=1 --kill-on-bad-exit=1 " "auto-resume on the train job's srun"
+expect_contains "$(head -1 <<< "$dry")" "srun --auto-resume=1 " "auto-resume on the compile job's srun"
 [[ ${train%%--wrap*} != *auto-resume* ]] || fail "--auto-resume given to sbatch: $train"
 [[ $(env -u SLURM_JOB_ID "$TRN_TRAIN" submit --conf "$conf" --dry-run launch.signal_grace=0) != *--signal=* ]] \
   || fail "launch.signal_grace=0 still adds --signal"

@@ -23,8 +23,10 @@ out=$(COMPILE=1 srun --mpi=pmix -N4 -n4 "$native" --train --config "$fixture" ex
 expect_contains "$out" "world 4, micro 2, global 8, accumulation 1" "topology line"
 expect_contains "$out" "attention graph for this shape loaded from the compile cache" "compiled graph used"
 [[ $out != *"Total graphs"* ]] || fail "COMPILE=1 --train compiled instead of training"
-first=$(sed -n 's/^step 10\/40 | loss \([0-9.]*\).*/\1/p' <<<"$out")
-last=$(sed -n 's/^step 40\/40 | loss \([0-9.]*\).*/\1/p' <<<"$out")
+# The NxDT progress line, one per log step in a log (not a terminal).
+loss_at() { sed -n "s/.* $1\/40 \[.*reduced_train_loss=\([0-9.]*\),.*/\1/p" <<<"$out"; }
+first=$(loss_at 10)
+last=$(loss_at 40)
 [ -n "$first" ] && [ -n "$last" ] || fail "no loss lines: $out"
 awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < a - 0.5) }' || fail "loss did not fall: step 10 $first, step 40 $last"
 [ -f "$work/checkpoints/checkpoint-40.bin" ] || fail "no checkpoint written"
@@ -33,14 +35,14 @@ ls "$work/checkpoints" | grep -q tmp && fail "temporary checkpoint file left beh
 out=$(srun --mpi=pmix -N4 -n4 "$native" --config "$fixture" exp_manager.explicit_log_dir="$work" trainer.max_steps=50 2>&1) \
   || fail "resumed training failed: $out"
 expect_contains "$out" "resumed from $work/checkpoints/checkpoint-40.bin at step 40" "resume"
-expect_contains "$out" "step 50/50" "resumed run reaches its last step"
+expect_contains "$out" "| 50/50 [" "resumed run reaches its last step"
 
 # Cancel a long run: every rank agrees to stop at the next step, rank 0 checkpoints, exit 143.
 rm -rf "$work/checkpoints"
 job=$(sbatch --parsable -N4 -o "$work/long.out" --wrap "srun --mpi=pmix -n4 $native --config $fixture \
   exp_manager.explicit_log_dir=$work trainer.max_steps=100000000 trainer.log_every_n_steps=1")
-for _ in $(seq 1 300); do grep -q '^step 3/' "$work/long.out" 2>/dev/null && break; sleep 0.1; done
-grep -q '^step 3/' "$work/long.out" || fail "long run did not start: $(cat "$work/long.out")"
+for _ in $(seq 1 300); do grep -q 'global_step=3.000' "$work/long.out" 2>/dev/null && break; sleep 0.1; done
+grep -q 'global_step=3.000' "$work/long.out" || fail "long run did not start: $(cat "$work/long.out")"
 scancel --signal=TERM "$job"   # to the steps, as Slurm does before a time limit with --signal
 for _ in $(seq 1 100); do [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break; sleep 0.1; done
 grep -q "stopped by signal after step" "$work/long.out" || fail "no clean stop on SIGTERM: $(tail -5 "$work/long.out")"

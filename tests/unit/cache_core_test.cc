@@ -63,25 +63,6 @@ TEST(CacheFs, ExclusiveCreateAtomicWriteAndReadWithMtime) {
   remove_tree(root);
 }
 
-class CacheFixture : public ::testing::Test {
- protected:
-  void SetUp() override {
-    root_ = scratch_dir();
-    opt_ = quiet_options(root_ + "/cache");
-    opt_.timing = {0.1, 0.5};
-    std::string err;
-    ASSERT_TRUE(CompileCache::open(opt_, &cache_, &err)) << err;
-    graph_ = root_ + "/g1.hlo";
-    put(graph_, "graph one");
-    key_ = make_key({"testcc", "1.0"}, {"-O2"}, "graph one");
-  }
-  void TearDown() override { remove_tree(root_); }
-  std::string root_, graph_;
-  CacheOptions opt_;
-  std::unique_ptr<CompileCache> cache_;
-  CacheKey key_;
-};
-
 TEST_F(CacheFixture, CompileOnceThenHit) {
   int calls = 0;
   auto r = cache_->get_or_compile(key_, graph_, copy_compiler(&calls));

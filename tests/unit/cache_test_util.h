@@ -1,6 +1,8 @@
-// Shared helpers for the cache unit tests: scratch dirs and a trivial compiler.
+// Shared helpers for the cache unit tests: scratch dirs, trivial compilers, a fixture
+// with an open cache and one graph.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -8,6 +10,7 @@
 
 #include "common/fs.h"
 #include "cache/compile_cache.h"
+#include "cache/cache_key.h"
 
 namespace cachetest {
 
@@ -46,5 +49,24 @@ inline trn::cache::CompileFn copy_compiler(int* calls, int exit_code = 0) {
     return trn::write_file_atomic(r.output_path, "compiled:" + r.input_path, 0644, nullptr) ? 0 : 1;
   };
 }
+
+class CacheFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = scratch_dir();
+    opt_ = quiet_options(root_ + "/cache");
+    opt_.timing = {0.1, 0.5};
+    std::string err;
+    ASSERT_TRUE(trn::cache::CompileCache::open(opt_, &cache_, &err)) << err;
+    graph_ = root_ + "/g1.hlo";
+    put(graph_, "graph one");
+    key_ = trn::cache::make_key({"testcc", "1.0"}, {"-O2"}, "graph one");
+  }
+  void TearDown() override { trn::remove_tree(root_); }
+  std::string root_, graph_;
+  trn::cache::CacheOptions opt_;
+  std::unique_ptr<trn::cache::CompileCache> cache_;
+  trn::cache::CacheKey key_;
+};
 
 }  // namespace cachetest

@@ -51,7 +51,7 @@ class CheckpointDir : public ::testing::Test {
 
 TEST_F(CheckpointDir, RoundTripsKeepsTheNewestTwoAndLeavesNoTemporaryFile) {
   const CheckpointIdentity id = CheckpointIdentity::of(tiny());
-  for (int step : {5, 10, 15}) ASSERT_EQ(save_checkpoint(dir(), id, state_for(id, step, step)), "");
+  for (int step : {5, 10, 15}) ASSERT_EQ(save_checkpoint(dir(), id, state_for(id, step, step), 2), "");
   EXPECT_EQ(names(), (std::vector<std::string>{"checkpoint-10.bin", "checkpoint-15.bin"}));
   TrainState got = empty_for(id);
   const ResumeResult r = resume_checkpoint(dir(), id, &got);
@@ -73,7 +73,7 @@ TEST_F(CheckpointDir, NoFileIsAFreshStart) {
 TEST_F(CheckpointDir, AnotherShapeWithTheSameParameterCountIsRefused) {
   const CheckpointIdentity a = CheckpointIdentity::of(tiny(4, 2)), b = CheckpointIdentity::of(tiny(2, 1));
   ASSERT_EQ(a.parameters, b.parameters);
-  ASSERT_EQ(save_checkpoint(dir(), a, state_for(a, 5, 1)), "");
+  ASSERT_EQ(save_checkpoint(dir(), a, state_for(a, 5, 1), 2), "");
   TrainState got = empty_for(b);
   const ResumeResult r = resume_checkpoint(dir(), b, &got);
   ASSERT_EQ(r.kind, ResumeResult::kRefused);
@@ -87,8 +87,8 @@ TEST_F(CheckpointDir, AnotherShapeWithTheSameParameterCountIsRefused) {
 // the previous good one is loaded.
 TEST_F(CheckpointDir, AFlippedByteFallsBackToThePreviousCheckpoint) {
   const CheckpointIdentity id = CheckpointIdentity::of(tiny());
-  ASSERT_EQ(save_checkpoint(dir(), id, state_for(id, 5, 1)), "");
-  ASSERT_EQ(save_checkpoint(dir(), id, state_for(id, 10, 2)), "");
+  ASSERT_EQ(save_checkpoint(dir(), id, state_for(id, 5, 1), 2), "");
+  ASSERT_EQ(save_checkpoint(dir(), id, state_for(id, 10, 2), 2), "");
   {
     std::fstream f(dir_ / "checkpoint-10.bin", std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(-7, std::ios::end);
@@ -102,7 +102,7 @@ TEST_F(CheckpointDir, AFlippedByteFallsBackToThePreviousCheckpoint) {
   EXPECT_EQ(r.refused[0].value, "(checksum mismatch)");
   EXPECT_TRUE(fs::exists(dir_ / "checkpoint-10.bin.refused"));
   // The next checkpoint after the fallback keeps the good one, not the damaged one.
-  ASSERT_EQ(save_checkpoint(dir(), id, state_for(id, 6, 3)), "");
+  ASSERT_EQ(save_checkpoint(dir(), id, state_for(id, 6, 3), 2), "");
   EXPECT_EQ(names(), (std::vector<std::string>{"checkpoint-10.bin.refused", "checkpoint-5.bin", "checkpoint-6.bin"}));
 }
 
@@ -110,7 +110,7 @@ TEST_F(CheckpointDir, NanWeightsNegativeMomentsTruncationAndLegacyFilesAreRefuse
   const CheckpointIdentity id = CheckpointIdentity::of(tiny());
   TrainState nan = state_for(id, 7, 1);
   nan.params[3] = std::nanf("");
-  ASSERT_EQ(save_checkpoint(dir(), id, nan), "");  // a valid checksum over bad values
+  ASSERT_EQ(save_checkpoint(dir(), id, nan, 2), "");  // a valid checksum over bad values
   TrainState got = empty_for(id);
   ResumeResult r = resume_checkpoint(dir(), id, &got);
   ASSERT_EQ(r.kind, ResumeResult::kRefused);
@@ -119,13 +119,13 @@ TEST_F(CheckpointDir, NanWeightsNegativeMomentsTruncationAndLegacyFilesAreRefuse
   fs::remove_all(dir_);
   TrainState negative = state_for(id, 7, 1);
   negative.v[0] = -1;
-  ASSERT_EQ(save_checkpoint(dir(), id, negative), "");
+  ASSERT_EQ(save_checkpoint(dir(), id, negative, 2), "");
   r = resume_checkpoint(dir(), id, &got);
   ASSERT_EQ(r.kind, ResumeResult::kRefused);
   EXPECT_NE(r.refused[0].value.find("AdamW v"), std::string::npos);
 
   fs::remove_all(dir_);
-  ASSERT_EQ(save_checkpoint(dir(), id, state_for(id, 7, 1)), "");
+  ASSERT_EQ(save_checkpoint(dir(), id, state_for(id, 7, 1), 2), "");
   fs::resize_file(dir_ / "checkpoint-7.bin", fs::file_size(dir_ / "checkpoint-7.bin") - 4);
   r = resume_checkpoint(dir(), id, &got);
   ASSERT_EQ(r.kind, ResumeResult::kRefused);
@@ -142,7 +142,7 @@ TEST_F(CheckpointDir, NanWeightsNegativeMomentsTruncationAndLegacyFilesAreRefuse
 // Regression: the step field was cast to int unchecked (2^32 + 5 resumed at step 5).
 TEST_F(CheckpointDir, AnAbsurdStepOrARenamedFileIsRefused) {
   const CheckpointIdentity id = CheckpointIdentity::of(tiny());
-  ASSERT_EQ(save_checkpoint(dir(), id, state_for(id, 5, 1)), "");
+  ASSERT_EQ(save_checkpoint(dir(), id, state_for(id, 5, 1), 2), "");
   std::string bytes;
   {
     std::ifstream in(dir_ / "checkpoint-5.bin", std::ios::binary);
@@ -157,7 +157,7 @@ TEST_F(CheckpointDir, AnAbsurdStepOrARenamedFileIsRefused) {
   EXPECT_EQ(r.refused[0].value, "step=4294967301");
 
   fs::remove_all(dir_);
-  ASSERT_EQ(save_checkpoint(dir(), id, state_for(id, 5, 1)), "");
+  ASSERT_EQ(save_checkpoint(dir(), id, state_for(id, 5, 1), 2), "");
   fs::rename(dir_ / "checkpoint-5.bin", dir_ / "checkpoint-9.bin");
   r = resume_checkpoint(dir(), id, &got);
   ASSERT_EQ(r.kind, ResumeResult::kRefused);
@@ -225,3 +225,31 @@ TEST(CheckpointHeader, ReadsWhatIsWrittenAndRefusesEveryTruncationAndDamage) {
 }
 
 }  // namespace
+
+// The data position travels with the state (issue 12), and files written before it
+// was recorded read as "not recorded" (-1), not as sample 0.
+TEST_F(CheckpointDir, ConsumedSamplesRoundTripAndSaveTopK) {
+  const CheckpointIdentity id = CheckpointIdentity::of(tiny());
+  for (int step : {1, 2, 3, 4}) {
+    TrainState s = state_for(id, step, 1);
+    s.consumed_samples = 8LL * step + 3;
+    ASSERT_EQ(save_checkpoint(dir(), id, s, 3), "");
+  }
+  EXPECT_EQ(names(), (std::vector<std::string>{"checkpoint-2.bin", "checkpoint-3.bin", "checkpoint-4.bin"}));
+  EXPECT_EQ(checkpoint_names(dir()), (std::vector<std::string>{"checkpoint-4.bin", "checkpoint-3.bin", "checkpoint-2.bin"}));
+  TrainState got = empty_for(id);
+  ASSERT_EQ(resume_checkpoint(dir(), id, &got).kind, ResumeResult::kLoaded);
+  EXPECT_EQ(got.consumed_samples, 35);
+  ASSERT_EQ(save_checkpoint(dir(), id, state_for(id, 5, 1), -1), "");  // -1 keeps all
+  EXPECT_EQ(names().size(), 4u);
+
+  CheckpointHeader h;
+  h.step = 3, h.identity = id, h.payload_bytes = 12 * id.parameters, h.payload_sha256 = std::string(64, 'a');
+  trn::Problem problem;
+  CheckpointHeader back;
+  ASSERT_TRUE(read_checkpoint_header(checkpoint_header_text(h), &back, &problem)) << problem.str();
+  EXPECT_EQ(back.consumed_samples, -1);
+  h.consumed_samples = 24;
+  ASSERT_TRUE(read_checkpoint_header(checkpoint_header_text(h), &back, &problem)) << problem.str();
+  EXPECT_EQ(back.consumed_samples, 24);
+}

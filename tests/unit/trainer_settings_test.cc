@@ -30,7 +30,7 @@ TEST(TrainSettings, LoadsFixtureWithShapeFromConfigJson) {
   EXPECT_EQ(s.train.global_batch_size, 8);
   EXPECT_DOUBLE_EQ(s.train.optim.beta2, 0.95);
   EXPECT_EQ(s.train.optim.decay_steps, 40);  // trainer.max_steps
-  EXPECT_EQ(s.checkpoint_dir, "checkpoints");
+  EXPECT_EQ(s.exp.checkpoint_dir, "nemo_experiments/tiny_native_fixture/checkpoints");  // NeMo's default
 }
 
 TEST(TrainSettings, ShippedNativeConfigLoads) {
@@ -50,7 +50,7 @@ TEST(TrainSettings, OverridesWinAndCreateKeys) {
       << problems.front().str();
   EXPECT_EQ(s.train.max_steps, 7);
   EXPECT_EQ(s.shape.num_layers, 1);
-  EXPECT_EQ(s.checkpoint_dir, "/x/checkpoints");
+  EXPECT_EQ(s.exp.checkpoint_dir, "/x/checkpoints");
 }
 
 TEST(TrainSettings, ReportsEveryProblemWithKeyAndValue) {
@@ -203,3 +203,35 @@ TEST(TrainSettings, ParsesFromTextWithoutFiles) {
 }
 
 }  // namespace
+
+// The exp_manager and validation keys of issue 12, as NxDT's configs write them.
+TEST(TrainSettings, ExperimentAndValidationKeys) {
+  trn::Problems problems;
+  TrainSettings s;
+  ASSERT_TRUE(load_train_settings(kFixture,
+                                  {"exp_manager.exp_dir=/fsx/exp", "exp_manager.name=hf_llama",
+                                   "exp_manager.version=v2", "exp_manager.checkpoint_callback_params.save_top_k=1",
+                                   "exp_manager.resume_if_exists=False", "exp_manager.resume_from_checkpoint=/ck",
+                                   "+model.weight_init_only=true", "+trainer.val_check_interval=0.25",
+                                   "+trainer.limit_val_batches=0.0"},
+                                  &s, &problems))
+      << problems.front().str();
+  EXPECT_EQ(s.exp.log_dir, "/fsx/exp/hf_llama/v2");
+  EXPECT_EQ(s.exp.version, "v2");
+  EXPECT_EQ(s.train.save_top_k, 1);
+  EXPECT_FALSE(s.train.resume_if_exists);
+  EXPECT_EQ(s.train.resume_from_checkpoint, "/ck");
+  EXPECT_TRUE(s.train.weight_init_only);
+  EXPECT_DOUBLE_EQ(s.train.val_check_interval, 0.25);
+  EXPECT_DOUBLE_EQ(s.train.limit_val_batches, 0.0);
+  EXPECT_NE(s.doc.dump().find("hf_llama"), std::string::npos);  // the effective config, for hparams.yaml
+
+  problems.clear();
+  EXPECT_FALSE(load_train_settings(kFixture,
+                                   {"exp_manager.checkpoint_callback_params.save_top_k=-2",
+                                    "exp_manager.resume_if_exists=maybe", "+trainer.val_check_interval=-1"},
+                                   &s, &problems));
+  EXPECT_NE(at(problems, "exp_manager.checkpoint_callback_params.save_top_k"), nullptr);
+  EXPECT_NE(at(problems, "exp_manager.resume_if_exists"), nullptr);
+  EXPECT_NE(at(problems, "trainer.val_check_interval"), nullptr);
+}

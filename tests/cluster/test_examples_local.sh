@@ -1,0 +1,59 @@
+# Issue 11 item 5: the examples run on the local cluster. Every examples/*.sbatch of a
+# Neuron config that fits it (trn1.32xlarge x4, trn2.48xlarge x2) is submitted as it
+# is shipped, against the Neuron test doubles (tests/doubles): its preflight step, then
+# COMPILE=1, then COMPILE=0, must all succeed on every node. Examples of bigger configs
+# (70B: 8-16 nodes, 405B: 64) are listed as not run. The native example runs in
+# test_installed_package.sh and test_trainer_native.sh.
+source "$(dirname "$0")/lib.sh"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+unset NEURON_COMPILE_CACHE_URL NEURON_CC_FLAGS
+cd "$work"
+# The site: node names -> loopback (localslurm's) and the configs. The cache: here
+# (the published configs name /workspace/neuron_cache, which preflight rightly fails).
+{ cat "$LOCALSLURM_DIR/site.yaml"; echo "conf_dirs: [$TRN_TOP/conf]"; } > site.yaml
+export TRN_TRAIN_SITE_CONF=$work/site.yaml TRN_DOUBLE_OUT=$work TRN_TRAIN_CACHE_DIR=$work/cache
+# `trn-train` as the scripts call it, reading each node's fake device tree where a
+# real node has / (TRN_TRAIN_NODE_ROOT, as the plugin's root=).
+mkdir -p bin
+cat > bin/trn-train <<EOF
+#!/bin/sh
+TRN_TRAIN_NODE_ROOT=$LOCALSLURM_DIR/nodes/\$SLURMD_NODENAME exec $TRN_TRAIN "\$@"
+EOF
+chmod +x bin/trn-train
+export PATH=$work/bin:$TRN_TOP/tests/doubles:$PATH
+
+declare -A fits=([trn1.32xlarge]=4 [trn2.48xlarge]=2) nodes_of=()
+jobs=() not_run=()
+for ex in "$TRN_TOP"/examples/*.sbatch; do
+  name=$(basename "$ex" .sbatch)
+  inst=$(sed -n 's/^#SBATCH --constraint=//p' "$ex")
+  nodes=$(sed -n 's/^#SBATCH --nodes=//p' "$ex")
+  [ -n "$inst" ] || continue  # the native example (no Neuron instance)
+  if [ -z "${fits[$inst]:-}" ] || [ "$nodes" -gt "${fits[$inst]}" ]; then
+    not_run+=("$name ($nodes x $inst)")
+    continue
+  fi
+  # All at once (Slurm queues what does not fit yet); each its own doubles' folder.
+  # -p all: the shipped --constraint picks the nodes, as on a cluster with one partition.
+  mkdir -p "$work/$name"
+  id=$(TRN_DOUBLE_OUT=$work/$name sbatch --parsable -p all -o "$work/$name.out" "$ex") || fail "$name: sbatch refused it"
+  jobs+=("$id:$name")
+  nodes_of[$name]=$nodes
+done
+[ "${#jobs[@]}" -ge 3 ] || fail "expected at least 3 runnable Neuron examples, found ${#jobs[@]}"
+ids=$(printf '%s\n' "${jobs[@]}" | cut -d: -f1 | paste -sd,)
+timeout 400 bash -c "while [ -n \"\$(squeue -h -j $ids -o %i 2>/dev/null)\" ]; do sleep 0.5; done" || fail "examples still running: $(squeue)"
+for j in "${jobs[@]}"; do
+  id=${j%%:*} name=${j#*:} nodes=${nodes_of[${j#*:}]}
+  out=$(cat "$work/$name.out")
+  state=$(scontrol show job "$id" -o 2>/dev/null | grep -o 'JobState=[A-Z]*' || true)
+  expect_eq "$state" "JobState=COMPLETED" "$name: job $id ($out)"
+  expect_contains "$out" "preflight: ok: $nodes node" "$name: preflight"
+  for ((n = 0; n < nodes; n++)); do
+    [ -f "$work/$name/torchrun.$n" ] || fail "$name: node $n did not start the backend: $out"
+  done
+  expect_contains "$out" "Total failed compilations: 0" "$name: compile summary"
+  echo "ran $name on $nodes node(s)"
+done
+echo "not run here (too big for the local cluster): ${not_run[*]}"

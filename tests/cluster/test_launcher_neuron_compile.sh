@@ -1,0 +1,82 @@
+# Collect-then-compile (launcher/neuron_compile.h, issue 9 item 2) and the warm-cache
+# check (launcher/warm_cache.h, item 3) on 4 nodes with the Neuron test doubles:
+#  * COMPILE=1: every node runs `neuron_parallel_compile --command collect`, then `run`
+#    compiles each collected graph EXACTLY ONCE cluster-wide (the neuronx-cc double's
+#    calls), with the wrapper's command line, in a private work folder; every node prints
+#    the summary after every graph is compiled;
+#  * COMPILE=0 with launch.require_warm_cache=refuse runs on the warm cache and is refused
+#    (exit 2, before any rank starts) on a cold one;
+#  * a failed compile fails the job, naming the graphs' logs, retried per
+#    NEURON_PARALLEL_COMPILE_MAX_RETRIES; with plain neuron_parallel_compile too when the
+#    tool exits 0.
+source "$(dirname "$0")/lib.sh"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+unset TRN_TRAIN_CACHE_DIR NEURON_COMPILE_CACHE_URL NEURON_CC_FLAGS NEURON_PARALLEL_COMPILE_MAX_RETRIES
+export PATH=$TRN_TOP/tests/doubles:$PATH TRN_DOUBLE_OUT=$work TORCHRUN_DOUBLE_GRAPHS=6 NEURONX_CC_DOUBLE_SECONDS=0.2
+cd "$work"
+conf=$TRN_TOP/conf/hf_llama3_8B_config.yaml
+run="srun $TRN_TRAIN run --conf $conf compiler_cache_url=$work/cache launch.compile_slots=2"
+# failing_compile OUT CACHE [launch overrides...]: a COMPILE=1 job that must fail; its output in $work/OUT.
+failing_compile() {
+  local out=$1 cache=$2 rc
+  shift 2
+  set +e
+  COMPILE=1 sbatch --wait -N4 -o "$work/$out" --wrap "srun $TRN_TRAIN run --conf $conf compiler_cache_url=$work/$cache $*" >/dev/null
+  rc=$?
+  set -e
+  [ "$rc" != 0 ] || fail "a failed compile passed: $(cat "$work/$out")"
+}
+
+id=$(COMPILE=1 sbatch --parsable --wait -N4 -o "$work/out.1" --wrap "$run") || fail "COMPILE=1 failed: $(cat "$work/out.1")"
+expect_eq "$(grep -c -- ' --command collect torchrun ' "$work/neuron_parallel_compile.calls")" 4 "every node only collects"
+calls=$work/neuronx-cc.calls
+expect_eq "$(awk '{print $3}' "$calls" | sort | uniq -d)" "" "no graph compiled twice"
+expect_eq "$(wc -l < "$calls")" 6 "each of the 6 collected graphs compiled once cluster-wide"
+expect_eq "$(ls -d "$work"/cache/neuronxcc-*/MODULE_*/model.done | wc -l)" 6 "6 graphs compiled into the cache"
+first=$(head -1 "$calls")
+expect_contains "$first" "argv: --target=trn1 --framework=XLA $work/cache/neuronxcc-" "wrapper's command"
+expect_contains "$first" "/model.hlo_module.pb --output $work/cache/neuronxcc-" "output into the entry"
+[[ $first == *" --verbose=35" ]] || fail "wrapper's --verbose=35 last: $first"
+[[ $first != *--cache_dir* ]] || fail "wrapper options passed to the compiler: $first"
+[ ! -e "$work/log-neuron-cc.txt" ] || fail "neuronx-cc ran in the job's folder, not a private work folder"
+for n in 0 1 2 3; do
+  log=$(cat "$work/logs/$id/0/$n/log")
+  expect_contains "$log" "INFO ||NEURON_PARALLEL_COMPILE||: Total graphs: 6" "node $n summary"
+  expect_contains "$log" "INFO ||NEURON_PARALLEL_COMPILE||: Total successful compilations: 6" "node $n: all compiled when it ends"
+  expect_contains "$log" "INFO ||NEURON_PARALLEL_COMPILE||: Total failed compilations: 0" "node $n: no failure"
+done
+
+# COMPILE=0 on the warm cache: reported, and trained (refuse lets it through).
+COMPILE=0 sbatch --wait -N4 -o "$work/out.0" --wrap "$run launch.require_warm_cache=refuse" >/dev/null \
+  || fail "COMPILE=0 on a warm cache failed: $(cat "$work/out.0")"
+expect_contains "$(cat "$work/out.0")" "cache/neuronxcc-2.15.128.0+56dc5a86: 6 SUCCESS, 0 FAILED, 0 missing (the installed compiler)" "warm report"
+expect_contains "$(cat "$work"/torchrun.3)" "COMPILE=0" "training started"
+
+# COMPILE=0 on a cold cache with refuse: exit 2 before any rank starts.
+rm -f "$work"/torchrun.*
+set +e
+err=$(COMPILE=0 srun -N2 "$TRN_TRAIN" run --conf "$conf" compiler_cache_url="$work/cold" launch.require_warm_cache=refuse 2>&1); rc=$?
+set -e
+expect_eq "$rc" 2 "cold cache refused: exit status"
+expect_contains "$err" "error: compile cache = $work/cold/neuronxcc-2.15.128.0+56dc5a86 (no precompiled graphs): " "cold cache refused"
+! ls "$work"/torchrun.* >/dev/null 2>&1 || fail "a rank started on a refused cold cache"
+# ... and warned about (the default), then trained.
+err=$(COMPILE=0 srun -N1 "$TRN_TRAIN" run --conf "$conf" compiler_cache_url="$work/cold" 2>&1) || fail "warn stopped the run: $err"
+expect_contains "$err" "warning: compile cache $work/cold/neuronxcc-2.15.128.0+56dc5a86 is not warm" "cold cache warning"
+
+# A failing compiler: the job fails, naming the logs; each graph tried 1 + MAX_RETRIES times, once cluster-wide.
+rm -f "$calls"
+NEURONX_CC_DOUBLE_FAIL=70 NEURON_PARALLEL_COMPILE_MAX_RETRIES=1 failing_compile out.failed cache-failed
+out=$(cat "$work/out.failed")
+expect_contains "$out" "6 of 6 graphs failed to compile (Total failed compilations: 6)" "failed-compile verdict"
+expect_contains "$out" "/model.log" "verdict names the failed graphs' logs"
+expect_eq "$(wc -l < "$calls")" 12 "each failed graph tried twice (NEURON_PARALLEL_COMPILE_MAX_RETRIES=1), on one node"
+err=$(COMPILE=0 srun -N1 "$TRN_TRAIN" run --conf "$conf" compiler_cache_url="$work/cache-failed" 2>&1) || true
+expect_contains "$err" "is not warm (6 FAILED and 0 missing of 6 graphs)" "failed graphs reported before training"
+
+# Plain neuron_parallel_compile (launch.neuron_compile=parallel_compile) exiting 0 after failures: fails too.
+NEURONX_CC_DOUBLE_FAIL=70 NPC_DOUBLE_EXIT0_ON_FAILURE=1 failing_compile out.npc cache-npc launch.neuron_compile=parallel_compile
+expect_contains "$(cat "$work/out.npc")" "the compile tool exited 0, the job fails anyway" "exit-0 verdict"
+grep -q -- "--command" <(tail -4 "$work/neuron_parallel_compile.calls") && fail "parallel_compile used --command"
+exit 0

@@ -1,0 +1,34 @@
+// Shared by the data_* unit tests: a temp folder and a small dataset writer.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <string>
+#include <vector>
+
+#include "common/fs.h"
+#include "data/indexed_dataset.h"
+
+namespace trn::data::testing {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/trn-data-test.XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { remove_tree(path); }
+};
+
+// Writes documents (each a list of ids) as PREFIX.bin/.idx.
+inline void write_dataset(const std::string& prefix, const std::vector<std::vector<int>>& docs,
+                          DType dtype = DType::kU16) {
+  IndexedDatasetWriter w(prefix, dtype);
+  std::string error;
+  ASSERT_TRUE(w.start(&error)) << error;
+  for (const auto& d : docs) ASSERT_TRUE(w.add_document(d.data(), d.size(), &error)) << error;
+  ASSERT_TRUE(w.finish(&error)) << error;
+}
+
+}  // namespace trn::data::testing

@@ -1,0 +1,334 @@
+// Golden tests (issue 9 item 6): the argv and the environment a worker finally sees
+// for the published NxDT configs, node 0 and node N-1, COMPILE 0 and 1, compared with
+// tests/fixtures/golden/<case>.txt.
+//
+// A worker's environment is replayed from documented rules, the same replay for both sides:
+//   ours      the simulated srun task's environment, then the plan's env as `run` sets it
+//             (setenv, overwrite), then training_orchestrator.py's process_config(), then
+//             torchrun's per-worker variables for local rank 0;
+//   upstream  the same task environment through train_setup.sh (SLURM branch) and
+//             train.sh, then the same orchestrator and torchrun replays.
+// Upstream = aws-neuron/neuronx-distributed-training examples/{train.sh,train_setup.sh,
+// training_orchestrator.py} (Neuron SDK 2.26 tree); torchrun's variables:
+// https://pytorch.org/docs/stable/elastic/run.html#environment-variables.
+//
+// Every golden line is ours; a line whose value differs from upstream carries
+// "  # upstream: <value> [Dn]", and a variable only upstream has is a
+// "# upstream only:" line. Dn names the reason in README.md ("Deliberate differences");
+// the test fails on a difference with no reason, so none can slip in unreviewed.
+// TRN_GOLDEN_UPDATE=1 rewrites the files (keeping each line's reason; new ones get [D?]).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/fs.h"
+#include "launcher/plan.h"
+
+namespace trn {
+namespace {
+
+using Env = std::map<std::string, std::string>;
+using Items = std::vector<std::pair<std::string, std::string>>;  // key -> value, in file order
+
+struct Case {
+  std::string conf;  // under conf/
+  int nodes;
+  const char* host_prefix;
+  int node;
+  bool compile;
+  std::string name() const {
+    return conf + ".n" + std::to_string(nodes) + ".node" + std::to_string(node) + ".compile" + (compile ? "1" : "0");
+  }
+};
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name(); }
+
+const char* kJob = "4242";
+std::string ip_of(int i) { return "10.0.0." + std::to_string(i + 1); }
+
+// What srun gives the one task per node of `sbatch -N<nodes>` (train.sh's launch shape).
+Env task_env(const Case& c) {
+  const std::string n = std::to_string(c.nodes);
+  Env e{{"SLURM_JOB_ID", kJob},
+        {"SLURM_STEP_ID", "0"},
+        {"SLURM_NNODES", n},
+        {"SLURM_STEP_NUM_NODES", n},
+        {"SLURM_STEP_NODELIST", std::string(c.host_prefix) + "[1-" + n + "]"},
+        {"SLURM_JOB_NODELIST", std::string(c.host_prefix) + "[1-" + n + "]"},
+        {"SLURM_NODEID", std::to_string(c.node)},
+        {"SLURM_PROCID", std::to_string(c.node)},
+        {"SLURM_LOCALID", "0"},
+        {"SLURM_NTASKS", n},
+        {"SLURM_STEP_NUM_TASKS", n},
+        {"SLURM_STEP_TASKS_PER_NODE", "1(x" + n + ")"},
+        {"SLURM_RESTART_COUNT", "0"}};
+  if (c.compile) e["COMPILE"] = "1";  // the tutorial: COMPILE=1 sbatch ... train.sh
+  return e;
+}
+
+// training_orchestrator.py process_config(): set_env_variable(name, value, append, overwrite=False).
+void replay_orchestrator(const config::Document& doc, Env* env) {
+  Problems ignored;
+  auto set = [&](const std::string& k, const std::string& v, bool append = false) {
+    auto it = env->find(k);
+    if (append && it != env->end() && !it->second.empty()) it->second += " " + v;
+    else if (it == env->end()) (*env)[k] = v;
+  };
+  auto str = [&](const char* key) { return doc.get_string(key, &ignored).value_or("None"); };
+  auto flag = [&](const char* key) { return doc.get_bool(key, &ignored).value_or(false); };
+  if (flag("model.fusions.softmax")) set("NEURON_FUSE_SOFTMAX", "1");
+  set("NEURON_EXPERIMENTAL_COMPRESS_RG", flag("neuron_experimental_compress_rg") ? "1" : "0");
+  set("NEURON_RT_ASYNC_EXEC_MAX_INFLIGHT_REQUESTS", str("aync_exec_max_inflight_requests"));
+  set("BUCKET_CAP_MB", str("bucket_size_collectives"));
+  set("NEURON_COMPILE_CACHE_URL", str("compiler_cache_url"));
+  set("NEURON_CC_FLAGS", str("compiler_flags"), true);
+  set("NEURON_RT_EXEC_TIMEOUT", str("neuron_rt_exec_timeout"));
+  const std::string prec = str("precision.type");
+  ASSERT_EQ(prec, "mixed_precision") << "the replay covers the precision of the golden configs only";
+  set("XLA_USE_BF16", "0");
+  set("XLA_DOWNCAST_BF16", "1");
+  set("NEURON_RT_STOCHASTIC_ROUNDING_EN", "0");
+  set("NEURON_CC_FLAGS", "--enable-mixed-precision-accumulation", true);
+}
+
+// torchrun (static rendezvous) overwrites these for each worker; local rank 0 here.
+void replay_torchrun(const std::vector<std::string>& argv, Env* env) {
+  std::map<std::string, std::string> opt;
+  for (size_t i = 0; i + 1 < argv.size(); ++i)
+    if (argv[i].rfind("--", 0) == 0 && argv[i].find('=') == std::string::npos) opt[argv[i]] = argv[i + 1];
+  const int procs = std::stoi(opt["--nproc_per_node"]), nodes = std::stoi(opt["--nnodes"]);
+  const int node = std::stoi(opt["--node_rank"]);
+  (*env)["RANK"] = std::to_string(node * procs);
+  (*env)["LOCAL_RANK"] = "0";
+  (*env)["GROUP_RANK"] = std::to_string(node);
+  (*env)["WORLD_SIZE"] = std::to_string(nodes * procs);
+  (*env)["LOCAL_WORLD_SIZE"] = std::to_string(procs);
+  (*env)["MASTER_ADDR"] = opt["--master_addr"];
+  (*env)["MASTER_PORT"] = opt["--master_port"];
+}
+
+// train_setup.sh (SLURM branch) + train.sh, as published.
+void upstream(const Case& c, const LoadedConfig& cfg, std::vector<std::string>* argv, Env* env) {
+  Problems ignored;
+  const std::string devices = std::to_string(cfg.doc.get_int("trainer.devices", 1, 4096, &ignored).value_or(0));
+  const std::string n = std::to_string(c.nodes), node = std::to_string(c.node);
+  *env = task_env(c);
+  Env& e = *env;
+  e["FI_EFA_USE_DEVICE_RDMA"] = "1";
+  e["FI_PROVIDER"] = "efa";
+  e["FI_EFA_FORK_SAFE"] = "1";
+  e["NEMO_EXPM_VERSION"] = kJob;
+  e["EXPLICIT_LOGDIR"] = "null";
+  e["XLA_DISABLE_FUNCTIONALIZATION"] = "0";
+  e["HYDRA_FULL_ERROR"] = "1";
+  e["MASTER_ADDR"] = ip_of(0);
+  e["MASTER_PORT"] = "41000";
+  e["MALLOC_ARENA_MAX"] = "128";
+  e["CREATE_TB_LOGGER"] = "True";
+  e["CHECKPOINT_CALLBACK"] = "True";
+  e["PROCESSES_PER_NODE"] = devices;
+  e["DISTRIBUTED_ARGS"] = "--nproc_per_node " + devices + " --nnodes " + n + " --node_rank " + node +
+                          " --master_addr " + ip_of(0) + " --master_port 41000";
+  argv->clear();
+  if (c.compile) argv->push_back("neuron_parallel_compile");
+  argv->insert(argv->end(), {"torchrun", "--nproc_per_node", devices, "--nnodes", n, "--node_rank", node,
+                             "--master_addr", ip_of(0), "--master_port", "41000", "training_orchestrator.py",
+                             "--config-path=conf", "--config-name=" + cfg.name, "trainer.devices=" + devices,
+                             "trainer.num_nodes=" + n, "exp_manager.explicit_log_dir=null"});
+  replay_orchestrator(cfg.doc, env);
+  replay_torchrun(*argv, env);
+}
+
+// argv as keyed items: the wrapper, the program, torchrun's options, the script, its arguments.
+Items argv_items(const std::vector<std::string>& argv) {
+  Items out;
+  size_t i = 0;
+  std::string wrapper;
+  while (i < argv.size() && argv[i] != "torchrun") wrapper += (wrapper.empty() ? "" : " ") + argv[i++];
+  if (!wrapper.empty()) out.push_back({"argv wrapper", wrapper});
+  if (i < argv.size()) out.push_back({"argv program", argv[i++]});
+  for (; i + 1 < argv.size() && argv[i].rfind("--", 0) == 0 && argv[i].find('=') == std::string::npos; i += 2)
+    out.push_back({"argv torchrun " + argv[i], argv[i + 1]});
+  if (i < argv.size()) out.push_back({"argv script", argv[i++]});
+  for (; i < argv.size(); ++i) {
+    const auto eq = argv[i].find('=');
+    out.push_back({"argv " + argv[i].substr(0, eq), eq == std::string::npos ? "" : argv[i].substr(eq + 1)});
+  }
+  return out;
+}
+
+// The checkout's location (absolute --config-path) as <repo>, so the files hold anywhere.
+void relative_to_repo(Items* items) {
+  char buf[4096];
+  const std::string repo = ::getcwd(buf, sizeof buf) ? buf : "";
+  for (auto& [k, v] : *items)
+    if (!repo.empty() && v.rfind(repo + "/", 0) == 0) v = "<repo>" + v.substr(repo.size());
+}
+
+// What the launch stack added or changed: every variable not as the task had it.
+Items env_items(const Env& task, const Env& final_env) {
+  Items out;
+  for (const auto& [k, v] : final_env) {
+    auto it = task.find(k);
+    if (it == task.end() || it->second != v) out.push_back({"env " + k, v});
+  }
+  return out;
+}
+
+const std::string kUpstream = "  # upstream: ", kUpstreamOnly = "# upstream only: ";
+
+// The reasons already recorded in a golden file, by key.
+std::map<std::string, std::string> reasons_in(const std::string& text) {
+  std::map<std::string, std::string> out;
+  std::istringstream in(text);
+  std::smatch m;
+  static const std::regex reason(R"((.*?) = .*\[(D[0-9?]+)\]$)");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(kUpstreamOnly, 0) == 0) line = line.substr(kUpstreamOnly.size());
+    if (std::regex_match(line, m, reason)) out[m[1]] = m[2];
+  }
+  return out;
+}
+
+std::string render(const Case& c, const Items& ours, const Items& theirs, const std::map<std::string, std::string>& why) {
+  std::map<std::string, std::string> up(theirs.begin(), theirs.end());
+  auto reason = [&](const std::string& k) {
+    auto it = why.find(k);
+    return " [" + (it == why.end() ? std::string("D?") : it->second) + "]";
+  };
+  std::string out = "# Golden: " + c.name() + " (tests/unit/launcher_golden_test.cc).\n"
+                    "# Each line is what the worker gets from trn-train; '# upstream:' gives train.sh's value where\n"
+                    "# it differs, with its reason in README.md (Deliberate differences).\n"
+                    "# Regenerate: TRN_GOLDEN_UPDATE=1 <build>/tests/launcher_tests --gtest_filter='Golden*'\n";
+  std::set<std::string> seen;
+  for (const auto& [k, v] : ours) {
+    seen.insert(k);
+    out += k + " = " + v;
+    auto it = up.find(k);
+    if (it == up.end()) out += kUpstream + "(unset)" + reason(k);
+    else if (it->second != v) out += kUpstream + it->second + reason(k);
+    out += "\n";
+  }
+  for (const auto& [k, v] : theirs)
+    if (!seen.count(k)) out += kUpstreamOnly + k + " = " + v + reason(k) + "\n";
+  return out;
+}
+
+std::string line_diff(const std::string& want, const std::string& got) {
+  std::istringstream a(want), b(got);
+  std::set<std::string> la, lb;
+  for (std::string l; std::getline(a, l);) la.insert(l);
+  for (std::string l; std::getline(b, l);) lb.insert(l);
+  std::string out;
+  for (const auto& l : la) if (!lb.count(l)) out += "- " + l + "\n";
+  for (const auto& l : lb) if (!la.count(l)) out += "+ " + l + "\n";
+  return out;
+}
+
+class Golden : public ::testing::TestWithParam<Case> {};
+
+TEST_P(Golden, WorkerArgvAndEnvironment) {
+  const Case& c = GetParam();
+  const Env task = task_env(c);
+  PlanInputs in;
+  in.config = load_config("conf/" + c.conf + ".yaml", {}, in.site);
+  in.catalog = load_instance_catalog("conf/instances.yaml");
+  in.env = EnvMap(task.begin(), task.end());
+  in.launch = detect_launch_env(in.env, std::nullopt);
+  in.compile = c.compile;
+  in.bindir = "/opt/trn-train/bin";
+  in.resolve = [&](const std::string& host) {
+    for (int i = 0; i < c.nodes; ++i)
+      if (host == c.host_prefix + std::to_string(i + 1)) return ip_of(i);
+    return host;
+  };
+  const Plan p = make_plan(in);
+
+  Env ours = task;
+  for (const auto& [k, v] : p.env) ours[k] = v;
+  replay_orchestrator(in.config.doc, &ours);
+  replay_torchrun(p.command, &ours);
+  std::vector<std::string> up_argv;
+  Env up_env;
+  upstream(c, in.config, &up_argv, &up_env);
+
+  Items mine = argv_items(p.command), theirs = argv_items(up_argv);
+  const Items me = env_items(task, ours), them = env_items(task, up_env);
+  relative_to_repo(&mine);
+  mine.insert(mine.end(), me.begin(), me.end());
+  theirs.insert(theirs.end(), them.begin(), them.end());
+
+  const std::string path = "tests/fixtures/golden/" + c.name() + ".txt";
+  std::ifstream f(path);
+  std::stringstream old;
+  old << f.rdbuf();
+  const std::string got = render(c, mine, theirs, reasons_in(old.str()));
+  if (std::getenv("TRN_GOLDEN_UPDATE")) {
+    std::string why;
+    ASSERT_TRUE(write_file_atomic(path, got, 0644, &why)) << why;
+  } else {
+    EXPECT_TRUE(old.str() == got) << path << " differs (- golden, + now); if the change is meant, rerun with "
+                              << "TRN_GOLDEN_UPDATE=1 and give every new difference its reason:\n"
+                              << line_diff(old.str(), got);
+  }
+  // Every difference from upstream has a reason, and the README names it.
+  std::ifstream readme_file("README.md");
+  std::stringstream readme;
+  readme << readme_file.rdbuf();
+  for (const auto& [key, d] : reasons_in(got)) {
+    EXPECT_NE(d, "D?") << path << ": " << key << " differs from upstream with no reason";
+    EXPECT_NE(readme.str().find("(" + d + ")"), std::string::npos) << "README.md does not explain " << d;
+  }
+}
+
+// The torchneuron backend (no orchestrator): the same topology and compile flags, but
+// neither PyTorch/XLA's nor NxDT's variables, and no XLA-wrapper --cache_dir.
+TEST(TorchNeuron, SameTopologyNoXla) {
+  const Case c{"hf_llama3_70B_trn2_config", 8, "trn2-st-", 7, false};
+  PlanInputs in;
+  in.config = load_config("conf/" + c.conf + ".yaml", {"launch.backend=torchneuron", "launch.script=train_llama.py"}, in.site);
+  in.catalog = load_instance_catalog("conf/instances.yaml");
+  const Env task = task_env(c);
+  in.env = EnvMap(task.begin(), task.end());
+  in.launch = detect_launch_env(in.env, std::nullopt);
+  const Plan p = make_plan(in);
+  const std::vector<std::string> head(p.command.begin(), p.command.begin() + 12);
+  EXPECT_EQ(head, (std::vector<std::string>{"torchrun", "--nproc_per_node", "64", "--nnodes", "8", "--node_rank", "7",
+                                            "--master_addr", "trn2-st-1", "--master_port", std::to_string(p.master_port),
+                                            "train_llama.py"}));
+  EXPECT_EQ(p.env.at("NEURON_CC_FLAGS"), "--model-type transformer --enable-mixed-precision-accumulation --lnc=2");
+  EXPECT_EQ(p.env.at("NEURON_LOGICAL_NC_CONFIG"), "2");
+  EXPECT_EQ(p.env.at("NEURON_COMPILE_CACHE_URL"), "/workspace/neuron_cache");
+  for (const char* nxdt_only : {"XLA_USE_BF16", "XLA_DOWNCAST_BF16", "XLA_DISABLE_FUNCTIONALIZATION", "NEMO_EXPM_VERSION",
+                                "HYDRA_FULL_ERROR", "CREATE_TB_LOGGER", "CHECKPOINT_CALLBACK"})
+    EXPECT_EQ(p.env.count(nxdt_only), 0u) << nxdt_only;
+}
+
+std::vector<Case> cases() {
+  std::vector<Case> out;
+  for (const auto& [conf, nodes, prefix] : {std::tuple{"hf_llama3_70B_config", 16, "trn1-st-"},
+                                            {"hf_llama3_70B_trn2_config", 8, "trn2-st-"},
+                                            {"hf_llama3_8B_config", 4, "trn1-st-"}}) {
+    for (int node : {0, nodes - 1})
+      for (bool compile : {false, true}) out.push_back({conf, nodes, prefix, node, compile});
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Published, Golden, ::testing::ValuesIn(cases()),
+                         [](const auto& info) {
+                           std::string n = info.param.name();
+                           for (char& ch : n) if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace trn

@@ -1,0 +1,202 @@
+// Collect-then-compile (launcher/neuron_compile.h) and the warm-cache check
+// (launcher/warm_cache.h): the per-graph compiler command as torch-neuronx's wrapper
+// runs it, the collected graphs keyed onto their own MODULE_ folders, the launch:
+// keys, the backend argv, and the warm-cache verdicts.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <string>
+
+#include "cache/entry_layout.h"
+#include "common/fs.h"
+#include "launcher/backend_command.h"
+#include "launcher/errors.h"
+#include "launcher/neuron_compile.h"
+#include "launcher/plan.h"
+#include "launcher/warm_cache.h"
+
+namespace trn {
+namespace {
+
+struct Scratch {
+  std::string path;
+  Scratch() {
+    char t[] = "/tmp/trn-neuron-compile-unit.XXXXXX";
+    path = ::mkdtemp(t);
+  }
+  ~Scratch() { remove_tree(path); }
+  void put(const std::string& rel, const std::string& text = "x") const {
+    const std::string full = path + "/" + rel;
+    make_dirs(full.substr(0, full.rfind('/')), 0755, nullptr);
+    write_file_atomic(full, text, 0644, nullptr);
+  }
+};
+
+TEST(NeuronCompile, VersionFromCompilerOutput) {
+  EXPECT_EQ(parse_neuronxcc_version("NeuronX Compiler version 2.14.227.0+2d4f85be\n\nPython version 3.10.12\n"),
+            "2.14.227.0+2d4f85be");
+  EXPECT_EQ(parse_neuronxcc_version("neuronx-cc: command not found"), "");
+}
+
+TEST(NeuronCompile, FlagsAreShellWordsWithoutTheWrappersOptions) {
+  const auto f = neuron_compiler_flags(
+      "--model-type transformer --cache_dir=/fsx/c --retry_failed_compilation "
+      "--tensorizer-options='--enable-hoist-fsdp-collectives --x' --log_level INFO --no_cache -O1 --lnc=2");
+  const std::vector<std::string> want{"--model-type", "transformer",
+                                      "--tensorizer-options=--enable-hoist-fsdp-collectives --x", "-O1", "--lnc=2"};
+  EXPECT_EQ(f, want);
+  EXPECT_TRUE(neuron_compiler_flags("  ").empty());
+  EXPECT_EQ(neuron_compiler_flags(R"(--a="b \"c\"" d\ e)"), (std::vector<std::string>{"--a=b \"c\"", "d e"}));
+}
+
+// The flags the collecting process recorded in the entry win over this process's
+// NEURON_CC_FLAGS (NxDT's orchestrator adds compiler_flags only inside training).
+TEST(NeuronCompile, RecordedFlagsOfTheEntry) {
+  Scratch s;
+  EXPECT_FALSE(recorded_flags(s.path));
+  s.put("compile_flags.json", R"(["--model-type", "transformer", "--cache_dir=/x", "-O1"])");
+  EXPECT_EQ(recorded_flags(s.path), (std::vector<std::string>{"--model-type", "transformer", "-O1"}));
+  s.put("compile_flags.json", R"({"flags": "--auto-cast none --retry_failed_compilation"})");  // as our cache writes it
+  EXPECT_EQ(recorded_flags(s.path), (std::vector<std::string>{"--auto-cast", "none"}));
+  s.put("compile_flags.json", "--model-type transformer");  // not JSON: not trusted
+  EXPECT_FALSE(recorded_flags(s.path));
+  s.put("compile_flags.json", "[1, 2]");
+  EXPECT_FALSE(recorded_flags(s.path));
+}
+
+// The command the wrapper logs per graph (aws-neuron-sdk issues #872, #947).
+TEST(NeuronCompile, CompilerCommandIsTheWrappers) {
+  const std::vector<std::string> want{"/opt/bin/neuronx-cc", "compile", "--target=trn2", "--framework=XLA", "{in}",
+                                      "--output", "{out}", "--auto-cast", "none", "--verbose=35"};
+  EXPECT_EQ(neuronx_cc_argv("/opt/bin/neuronx-cc", "trn2", {"--auto-cast", "none"}), want);
+  // A target in NEURON_CC_FLAGS is the user's: not given twice.
+  const auto own = neuronx_cc_argv("neuronx-cc", "trn1", {"--target=trn2"});
+  EXPECT_EQ(std::count(own.begin(), own.end(), "--target=trn1"), 0);
+  EXPECT_EQ(std::count(own.begin(), own.end(), "--target=trn2"), 1);
+}
+
+// Every collected entry becomes a job whose cache entry IS its MODULE_ folder, so the
+// cache publishes model.neff + model.done next to the extracted HLO.
+TEST(NeuronCompile, CollectedGraphsKeyOntoTheirModuleFolders) {
+  Scratch s;
+  const std::string v = "neuronxcc-2.15.128.0+56dc5a86";
+  s.put(v + "/MODULE_56f0d314fda2b6e1e336+617f6939/model.hlo_module.pb");
+  s.put(v + "/MODULE_16518787498567201059+d41d8cd9/model.hlo.pb");  // older SDK: decimal hash, model.hlo.pb
+  s.put(v + "/MODULE_aaaaaaaaaaaaaaaaaaaa+bbbbbbbb/model.neff");     // nothing collected
+  s.put(v + "/MODULE_not+hex/model.hlo_module.pb");                  // not Neuron's name
+  s.put("neuronxcc-2.14.0.0+x/MODULE_cccccccccccccccccccc+dddddddd/model.hlo_module.pb");  // another compiler
+  const auto graphs = collected_graphs(s.path, v);
+  ASSERT_EQ(graphs.size(), 2u);
+  for (const auto& g : graphs) {
+    EXPECT_EQ(s.path + "/" + g.key.relative_dir(), g.path.substr(0, g.path.rfind('/')));
+    EXPECT_EQ(g.key.compiler.dir_name(), v);
+  }
+  EXPECT_TRUE(collected_graphs(s.path, "neuronxcc-9.9").empty());
+}
+
+LoadedConfig config(const std::vector<std::string>& overrides) {
+  return load_config("conf/hf_llama3_8B_config.yaml", overrides, config::SiteConfig{});
+}
+
+std::string problems_of(const std::vector<std::string>& overrides) {
+  try {
+    config(overrides);
+    return "";
+  } catch (const InputError& e) {
+    std::string t;
+    for (const auto& p : e.problems()) t += p.str() + "\n";
+    return t;
+  }
+}
+
+TEST(NeuronCompile, LaunchKeys) {
+  const LoadedConfig d = config({});
+  EXPECT_EQ(d.launch.neuron_compile, NeuronCompile::kCollectThenCompile);
+  EXPECT_EQ(d.launch.require_warm_cache, WarmCachePolicy::kWarn);
+  EXPECT_EQ(d.launch.compile_slots, 0);
+  const LoadedConfig o = config({"launch.neuron_compile=parallel_compile", "launch.require_warm_cache=refuse",
+                                 "launch.compile_slots=8"});
+  EXPECT_EQ(o.launch.neuron_compile, NeuronCompile::kParallelCompile);
+  EXPECT_EQ(o.launch.require_warm_cache, WarmCachePolicy::kRefuse);
+  EXPECT_EQ(o.launch.compile_slots, 8);
+  EXPECT_NE(problems_of({"launch.neuron_compile=fast"}).find(
+                "launch.neuron_compile = fast: must be one of collect_then_compile, parallel_compile"),
+            std::string::npos);
+  EXPECT_NE(problems_of({"launch.require_warm_cache=yes"}).find("must be one of refuse, warn, off"), std::string::npos);
+  EXPECT_NE(problems_of({"launch.compile_slots=-1"}).find("launch.compile_slots"), std::string::npos);
+}
+
+TEST(NeuronCompile, Compile1BackendOnlyCollectsByDefault) {
+  Plan p;
+  p.backend = Backend::kNxdt;
+  p.compile = true;
+  p.master_addr = "10.0.0.1";
+  const auto argv = backend_command(p, config({}), "/opt/bin");
+  ASSERT_GE(argv.size(), 4u);
+  EXPECT_EQ(std::vector<std::string>(argv.begin(), argv.begin() + 4),
+            (std::vector<std::string>{"neuron_parallel_compile", "--command", "collect", "torchrun"}));
+  const auto plain = backend_command(p, config({"launch.neuron_compile=parallel_compile"}), "/opt/bin");
+  EXPECT_EQ(plain[1], "torchrun");
+  p.compile = false;
+  EXPECT_EQ(backend_command(p, config({}), "/opt/bin")[0], "torchrun");
+}
+
+// ---- warm cache ----
+
+TEST(WarmCache, CountsEachCompilerFoldersGraphsByState) {
+  Scratch s;
+  const std::string v = "neuronxcc-2.15.128.0+56dc5a86/";
+  s.put(v + "MODULE_1/model.hlo_module.pb");
+  s.put(v + "MODULE_1/model.neff");
+  s.put(v + "MODULE_1/model.done", "");
+  s.put(v + "MODULE_2/model.hlo_module.pb");
+  s.put(v + "MODULE_2/model.log", "error");
+  s.put(v + "MODULE_3/model.hlo_module.pb");  // collected, never compiled
+  s.put(v + "MODULE_4/model.hlo.pb");
+  s.put(v + "MODULE_4/model.hlo.pb.lock");    // being compiled: not there yet
+  s.put(v + "MODULE_5/compile_flags.json");   // no graph at all
+  s.put("neuronxcc-2.14.0.0+1/MODULE_9/model.hlo_module.pb");
+  s.put("g++-13/MODULE_7/model.hlo_module.pb");  // not Neuron's
+  const auto counts = count_cache_graphs(s.path);
+  ASSERT_EQ(counts.size(), 2u);
+  EXPECT_EQ(counts[0].compiler_dir, "neuronxcc-2.14.0.0+1");
+  EXPECT_EQ(counts[0].missing, 1);
+  EXPECT_EQ(counts[1].success, 1);
+  EXPECT_EQ(counts[1].failed, 1);
+  EXPECT_EQ(counts[1].missing, 2);
+  EXPECT_TRUE(count_cache_graphs(s.path + "/absent").empty());
+}
+
+TEST(WarmCache, Verdicts) {
+  const std::vector<CompilerGraphs> warm{{"neuronxcc-2.14.0.0+1", 0, 0, 4}, {"neuronxcc-2.15.1.0+2", 3, 0, 0}};
+  // The installed compiler's folder is judged, not older ones.
+  auto v = judge_warm_cache(warm, "/c", "neuronxcc-2.15.1.0+2", WarmCachePolicy::kRefuse);
+  EXPECT_FALSE(v.problem);
+  EXPECT_TRUE(v.warning.empty());
+  ASSERT_EQ(v.report.size(), 2u);
+  EXPECT_EQ(v.report[1], "compile cache /c/neuronxcc-2.15.1.0+2: 3 SUCCESS, 0 FAILED, 0 missing (the installed compiler)");
+  // Unknown compiler: the newest version found (2.15 > 2.9 numerically).
+  v = judge_warm_cache({{"neuronxcc-2.9.0.0+1", 0, 0, 2}, {"neuronxcc-2.15.0.0+1", 2, 0, 0}}, "/c", "",
+                       WarmCachePolicy::kRefuse);
+  EXPECT_FALSE(v.problem);
+  // Cold: refused with the counts and the fix.
+  v = judge_warm_cache({{"neuronxcc-2.15.1.0+2", 3, 1, 2}}, "/c", "neuronxcc-2.15.1.0+2", WarmCachePolicy::kRefuse);
+  ASSERT_TRUE(v.problem);
+  EXPECT_EQ(v.problem->key, "compile cache");
+  EXPECT_EQ(v.problem->value, "/c/neuronxcc-2.15.1.0+2 (1 FAILED and 2 missing of 6 graphs)");
+  EXPECT_NE(v.problem->fix.find("run the COMPILE=1 job first"), std::string::npos);
+  EXPECT_NE(v.problem->fix.find("model.log"), std::string::npos);
+  // The installed compiler has no graphs (a new SDK): cold too.
+  v = judge_warm_cache(warm, "/c", "neuronxcc-2.16.0.0+3", WarmCachePolicy::kWarn);
+  EXPECT_FALSE(v.problem);
+  EXPECT_NE(v.warning.find("/c/neuronxcc-2.16.0.0+3 is not warm (no precompiled graphs)"), std::string::npos);
+  v = judge_warm_cache({}, "/c", "", WarmCachePolicy::kWarn);
+  EXPECT_NE(v.warning.find("/c/neuronxcc-* is not warm"), std::string::npos);
+  v = judge_warm_cache({}, "/c", "", WarmCachePolicy::kOff);
+  EXPECT_FALSE(v.problem);
+  EXPECT_TRUE(v.warning.empty() && v.report.empty());
+}
+
+}  // namespace
+}  // namespace trn

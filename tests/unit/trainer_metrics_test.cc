@@ -1,0 +1,133 @@
+// The trainer's reports (issue 12): CRC-32C against published vectors, the TFRecord
+// framing and Event encoding byte for byte, the NxDT progress line, the JSONL
+// object, the experiment folder NeMo's exp_manager would pick, and token picking.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+
+#include "trainer/experiment_dir.h"
+#include "trainer/generate.h"
+#include "trainer/metrics_jsonl.h"
+#include "trainer/progress_line.h"
+#include "trainer/tensorboard_events.h"
+
+namespace {
+
+using namespace trn::native;
+
+TEST(Crc32c, KnownVectors) {
+  EXPECT_EQ(crc32c(""), 0x00000000u);
+  EXPECT_EQ(crc32c("123456789"), 0xE3069283u);             // the CRC catalogue's check value
+  EXPECT_EQ(crc32c(std::string(32, '\0')), 0x8A9136AAu);   // RFC 3720 B.4
+  EXPECT_EQ(crc32c(std::string(32, '\xff')), 0x62A8AB43u);  // RFC 3720 B.4
+  std::string ascending;
+  for (int i = 0; i < 32; ++i) ascending.push_back(static_cast<char>(i));
+  EXPECT_EQ(crc32c(ascending), 0x46DD794Eu);  // RFC 3720 B.4
+  // TFRecord's mask: rotate right by 15, add a constant.
+  const uint32_t c = crc32c("123456789");
+  EXPECT_EQ(masked_crc32c("123456789"), ((c >> 15) | (c << 17)) + 0xa282ead8u);
+}
+
+uint64_t le64(const std::string& s, size_t at) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(s[at + i]);
+  return v;
+}
+uint32_t le32(const std::string& s, size_t at) { return static_cast<uint32_t>(le64(s + std::string(4, '\0'), at)); }
+
+TEST(TensorBoard, RecordFramingAndEventBytes) {
+  const std::string data = event_scalars(1.5, 300, {{"lr", 0.25f}});
+  const std::string rec = tfrecord(data);
+  ASSERT_EQ(rec.size(), 8 + 4 + data.size() + 4);
+  EXPECT_EQ(le64(rec, 0), data.size());
+  EXPECT_EQ(le32(rec, 8), masked_crc32c(rec.substr(0, 8)));
+  EXPECT_EQ(rec.substr(12, data.size()), data);
+  EXPECT_EQ(le32(rec, 12 + data.size()), masked_crc32c(data));
+  // wall_time (field 1, double 1.5), step (field 2, varint 300 = ac 02),
+  // summary (field 5) { value (field 1) { tag "lr", simple_value (field 2, float 0.25) } }
+  const std::string expected("\x09\x00\x00\x00\x00\x00\x00\xf8\x3f"
+                             "\x10\xac\x02"
+                             "\x2a\x0b\x0a\x09\x0a\x02lr\x15\x00\x00\x80\x3e",
+                             25);
+  EXPECT_EQ(data, expected);
+  const std::string version = event_file_version(0);
+  EXPECT_NE(version.find("\x1a\x0d" "brain.Event:2"), std::string::npos);
+}
+
+StepMetrics seed_example() {
+  StepMetrics m;  // the numbers of the seed's line (parallelcluster-nxdt-llama3-70b)
+  m.step = 3, m.max_steps = 91, m.epoch = 0, m.consumed_samples = 3072;
+  m.elapsed_s = 965, m.seconds_per_step = 321.89;
+  m.loss = 6.7, m.v_num = "2", m.reduced_train_loss = 13.4, m.lr = 7.5e-9, m.parameter_norm = 5536.0;
+  m.seq_per_s = 3.18, m.tokens_per_s = 26050;
+  return m;
+}
+
+TEST(ProgressLine, LooksLikeNxdts) {
+  EXPECT_EQ(progress_line(seed_example()),
+            "Epoch 0:   3%|▎         | 3/91 [16:05<7:52:06, 321.89s/it, loss=6.7, v_num=2, "
+            "reduced_train_loss=13.40, lr=7.5e-9, parameter_norm=5536.0, global_step=3.000, "
+            "consumed_samples=3072.0, throughput=3.18, tokens_per_sec=26050]");
+  StepMetrics fast = seed_example();
+  fast.step = 91, fast.seconds_per_step = 0.05, fast.elapsed_s = 4.55, fast.val_loss = 2.5;
+  const std::string line = progress_line(fast);
+  EXPECT_NE(line.find("100%|██████████| 91/91 [00:04<00:00, 20.00it/s"), std::string::npos) << line;
+  EXPECT_NE(line.find("reduced_train_loss=13.40, val_loss=2.500, lr="), std::string::npos) << line;
+}
+
+TEST(ProgressLine, TqdmNumbersAndIntervals) {
+  EXPECT_EQ(tqdm_number(4.47), "4.47");
+  EXPECT_EQ(tqdm_number(0.834), "0.834");
+  EXPECT_EQ(tqdm_number(7.5e-9), "7.5e-9");
+  EXPECT_EQ(tqdm_number(0.003), "0.003");
+  EXPECT_EQ(tqdm_number(4.123456), "4.12");
+  EXPECT_EQ(tqdm_number(12345678.0), "1.23e+7");
+  EXPECT_EQ(tqdm_interval(59), "00:59");
+  EXPECT_EQ(tqdm_interval(965), "16:05");
+  EXPECT_EQ(tqdm_interval(28326), "7:52:06");
+}
+
+TEST(MetricsJsonl, OneObjectWithTheTrainingKeys) {
+  StepMetrics m = seed_example();
+  const auto j = nlohmann::json::parse(metrics_json(m, true, 100.5));
+  EXPECT_EQ(j["step"], 3);
+  EXPECT_EQ(j["consumed_samples"], 3072);
+  EXPECT_DOUBLE_EQ(j["reduced_train_loss"].get<double>(), 13.4);
+  EXPECT_FALSE(j.contains("val_loss"));
+  m.val_loss = 2.0;
+  const auto v = nlohmann::json::parse(metrics_json(m, false, 100.5));
+  EXPECT_EQ(v.size(), 3u);  // step, val_loss, wall_time
+  EXPECT_DOUBLE_EQ(v["val_loss"].get<double>(), 2.0);
+}
+
+TEST(ExperimentDir, ResolvedAsNemosExpManager) {
+  trn::config::TrainingConfig t;
+  t.exp_name = "hf_llama";
+  EXPECT_EQ(resolve_experiment_dir(t, "", "2026-01-01_00-00-00").log_dir, "nemo_experiments/hf_llama");
+  EXPECT_EQ(resolve_experiment_dir(t, "", "x").version, "0");
+  const ExperimentDir e = resolve_experiment_dir(t, "4711", "x");  // the launcher's NEMO_EXPM_VERSION
+  EXPECT_EQ(e.log_dir, "nemo_experiments/hf_llama/4711");
+  EXPECT_EQ(e.checkpoint_dir, "nemo_experiments/hf_llama/4711/checkpoints");
+  EXPECT_EQ(e.version, "4711");
+  t.exp_dir = "/fsx/exp", t.resume_if_exists = false;
+  EXPECT_EQ(resolve_experiment_dir(t, "", "2026-01-01_00-00-00").log_dir,
+            "/fsx/exp/hf_llama/2026-01-01_00-00-00");
+  t.exp_version = "v3";
+  EXPECT_EQ(resolve_experiment_dir(t, "4711", "x").log_dir, "/fsx/exp/hf_llama/v3");
+  t.explicit_log_dir = "/fsx/run1";
+  EXPECT_EQ(resolve_experiment_dir(t, "4711", "x").checkpoint_dir, "/fsx/run1/checkpoints");
+}
+
+TEST(Generate, PicksGreedyOrFromTheTopK) {
+  const float probs[] = {0.1f, 0.5f, 0.15f, 0.25f};
+  EXPECT_EQ(pick_token(probs, 4, 0, 1.0, 0.99), 1);
+  EXPECT_EQ(pick_token(probs, 4, 1, 1.0, 0.99), 1);
+  // top 2 = {1: 0.5, 3: 0.25}: the first two thirds of [0, 1) pick 1, the rest 3.
+  EXPECT_EQ(pick_token(probs, 4, 2, 1.0, 0.6), 1);
+  EXPECT_EQ(pick_token(probs, 4, 2, 1.0, 0.7), 3);
+  EXPECT_EQ(pick_token(probs, 4, 4, 1.0, 0.999), 0);  // token 0 (the least likely) is last
+}
+
+}  // namespace

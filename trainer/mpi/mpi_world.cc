@@ -1,0 +1,70 @@
+#include "trainer/mpi/mpi_world.h"
+
+#include <mpi.h>
+
+#include <algorithm>
+
+#include "trainer/memory_estimate.h"
+
+namespace trn::native {
+namespace {
+constexpr size_t kMpiChunk = size_t{1} << 28;
+constexpr const char* kTool = "trn-train-native";
+}  // namespace
+
+Mpi::Mpi(int* argc, char*** argv) {
+  MPI_Init(argc, argv);
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &world);
+}
+Mpi::~Mpi() { MPI_Finalize(); }
+
+void bcast_floats(std::vector<float>* v) {
+  for (size_t at = 0; at < v->size(); at += kMpiChunk)
+    MPI_Bcast(v->data() + at, static_cast<int>(std::min(kMpiChunk, v->size() - at)), MPI_FLOAT, 0, MPI_COMM_WORLD);
+}
+
+void allreduce_sum(std::vector<float>* v) {
+  for (size_t at = 0; at < v->size(); at += kMpiChunk)
+    MPI_Allreduce(MPI_IN_PLACE, v->data() + at, static_cast<int>(std::min(kMpiChunk, v->size() - at)), MPI_FLOAT,
+                  MPI_SUM, MPI_COMM_WORLD);
+}
+
+int allreduce_max(int flag) {
+  MPI_Allreduce(MPI_IN_PLACE, &flag, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  return flag;
+}
+
+float allreduce_mean(float x, const Mpi& mpi) {
+  MPI_Allreduce(MPI_IN_PLACE, &x, 1, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+  return x / mpi.world;
+}
+
+void bcast_ints(long long* values, int n) { MPI_Bcast(values, n, MPI_LONG_LONG, 0, MPI_COMM_WORLD); }
+
+bool report(const Mpi& mpi, const Problems& problems) {
+  if (mpi.rank == 0 && !problems.empty()) report_problems(kTool, problems);
+  return !problems.empty();
+}
+
+bool rank0_refused(const Mpi& mpi, const Problems& problems) {
+  int bad = mpi.rank == 0 && !problems.empty();
+  MPI_Bcast(&bad, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (bad) report(mpi, problems);
+  return bad;
+}
+
+bool memory_refused(const Mpi& mpi, const ModelShape& shape, long long micro_batch) {
+  MPI_Comm node;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, mpi.rank, MPI_INFO_NULL, &node);
+  int ranks_here = 1;
+  MPI_Comm_size(node, &ranks_here);
+  MPI_Comm_free(&node);
+  const Problems problems = memory_problems(shape, micro_batch, ranks_here, available_memory_bytes());
+  int first_bad = problems.empty() ? mpi.world : mpi.rank;
+  MPI_Allreduce(MPI_IN_PLACE, &first_bad, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  if (first_bad == mpi.rank) report_problems(kTool, problems);
+  return first_bad < mpi.world;
+}
+
+}  // namespace trn::native

@@ -1,0 +1,35 @@
+// The MPI side of the trainer: the world, collectives over the flat float buffers
+// (in pieces: MPI counts are int), and the agreed refusals of bad input.
+#pragma once
+
+#include <vector>
+
+#include "common/problem.h"
+#include "trainer/llama.h"
+
+namespace trn::native {
+
+struct Mpi {
+  int rank = 0, world = 1;
+  Mpi(int* argc, char*** argv);
+  ~Mpi();
+  Mpi(const Mpi&) = delete;
+  Mpi& operator=(const Mpi&) = delete;
+};
+
+void bcast_floats(std::vector<float>* v);
+void allreduce_sum(std::vector<float>* v);
+// The maximum over ranks of `flag` (a stop request, an error): every rank gets it.
+int allreduce_max(int flag);
+float allreduce_mean(float x, const Mpi& mpi);
+void bcast_ints(long long* values, int n);
+
+// Bad input: every rank reaches the same verdict, rank 0 prints the problems.
+bool report(const Mpi& mpi, const Problems& problems);
+// Rank 0's verdict, agreed by all: problems is rank 0's, printed there; true if any.
+bool rank0_refused(const Mpi& mpi, const Problems& problems);
+// The memory a run needs against what each node has, before anything big is
+// allocated. Every node checks its own ranks; the first rank with a problem prints it.
+bool memory_refused(const Mpi& mpi, const ModelShape& shape, long long micro_batch);
+
+}  // namespace trn::native

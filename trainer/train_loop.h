@@ -1,0 +1,42 @@
+// The training loop, top to bottom per step: micro-batches forward/backward (the
+// samples from consumed_samples, trainer/batch_source.h), all-reduce, clip, AdamW
+// (with ZeRO-1, trainer/zero1.h: reduce-scatter, clip, AdamW on the shard, all-gather),
+// validation every trainer.val_check_interval, the report (progress line, JSONL,
+// TensorBoard: rank 0), a checkpoint every every_n_train_steps, at the end and when
+// a stop signal arrived.
+//
+// SIGTERM, SIGINT and SIGUSR1 (scancel, Slurm's --signal before a time limit, a
+// requeue) are agreed on by all ranks at the next step boundary: a checkpoint is
+// written and the run exits 143, so a requeued job resumes where it stopped. The
+// run is deterministic given (checkpoint, consumed_samples, rank count): nothing
+// else draws random numbers, so a resumed run's losses equal an uninterrupted run's
+// to every bit.
+#pragma once
+
+#include "trainer/adamw.h"
+#include "trainer/batch_source.h"
+#include "trainer/llama.h"
+#include "trainer/mpi/mpi_world.h"
+#include "trainer/resume.h"
+#include "trainer/train_settings.h"
+
+namespace trn::native {
+
+struct StepResult {
+  float loss = 0;       // mean over micro-batches and ranks
+  float grad_norm = 0;  // before clipping
+};
+
+// One step's gradients (all-reduced and clipped in model->grads()) and loss; no update.
+StepResult forward_backward(const Mpi& mpi, const TrainSettings& s, Llama* model, const BatchSource& data,
+                            long long consumed_samples);
+
+// A Problem when validation is asked for but the data has no held-out split.
+Problems validation_problems(const TrainSettings& s, const BatchSource& data);
+
+// Trains from `start` to trainer.max_steps. The exit code: 0, 1 (diverged or a
+// checkpoint could not be written), 143 (stopped by a signal, checkpointed).
+int train_loop(const Mpi& mpi, const TrainSettings& s, Llama* model, AdamW* opt, const BatchSource& data,
+               const StartPoint& start);
+
+}  // namespace trn::native
