@@ -204,6 +204,17 @@ static bool make_dirs_impl(const std::string& path, mode_t mode, bool exact, gid
   return true;
 }
 
+std::string nearest_existing_path(const std::string& path) {
+  std::string at = path;
+  struct stat st {};
+  while (::stat(at.c_str(), &st) != 0) {
+    const auto slash = at.rfind('/');
+    if (slash == std::string::npos) return ".";
+    at = slash == 0 ? "/" : at.substr(0, slash);
+  }
+  return at;
+}
+
 bool make_dirs(const std::string& path, mode_t mode, std::string* error) {
   return make_dirs_impl(path, mode, false, gid_t(-1), error);
 }

@@ -77,6 +77,11 @@ int64_t read_fd_chunks(int fd, uint64_t limit, const std::function<void(const ch
 // The largest record file (done marker, failure record, lock, stats shard) ever read.
 inline constexpr size_t kMaxRecordBytes = 64 * 1024;
 
+// `path` if it exists, else its nearest existing ancestor ("/" at worst, "." for a
+// relative path): the folder that has to take a directory made at `path`, and the
+// filesystem whose free space and permissions count for it.
+std::string nearest_existing_path(const std::string& path);
+
 // mkdir -p with mode (no exceptions); created directories get mode minus the umask.
 bool make_dirs(const std::string& path, mode_t mode, std::string* error);
 // mkdir -p for a directory other users share: every directory it creates gets exactly

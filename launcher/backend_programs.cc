@@ -3,8 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
-
+#include "common/fs.h"
 #include "launcher/neuron_sdk.h"
 
 namespace trn {
@@ -106,13 +105,13 @@ Problems check_cache_location(const CacheSettings& cache) {
     return {{key, dir, "must be an absolute path: every node resolves it in its own working folder otherwise"}};
   }
   // The nearest existing folder must take the cache (or be it).
-  std::string existing = dir;
-  struct stat st;
-  while (::stat(existing.c_str(), &st) != 0) existing = existing.substr(0, std::max<size_t>(existing.rfind('/'), 1));
+  const std::string existing = nearest_existing_path(dir);
   if (writable_dir(existing)) return {};
+  struct stat st {};
+  const bool is_dir = ::stat(existing.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
   const std::string why = existing == dir ? "is not a folder this user can write in"
                                           : "does not exist and cannot be made: " + existing +
-                                                (S_ISDIR(st.st_mode) ? " is not writable" : " is not a folder");
+                                                (is_dir ? " is not writable" : " is not a folder");
   return {{key, dir, why + "; mount the shared filesystem on every node, or choose another cache folder"}};
 }
 

@@ -129,10 +129,8 @@ void probe_cache(const Plan& p, NodeFacts* f) {
   const std::string& dir = p.cache.dir;
   // A cache that does not exist yet is made by the first compile: then its nearest
   // existing parent must take it, and that is where the free space is.
-  std::string existing = dir;
+  const std::string existing = nearest_existing_path(dir);
   struct stat st {};
-  while (::stat(existing.c_str(), &st) != 0 && existing.find('/', 1) != std::string::npos)
-    existing = existing.substr(0, existing.rfind('/'));
   if (::stat(existing.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     f->cache_error = existing + " (for " + dir + ") is not a reachable directory: mount the shared filesystem or "
                      "set cache_root";

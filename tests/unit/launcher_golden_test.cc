@@ -23,7 +23,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -189,11 +188,16 @@ const std::string kUpstream = "  # upstream: ", kUpstreamOnly = "# upstream only
 std::map<std::string, std::string> reasons_in(const std::string& text) {
   std::map<std::string, std::string> out;
   std::istringstream in(text);
-  std::smatch m;
-  static const std::regex reason(R"((.*?) = .*\[(D[0-9?]+)\]$)");
+  // "<key> = <value>  # upstream: <value> [D<n>]": the key before the first " = ", the
+  // tag in the last brackets (plain string search: std::regex trips GCC 12's
+  // -Wmaybe-uninitialized in the sanitizer build).
   for (std::string line; std::getline(in, line);) {
     if (line.rfind(kUpstreamOnly, 0) == 0) line = line.substr(kUpstreamOnly.size());
-    if (std::regex_match(line, m, reason)) out[m[1]] = m[2];
+    const auto eq = line.find(" = "), open = line.rfind(" [D");
+    if (eq == std::string::npos || open == std::string::npos || open < eq || line.back() != ']') continue;
+    const std::string tag = line.substr(open + 2, line.size() - open - 3);
+    if (tag.find_first_not_of("D0123456789?") != std::string::npos || tag.size() < 2) continue;
+    out[line.substr(0, eq)] = tag;
   }
   return out;
 }
