@@ -168,6 +168,10 @@ void Llama::backward(float loss_scale) {
   matmul_backward(dnorm.data(), G + layout_.lm_head, dlogits.data(), xf.data(), P + layout_.lm_head, N, C, V);
   rmsnorm_backward(dx.data(), G + layout_.final_norm, dnorm.data(), x_final.data(), P + layout_.final_norm,
                    rstdf.data(), N, C);
+  auto ready = [&](size_t begin, size_t end) {
+    if (grads_ready_) grads_ready_(begin, end);
+  };
+  ready(layout_.final_norm, layout_.total);
 
   for (int l = s.num_layers - 1; l >= 0; --l) {
     auto& a = acts_[l];
@@ -198,8 +202,10 @@ void Llama::backward(float loss_scale) {
     matmul_backward(dnorm.data(), G + L.wk, dk.data(), a.xn.data(), P + L.wk, N, C, KV);
     matmul_backward(dnorm.data(), G + L.wv, dv.data(), a.xn.data(), P + L.wv, N, C, KV);
     rmsnorm_backward(dx.data(), G + L.attn_norm, dnorm.data(), a.x_in.data(), P + L.attn_norm, a.rstd1.data(), N, C);
+    ready(L.attn_norm, l + 1 < s.num_layers ? layout_.layers[l + 1].attn_norm : layout_.final_norm);
   }
   embedding_backward(G + layout_.tok_emb, dx.data(), tokens_.data(), N, C);
+  ready(layout_.tok_emb, s.num_layers > 0 ? layout_.layers[0].attn_norm : layout_.final_norm);
 }
 
 }  // namespace trn::native

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -76,9 +77,16 @@ class Llama {
   void backward(float loss_scale);
   void zero_grad();
   void use_attention_kernels(const AttentionKernels& k) { attention_ = k; }
+  // Called by backward() each time a contiguous range [begin, end) of grads() is
+  // final for this micro-batch, in the order backward finishes them (LM head and
+  // final norm, then layer L-1 down to 0, then the embedding), so a data-parallel
+  // reduction of that range can start while earlier layers still run.
+  using GradsReady = std::function<void(size_t begin, size_t end)>;
+  void on_grads_ready(GradsReady f) { grads_ready_ = std::move(f); }
 
  private:
   AttentionKernels attention_;
+  GradsReady grads_ready_;
   ModelShape shape_;
   int B_;
   ParameterLayout layout_;
