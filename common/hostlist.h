@@ -55,6 +55,11 @@ class HostList {
   void append_name(const Token& t, size_t j, std::string* out) const;
 };
 
+// "trn1-st-trn1-1,trn1-st-trn1-2,trn1-st-trn1-4" -> "trn1-st-trn1-[1-2,4]": names that
+// differ only in a trailing number of the same width share one bracket group, in the
+// order given, so HostList::parse of the result expands to `names` again.
+std::string compress_hostlist(const std::vector<std::string>& names);
+
 // SLURM_STEP_TASKS_PER_NODE / SLURM_TASKS_PER_NODE ("32(x16),16": 16 nodes of 32, then 16).
 // The task count of one node (0-based; 0 when node is past the end) and how many
 // nodes the expression names, without building the per-node list.

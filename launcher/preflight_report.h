@@ -1,6 +1,7 @@
 // `trn-train preflight`, the report (pure): a node's row as one JSON line (what each
 // node leaves in the shared folder for node 0), the table of all rows, and the verdict
-// naming the bad nodes as a compressed Slurm hostlist ready for `sbatch --exclude=`.
+// naming the bad nodes as a compressed Slurm hostlist (common/hostlist.h) ready for
+// `sbatch --exclude=`.
 #pragma once
 
 #include <string>
@@ -17,11 +18,6 @@ bool row_from_json(const std::string& text, NodeRow* row, std::string* error);
 // One line per node (a column per check: "ok 16", "FAIL 15", "warn 20000"), then one
 // line per check that is not ok or n/a, with its detail.
 std::string format_table(const std::vector<NodeRow>& rows);
-
-// "trn1-st-trn1-1,trn1-st-trn1-2,trn1-st-trn1-4" -> "trn1-st-trn1-[1-2,4]": names that
-// differ only in a trailing number of the same width share one bracket group, in the
-// order given (the inverse of common/hostlist.h's expansion).
-std::string compress_hostlist(const std::vector<std::string>& names);
 
 // The last line: "preflight: ok: 4 nodes" or "preflight: FAIL on 1 of 4 nodes: ... --exclude=...".
 std::string format_verdict(const std::vector<NodeRow>& rows);

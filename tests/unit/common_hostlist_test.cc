@@ -207,6 +207,23 @@ TEST(TasksPerNode, Malformed) {
   }
 }
 
+TEST(HostListCompress, ExpandsBackToTheSameNames) {
+  const std::vector<std::vector<std::string>> cases{
+      {"trn1-st-trn1-1", "trn1-st-trn1-2", "trn1-st-trn1-4", "trn2-st-trn2-1"},
+      {"node01", "node02", "node03", "node10"},
+      {"a9", "a10", "a11", "head", "b"},
+      {"x5"}};
+  for (const auto& names : cases) {
+    const std::string list = trn::compress_hostlist(names);
+    trn::HostList h;
+    std::string error;
+    ASSERT_TRUE(h.parse(list, &error)) << list << ": " << error;
+    EXPECT_EQ(h.expand(), names) << list;
+  }
+  EXPECT_EQ(trn::compress_hostlist(cases[0]), "trn1-st-trn1-[1-2,4],trn2-st-trn2-1");
+  EXPECT_EQ(trn::compress_hostlist(cases[1]), "node[01-03],node10");  // padded and unpadded apart: still exact
+}
+
 }  // namespace
 
 TEST(TasksPerNode, OneNodeWithoutExpanding) {

@@ -223,22 +223,5 @@ TEST(Preflight, TableHasALinePerNodeAndSharedDetailsOnce) {
   EXPECT_EQ(format_verdict(rows), "preflight: ok: 3 nodes (3 warnings above)\n");
 }
 
-TEST(Preflight, CompressedHostlistExpandsBack) {
-  const std::vector<std::vector<std::string>> cases{
-      {"trn1-st-trn1-1", "trn1-st-trn1-2", "trn1-st-trn1-4", "trn2-st-trn2-1"},
-      {"node01", "node02", "node03", "node10"},
-      {"a9", "a10", "a11", "head", "b"},
-      {"x5"}};
-  for (const auto& names : cases) {
-    const std::string list = compress_hostlist(names);
-    HostList h;
-    std::string error;
-    ASSERT_TRUE(h.parse(list, &error)) << list << ": " << error;
-    EXPECT_EQ(h.expand(), names) << list;
-  }
-  EXPECT_EQ(compress_hostlist(cases[0]), "trn1-st-trn1-[1-2,4],trn2-st-trn2-1");
-  EXPECT_EQ(compress_hostlist(cases[1]), "node[01-03],node10");  // padded and unpadded apart: still exact
-}
-
 }  // namespace
 }  // namespace trn
