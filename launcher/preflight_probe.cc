@@ -13,57 +13,20 @@
 #include "cache/permissions.h"
 #include "common/fs.h"
 #include "common/node_instance.h"
+#include "common/node_sysfs.h"
 
 namespace trn {
 namespace {
 
-std::string under(const std::string& root, const std::string& path) {
-  std::string r = root;
-  while (!r.empty() && r.back() == '/') r.pop_back();
-  return r + path;
-}
-
-std::string first_line(const std::string& path) {
-  std::string text;
-  if (!read_file(path, &text)) return "";
-  text = text.substr(0, text.find('\n'));
-  while (!text.empty() && (text.back() == '\r' || text.back() == ' ' || text.back() == '\t')) text.pop_back();
-  return text;
-}
-
-// Names "<prefix>N" in dir.
-std::vector<std::string> numbered(const std::string& dir, const std::string& prefix) {
-  std::vector<std::string> out;
-  for (const auto& name : list_dir(dir)) {
-    if (name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0 &&
-        name.find_first_not_of("0123456789", prefix.size()) == std::string::npos)
-      out.push_back(name);
-  }
-  return out;
-}
-
-// Neuron devices the way the plugin's discovery finds them (spank/device_discovery.cc):
-// the class folder, else the driver's virtual folder; and, separately, /dev/neuronN,
-// since a device the driver lists but cannot open is what a preflight is for.
+// Neuron devices as the plugin's discovery reads them (common/node_sysfs.h), and,
+// separately, /dev/neuronN: a device the driver lists but no process can open is
+// what a preflight is for.
 void probe_devices(const std::string& root, NodeFacts* f) {
-  for (const char* dir : {"/sys/class/neuron_device", "/sys/devices/virtual/neuron_device"}) {
-    const std::string base = under(root, dir);
-    const auto devices = numbered(base, "neuron");
-    if (devices.empty()) continue;
-    f->sysfs_devices = static_cast<int>(devices.size());
-    f->sysfs_cores = 0;
-    for (const auto& d : devices) {
-      const std::string cores = first_line(base + "/" + d + "/core_count");
-      if (cores.empty() || cores.find_first_not_of("0123456789") != std::string::npos || cores.size() > 3) {
-        f->sysfs_cores = -1;
-        break;
-      }
-      f->sysfs_cores += std::stoi(cores);
-    }
-    break;
-  }
-  f->dev_nodes = static_cast<int>(numbered(under(root, "/dev"), "neuron").size());
-  f->driver_version = first_line(under(root, "/sys/module/neuron/version"));
+  const NeuronDevices devices = read_neuron_devices(root);
+  f->sysfs_devices = devices.devices;
+  f->sysfs_cores = devices.cores;
+  f->dev_nodes = devices.dev_nodes;
+  f->driver_version = sysfs_line(under_root(root, "/sys/module/neuron/version"));
   const NodeInstanceFacts node = read_node_instance(root);
   f->node_instance = node.instance_type;
   f->node_family = node.family;
@@ -98,17 +61,10 @@ bool on_path(const std::string& program) {
 }
 
 void probe_efa(const std::string& root, const Expectation& want, NodeFacts* f) {
-  const std::string dir = under(root, "/sys/class/infiniband");
-  for (const auto& dev : list_dir(dir)) {
-    char target[PATH_MAX];
-    const ssize_t len = readlink((dir + "/" + dev + "/device/driver").c_str(), target, sizeof target - 1);
-    if (len <= 0) continue;
-    const std::string t(target, static_cast<size_t>(len));
-    if (t.substr(t.rfind('/') + 1) == "efa") ++f->efa_sysfs;
-  }
+  f->efa_sysfs = count_efa_devices(root);
   // libfabric knows nothing of a fake tree: ask it only about the real node (as the plugin does).
   if (want.efa == 0) return;
-  if (under(root, "") != "") {
+  if (under_root(root, "") != "") {
     f->efa_note = "the devices are a fake tree (TRN_TRAIN_NODE_ROOT), so libfabric was not asked";
     return;
   }

@@ -1,12 +1,12 @@
 // Neuron devices of this node, read from a root directory ("/" on real nodes, a
-// fake tree in tests): /sys/class/neuron_device/neuronN (or the driver's
-// /sys/devices/virtual/neuron_device), each with core_count and
-// info/architecture/*, falling back to counting /dev/neuronN; the instance type
-// from /sys/class/dmi/id/product_name. Never throws.
+// fake tree in tests) through common/node_sysfs.h and common/node_instance.h: the
+// driver's neuronN list with each core_count, else /dev/neuronN; the instance type
+// from DMI or the first device's info, unless the plugstack names one. Never throws.
 #pragma once
 
 #include <string>
 
+#include "common/node_sysfs.h"
 #include "spank/plugin_args.h"
 
 namespace neuron {
@@ -19,8 +19,7 @@ struct NodeInventory {
   std::string cores_source;   // "sysfs", "catalog", "plugstack"
 };
 
-// Joins root and an absolute path inside it ("/" + "/sys" -> "/sys").
-std::string under_root(const std::string& root, const std::string& path);
+using trn::under_root;
 
 // Fills *inv. A node without Neuron devices gives devices == 0 (not an error).
 void discover_neuron(const std::string& root, const PluginConfig& config, NodeInventory* inv);

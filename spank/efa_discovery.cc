@@ -1,36 +1,13 @@
 #include "spank/efa_discovery.h"
 
-#include <dirent.h>
 #include <dlfcn.h>
 #include <rdma/fabric.h>
-#include <unistd.h>
 
-#include <climits>
 #include <cstring>
 #include <set>
 
-#include "spank/device_discovery.h"
 
 namespace neuron {
-
-int count_efa_sysfs(const std::string& root) {
-  std::string dir = under_root(root, "/sys/class/infiniband");
-  DIR* d = opendir(dir.c_str());
-  if (!d) return 0;
-  int n = 0;
-  while (struct dirent* e = readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    char target[PATH_MAX];
-    std::string link = dir + "/" + e->d_name + "/device/driver";
-    ssize_t len = readlink(link.c_str(), target, sizeof target - 1);
-    if (len <= 0) continue;
-    target[len] = '\0';
-    const char* base = std::strrchr(target, '/');
-    if (std::strcmp(base ? base + 1 : target, "efa") == 0) ++n;
-  }
-  closedir(d);
-  return n;
-}
 
 int count_efa_libfabric(std::string* note) {
   using getinfo_f = int (*)(uint32_t, const char*, const char*, uint64_t, const struct fi_info*, struct fi_info**);

@@ -21,6 +21,7 @@ extern "C" {
 #include <string>
 #include <vector>
 
+#include "common/node_sysfs.h"
 #include "common/problem.h"
 #include "spank/device_discovery.h"
 #include "spank/efa_discovery.h"
@@ -176,7 +177,7 @@ std::string plan_this_step(spank_t sp, State& s) {
   neuron::discover_neuron(in.config.root, in.config, &in.inventory);
 
   if (in.config.efa != neuron::EfaMode::kOff) {
-    in.efa_devices = neuron::count_efa_sysfs(in.config.root);
+    in.efa_devices = trn::count_efa_devices(in.config.root);
     in.efa_note = "none under " + neuron::under_root(in.config.root, "/sys/class/infiniband");
     if (in.efa_devices == 0 && neuron::under_root(in.config.root, "/") == "/") {
       std::string note;

@@ -178,13 +178,13 @@ TEST_F(Tree, DiscoversTrn1AndTrn2) {
   EXPECT_EQ(inv.devices, 16);
   EXPECT_EQ(inv.physical_cores, 32);
   EXPECT_EQ(inv.cores_source, "sysfs");
-  EXPECT_EQ(count_efa_sysfs(root + "/a"), 8);
+  EXPECT_EQ(trn::count_efa_devices(root + "/a"), 8);
 
   spank_test::make_node(root + "/b", "trn2.48xlarge", 16, 8, 16);
   discover_neuron(root + "/b", PluginConfig(), &inv);
   EXPECT_EQ(inv.family, "trn2");
   EXPECT_EQ(inv.physical_cores, 128);
-  EXPECT_EQ(count_efa_sysfs(root + "/b"), 16);
+  EXPECT_EQ(trn::count_efa_devices(root + "/b"), 16);
 }
 
 TEST_F(Tree, FallsBackToDevNodesAndCatalog) {
@@ -194,7 +194,7 @@ TEST_F(Tree, FallsBackToDevNodesAndCatalog) {
   EXPECT_EQ(inv.devices, 16);
   EXPECT_EQ(inv.physical_cores, 128);
   EXPECT_EQ(inv.cores_source, "catalog");
-  EXPECT_EQ(count_efa_sysfs(root), 0);
+  EXPECT_EQ(trn::count_efa_devices(root), 0);
 }
 
 TEST_F(Tree, OverridesAndEmptyNode) {
