@@ -1,6 +1,6 @@
-# Requeue as Slurm does it (issue 9). A training job on 4 nodes is requeued while it
-# runs (`scontrol requeue`, what Slurm does for a failed node of a --requeue job): the
-# second run gets SLURM_RESTART_COUNT=1, a new console-log folder logs/<job>/1/<node>/
+# Requeue as Slurm does it (issue 9). A node of a 4-node training job dies (localslurm
+# kill-node: its slurmd, steps and tasks SIGKILLed) and Slurm marks it DOWN, which
+# requeues the --requeue job; the node boots again (start-node) and the second run gets SLURM_RESTART_COUNT=1, a new console-log folder logs/<job>/1/<node>/
 # with a non-empty log on every node, and the same experiment (checkpoint) location as
 # the first run. Then: a job signalled with `scancel --signal=USR1` (what
 # --signal=TERM@grace / a checkpoint request sends): `run` forwards the signal to the
@@ -9,8 +9,10 @@
 # submit's train job is requeueable and warned by SIGTERM before its time limit.
 source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d)
-id=""
-trap '[ -n "$id" ] && scancel "$id" 2>/dev/null; rm -rf "$work"' EXIT
+id="" node_down=""
+# A failed test must not leave a node down for the tests after it.
+trap '[ -n "$id" ] && scancel "$id" 2>/dev/null; [ -z "$node_down" ] || "$TRN_TOP/tests/cluster/localslurm" start-node "$node_down"
+  rm -rf "$work"' EXIT
 unset TRN_TRAIN_CACHE_DIR NEURON_COMPILE_CACHE_URL NEURON_CC_FLAGS
 export PATH=$TRN_TOP/tests/doubles:$PATH TRN_DOUBLE_OUT=$work TRN_DOUBLE_HOLD_RESTART=0
 cd "$work"
@@ -31,16 +33,21 @@ restarts() { scontrol show job "$id" 2>/dev/null | sed -n 's/.*Restarts=\([0-9]*
 # logs_of RESTART: every node's console log of that run exists and is non-empty
 logs_of() { local n; for n in 0 1 2 3; do [ -s "$work/logs/$id/$1/$n/log" ] || return 1; done; }
 
-# 1. Requeue while running. The job is requeued while restart 0 holds (so its record is
-# live: a finished job's record can be purged before `scontrol requeue` reaches it).
+# 1. A node dies while the job runs. Slurm notices a silent node after SlurmdTimeout
+# (60 s here) and sets it DOWN; the test sets it DOWN at once, as slurmctld would then.
 id=$(COMPILE=0 sbatch --parsable --requeue --open-mode=append -N4 -o "$work/out" \
   --wrap "srun --mpi=none --kill-on-bad-exit=1 $TRN_TRAIN run --conf $conf compiler_cache_url=$work/cache")
 wait_for "restart 0 to start training on 4 nodes" 60 holding
 mkdir "$work/run0" && cp "$work"/torchrun.* "$work/run0/"
 logs_of 0 || fail "restart 0: a node's console log is missing or empty: $(ls -l "$work"/logs/"$id"/0/*/log)"
-scontrol requeue "$id"
+node=$(scontrol show hostnames "$(squeue -h -j "$id" -o %N)" | tail -1)
+node_down=$node
+"$TRN_TOP/tests/cluster/localslurm" kill-node "$node"
+scontrol update NodeName="$node" State=DOWN Reason="test: node killed"
 requeued() { [ "$(restarts)" = 1 ]; }
 wait_for "Slurm to requeue the job" 30 requeued
+# The node comes back (a replacement boots); ReturnToService=2 puts it in service.
+"$TRN_TOP/tests/cluster/localslurm" start-node "$node" && node_down=""
 # Slurm starts it again after its requeue delay (cred_expire + 1 s; localslurm sets
 # 20 s). Any end other than COMPLETED fails at once, naming the state.
 completed() {
