@@ -5,6 +5,7 @@
 #include "cache/compile_cache.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -58,7 +59,10 @@ bool CompileCache::open(const CacheOptions& options, std::unique_ptr<CompileCach
   return true;
 }
 
-CompileCache::~CompileCache() { flush_stats(); }
+CompileCache::~CompileCache() {
+  flush_stats();
+  for (const auto& held : version_dirs_) ::close(held.second.fd);
+}
 
 void CompileCache::flush_stats() {
   Counters zero;

@@ -25,8 +25,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
-#include <set>
 #include <string>
 
 #include "common/cache_settings.h"
@@ -84,6 +84,12 @@ struct EntryCheck {
 // parent_trusted: the caller has already checked the compiler-version directory.
 EntryCheck check_entry_dir(const std::string& dir, const TrustPolicy& trust, bool parent_trusted,
                            Hashing hashing = Hashing::kWhenChanged);
+// The same for entry `name` of a version directory the caller has trusted and holds open
+// as `parent_fd` (O_PATH is enough): the entry's files are reached from it, a walk of two
+// path components per syscall instead of the whole path. `dir` is the entry's path, for
+// messages and the restamp.
+EntryCheck check_entry_at(int parent_fd, const std::string& name, const std::string& dir, const TrustPolicy& trust,
+                          Hashing hashing = Hashing::kWhenChanged);
 
 class CompileCache {
  public:
@@ -91,6 +97,8 @@ class CompileCache {
   // not writable (a read-only cache still serves hits: set read_only_ok), or untrusted.
   static bool open(const CacheOptions& options, std::unique_ptr<CompileCache>* out, std::string* error);
   ~CompileCache();
+  CompileCache(const CompileCache&) = delete;  // holds descriptors (version_dirs_)
+  CompileCache& operator=(const CompileCache&) = delete;
 
   const CacheOptions& options() const { return opt_; }
   std::string entry_dir(const CacheKey& key) const { return opt_.dir + "/" + key.relative_dir(); }
@@ -122,7 +130,10 @@ class CompileCache {
   // A valid entry (a hit) or an untrusted one settles a request without compiling:
   // fills *r and returns true.
   bool settled_without_compile(Check check, const std::string& dir, const std::string& why, CacheResult* r);
-  bool trusted_dir(const std::string& dir, std::string* why);
+  // The version directory `path`, trusted and open (see version_dirs_): its descriptor,
+  // or -1 when it does not exist (*why empty) or is not trusted (*why says why).
+  // recheck: compare the held one with the path now, however recently that was done.
+  int version_dir(const std::string& path, std::string* why, bool recheck = false);
   // retry_failed retries failures recorded before this cache was opened, never
   // one that another rank of the same run just recorded (that would retry it once per rank).
   bool should_retry(const std::string& dir) const;
@@ -132,7 +143,17 @@ class CompileCache {
   TrustPolicy trust_;
   LockWatch watch_;
   Counters counters_;
-  std::set<std::string> trusted_dirs_;
+  // Version directories trusted so far, held open (O_PATH, no link followed) so that
+  // lookups walk from them; with the inode they were opened at, to notice one removed or
+  // moved away (and made again) since: checked by one lstat at a miss, and before a hit
+  // when the last check is older than a second.
+  struct VersionDir {
+    int fd = -1;
+    dev_t dev = 0;
+    ino_t ino = 0;
+    double checked_at = 0;  // mono_seconds()
+  };
+  std::map<std::string, VersionDir> version_dirs_;
 };
 
 // Messages the cache and the tools print start with this, so logs can be grepped.

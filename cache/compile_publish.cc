@@ -7,6 +7,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "cache/advisory_file.h"
 #include "cache/checksum.h"
 #include "cache/compile_cache.h"
 #include "cache/failure_record.h"
@@ -48,7 +49,7 @@ static bool publish_artifact(const std::string& temp, const std::string& dir, co
   ::close(fd);
   if (!committed) return false;
   if (d.has_stamp) d.stamp = FileStamp::of(st);  // else: the first lookup hashes and stamps it
-  write_file_atomic(dir + "/" + files::kFlags, compile_flags_json(key.flags), mode, nullptr);  // informational
+  replace_advisory_file(dir + "/" + files::kFlags, compile_flags_json(key.flags), mode);
   d.has_checksum = true;
   d.graph = graph_path;
   d.flags = key.flags;

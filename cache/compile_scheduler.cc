@@ -1,5 +1,7 @@
 #include "cache/compile_scheduler.h"
 
+#include <poll.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,18 +38,71 @@ RankInfo RankInfo::from_env() {
 
 namespace {
 
-// Takes one free compile slot of this node, or none.
-std::unique_ptr<ClusterLock> take_slot(CompileCache& cache, const RankInfo& me, int slots, LockWatch& watch) {
-  std::string dir = cache.options().dir + "/.slots/" + me.node_name;
-  if (!cache.make_dirs_in_cache(".slots/" + me.node_name, nullptr)) return nullptr;
+// Takes one free compile slot of this node (whose slot folder `dir` exists), or none.
+std::unique_ptr<ClusterLock> take_slot(const std::string& dir, const RankInfo& me, int slots, const LockTiming& timing,
+                                       LockWatch& watch) {
   for (int k = 0; k < slots; ++k) {
     int i = (me.local_rank + k) % slots;
-    std::string path = dir + "/slot" + std::to_string(i) + ".lock";
-    auto lock = std::make_unique<ClusterLock>(path, cache.options().timing);
+    auto lock = std::make_unique<ClusterLock>(dir + "/slot" + std::to_string(i) + ".lock", timing);
     if (acquire_or_take_over(*lock, watch).acquired) return lock;
   }
   return nullptr;
 }
+
+// Wakes a waiting rank as soon as a compile slot of its node is given back (its lock
+// file unlinked or broken), so that the node's next compile starts when one ends, not
+// up to a poll interval later. Slots are per node and every rank of a node changes them
+// through the same kernel, whose inotify reports them (on NFS too: they are this client's
+// own changes). Graphs finished on other nodes are not reported: that wait stays a timed
+// poll. Without inotify (or its watch) every wait is a plain sleep.
+class SlotWake {
+ public:
+  explicit SlotWake(const std::string& dir) : fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {
+    if (fd_ >= 0 && ::inotify_add_watch(fd_, dir.c_str(), IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR) < 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~SlotWake() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  SlotWake(const SlotWake&) = delete;
+  SlotWake& operator=(const SlotWake&) = delete;
+  // Forgets what happened so far; called before looking at the slots, so that a release
+  // after that look still ends the next wait.
+  void drain() { released(); }
+  // Sleeps `seconds`, or less when a slot is released meanwhile and `on_release`.
+  void wait(double seconds, bool on_release) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    if (fd_ < 0 || !on_release) {
+      std::this_thread::sleep_until(until);
+      return;
+    }
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+      pollfd p{fd_, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, int(left.count())) <= 0 || released()) return;
+    }
+  }
+
+ private:
+  // Reads every pending event: true when one was a slot lock going away (a lock's own
+  // temp file, made and removed by every acquire, is not).
+  bool released() {
+    alignas(inotify_event) char buf[4096];
+    bool any = false;
+    ssize_t n;
+    while ((n = ::read(fd_, buf, sizeof buf)) > 0) {
+      for (ssize_t at = 0; at < n;) {
+        const auto* e = reinterpret_cast<const inotify_event*>(buf + at);
+        any = any || (e->len > 0 && !is_leftover_name(e->name));
+        at += ssize_t(sizeof(inotify_event) + e->len);
+      }
+    }
+    return any;
+  }
+  int fd_;
+};
 
 }  // namespace
 
@@ -57,6 +112,7 @@ ScheduleSummary compile_distributed(CompileCache& cache, const std::vector<Graph
   sum.graphs = int(graphs.size());
   const int n = int(graphs.size());
   std::vector<char> resolved(n, 0);
+  std::vector<CacheResult> results(n);  // of the resolved graphs: what settled them
   // Graphs settled by now, by anyone (a hit or a recorded failure): a lookup, which
   // never compiles and needs no slot, and since hits cost a stat (no hashing) it is
   // cheap enough to repeat at every poll. Without it a rank noticed the end of the
@@ -65,8 +121,11 @@ ScheduleSummary compile_distributed(CompileCache& cache, const std::vector<Graph
     for (int i = 0; i < n; ++i) {
       if (resolved[i]) continue;
       CacheResult r = cache.lookup(graphs[i].key);
-      if (r.ok() || r.outcome == Outcome::kCachedFailure) resolved[i] = 1;
       if (r.ok() && at_start) sum.cache_hits_at_start++;
+      if (r.ok() || r.outcome == Outcome::kCachedFailure) {
+        resolved[i] = 1;
+        results[i] = std::move(r);
+      }
     }
   };
   settle(true);
@@ -78,15 +137,20 @@ ScheduleSummary compile_distributed(CompileCache& cache, const std::vector<Graph
       int i = (k + me.local_rank) % n;
       if ((i % me.nodes == me.node) == (pass == 0)) order.push_back(i);
     }
-  LockWatch slot_watch(cache.options().timing);
+  const LockTiming& timing = cache.options().timing;
+  LockWatch slot_watch(timing);
+  const std::string slot_dir = cache.options().dir + "/.slots/" + me.node_name;
+  const bool have_slot_dir = cache.make_dirs_in_cache(".slots/" + me.node_name, nullptr);
+  SlotWake wake(slot_dir);
   std::mt19937 rng(unsigned(me.rank * 7919 + ::getpid()));
   double backoff = 0.05;
   const int slots = std::max(1, opt.per_node_parallel);
   for (bool first = true;; first = false) {
+    wake.drain();
     if (!first) settle(false);
     if (std::all_of(resolved.begin(), resolved.end(), [](char r) { return r != 0; })) break;
     bool worked = false;
-    auto slot = take_slot(cache, me, slots, slot_watch);
+    auto slot = have_slot_dir ? take_slot(slot_dir, me, slots, timing, slot_watch) : nullptr;
     if (slot) {
       // The slot bounds the node's running compilers; it is given back as soon as the
       // compiler exits, so that hashing and publishing (fsyncs, a large NEFF read
@@ -104,6 +168,7 @@ ScheduleSummary compile_distributed(CompileCache& cache, const std::vector<Graph
         if (r.outcome == Outcome::kBusy) continue;
         resolved[i] = 1;
         worked = worked || r.outcome == Outcome::kCompiled || r.outcome == Outcome::kFailed;
+        results[i] = std::move(r);
         if (slot_used) break;  // one compile per slot turn: other ranks of this node get theirs
       }
       slot->release();
@@ -113,15 +178,18 @@ ScheduleSummary compile_distributed(CompileCache& cache, const std::vector<Graph
       continue;
     }
     // Polls are cheap (stats per unsettled graph, an open per busy slot), so the
-    // wait for a slot or for other nodes' last graphs is capped at 0.2 s: with 0.5 s
-    // the end of a distributed compile was noticed up to 0.6 s late, per node.
+    // wait for other nodes' last graphs is capped at 0.2 s: with 0.5 s the end of a
+    // distributed compile was noticed up to 0.6 s late, per node. A rank that found
+    // every slot taken wakes when one is given back. (One that had a slot and nothing
+    // to compile in it waits for other ranks' compiles to end: a slot given back makes
+    // no graph free, and waking on it would have idle ranks wake each other in turn.)
     std::uniform_real_distribution<double> jitter(0.75, 1.25);
-    std::this_thread::sleep_for(std::chrono::duration<double>(backoff * jitter(rng)));
+    wake.wait(backoff * jitter(rng), !slot);
     backoff = std::min(backoff * 1.5, 0.2);
   }
-  // Every rank ends by fetching (and verifying) every artifact.
-  for (const auto& g : graphs) {
-    CacheResult r = cache.get_or_compile(g.key, g.path, compile);
+  // Every graph is settled, each verified by the lookup or compile that settled it
+  // (looking all of them up again cost every rank one more pass over the cache).
+  for (const CacheResult& r : results) {
     if (r.ok()) {
       sum.succeeded++;
     } else {
@@ -129,7 +197,7 @@ ScheduleSummary compile_distributed(CompileCache& cache, const std::vector<Graph
       sum.failures.push_back(r.message);
     }
   }
-  if (me.rank == 0) {
+  if (opt.print_summary && me.rank == 0) {
     for (const auto& f : sum.failures) std::fprintf(stderr, "%s%s\n", kLogPrefix, f.c_str());
     std::printf("Total graphs: %d\nTotal successful compilations: %d\nTotal failed compilations: %d\n"
                 "Cache hits: %d\n",

@@ -10,9 +10,10 @@
 //  * stealing: a slot holder with nothing left of its own share takes any graph
 //    nobody holds (a dead rank's graphs come back after stale_s);
 //  * the per-key entry lock still guarantees a graph is compiled once.
-//  * waiting ranks poll with lookups (no slot needed: a hit is a stat, no hash).
-// At the end every rank fetches every artifact (get_or_compile); rank 0 prints the summary
-// lines log parsers know from neuron_parallel_compile.
+//  * waiting ranks poll with lookups (no slot needed: a hit is a stat, no hash);
+//    one waiting for a slot wakes when a rank of its node gives one back.
+// A rank returns when every graph is settled (compiled or failed, by anyone); rank 0
+// prints the summary lines log parsers know from neuron_parallel_compile (unless told not to).
 #pragma once
 
 #include <string>
@@ -37,6 +38,9 @@ struct GraphJob {
 
 struct ScheduleOptions {
   int per_node_parallel = 1;
+  // Rank 0 prints the bare summary lines; off for a caller that prints its own
+  // (trn-train neuron-compile prints them with its prefix after a verify pass).
+  bool print_summary = true;
 };
 
 struct ScheduleSummary {

@@ -3,10 +3,12 @@
 // size and sha256: valid. A done marker with a missing, different or unopenable
 // artifact, or a malformed marker: corrupt (recompiled, never served). A compiler log
 // without an artifact: a recorded failure.
-#include <fcntl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include "cache/checksum.h"
 #include "cache/compile_cache.h"
@@ -30,18 +32,25 @@ EntryCheck verdict(EntryVerdict v, std::string why = {}) {
   return c;
 }
 
+// A file of the entry being checked: `rel` relative to the descriptor `base` (AT_FDCWD
+// for none), `path` its full name for messages.
+struct EntryFile {
+  int base;
+  std::string rel, path;
+};
+
 // Opens a file of the entry: regular, not a link, trusted by fstat. -1 with *check set
 // (and *absent when given and the file does not exist: one open instead of lstat + open).
-int open_entry_file(const std::string& path, const TrustPolicy& trust, struct stat* st, EntryCheck* check,
+int open_entry_file(const EntryFile& f, const TrustPolicy& trust, struct stat* st, EntryCheck* check,
                     bool* absent = nullptr) {
   std::string err;
-  int fd = open_regular(AT_FDCWD, path, st, &err);
+  int fd = open_regular(f.base, f.rel, st, &err);
   if (fd < 0) {
     if (absent) *absent = errno == ENOENT;
-    *check = verdict(EntryVerdict::kCorrupt, "entry file " + err);
+    *check = verdict(EntryVerdict::kCorrupt, "entry file " + f.path + err.substr(f.rel.size()));
     return -1;
   }
-  if (!is_trusted_stat(*st, path, trust, &err)) {
+  if (!is_trusted_stat(*st, f.path, trust, &err)) {
     ::close(fd);
     *check = verdict(EntryVerdict::kUntrusted, err);
     return -1;
@@ -52,9 +61,9 @@ int open_entry_file(const std::string& path, const TrustPolicy& trust, struct st
 // lstat as the file server sees it now: statx with AT_STATX_FORCE_SYNC makes an NFS
 // client ask the server, as the open() of close-to-open would, instead of answering
 // from its attribute cache (a no-op on local filesystems).
-bool stat_from_server(const std::string& path, struct stat* st) {
+bool stat_from_server(const EntryFile& f, struct stat* st) {
   struct statx x;
-  if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW | AT_STATX_FORCE_SYNC, STATX_BASIC_STATS, &x) != 0)
+  if (::statx(f.base, f.rel.c_str(), AT_SYMLINK_NOFOLLOW | AT_STATX_FORCE_SYNC, STATX_BASIC_STATS, &x) != 0)
     return false;
   *st = {};
   st->st_mode = x.stx_mode;
@@ -67,35 +76,37 @@ bool stat_from_server(const std::string& path, struct stat* st) {
   return true;
 }
 
-}  // namespace
-
 // Adds the stamp of the artifact just hashed to the done record, so that the next
 // lookups compare it instead of hashing. The stamp is the fstat taken before hashing:
 // a change during the hash leaves the file differing from it, hence hashed again.
 // Best effort: without write access (a read-only cache) the next lookup hashes again.
-static void restamp(const std::string& done_path, DoneRecord rec, const FileStamp& hashed,
-                    const TrustPolicy& trust) {
+void restamp(const std::string& done_path, DoneRecord rec, const FileStamp& hashed, const TrustPolicy& trust) {
   rec.has_stamp = true;
   rec.stamp = hashed;
   write_file_atomic(done_path, rec.serialize(), file_mode(trust), nullptr);
 }
 
-EntryCheck check_entry_dir(const std::string& dir, const TrustPolicy& trust, bool parent_trusted, Hashing hashing) {
+// The entry `rel` (relative to `base`, AT_FDCWD for none; `dir` is its full path),
+// whose version directory the caller has trusted. A hit costs six syscalls: lstat of the
+// entry directory, open + fstat + read + close of the done marker, statx of the artifact.
+EntryCheck check_entry_in(int base, const std::string& rel, const std::string& dir, const TrustPolicy& trust,
+                          Hashing hashing) {
   struct stat st;
-  if (::lstat(dir.c_str(), &st) != 0) return verdict(EntryVerdict::kMissing);
+  if (::fstatat(base, rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return verdict(EntryVerdict::kMissing);
   std::string why;
-  if ((!parent_trusted && !is_trusted(dir.substr(0, dir.rfind('/')), trust, &why)) ||
-      !is_trusted_stat(st, dir, trust, &why))
-    return verdict(EntryVerdict::kUntrusted, why);
-  const std::string done_path = dir + "/" + files::kDone;
-  const std::string artifact = dir + "/" + files::kArtifact;
+  if (!is_trusted_stat(st, dir, trust, &why)) return verdict(EntryVerdict::kUntrusted, why);
+  const auto file = [&](const char* name) {
+    return EntryFile{base, rel + "/" + name, dir + "/" + name};
+  };
+  const EntryFile done = file(files::kDone), artifact = file(files::kArtifact);
   EntryCheck check;
   bool absent = false;
-  int fd = open_entry_file(done_path, trust, &st, &check, &absent);
+  int fd = open_entry_file(done, trust, &st, &check, &absent);
   if (absent) {
     // No done marker: failed, in flight, or nothing yet. (A neff without a done
     // marker is a half-published entry and is never served.)
-    if (exists_nofollow(dir + "/" + files::kLog) && !exists_nofollow(artifact)) return verdict(EntryVerdict::kFailed);
+    if (exists_nofollow(dir + "/" + files::kLog) && !exists_nofollow(artifact.path))
+      return verdict(EntryVerdict::kFailed);
     return verdict(EntryVerdict::kMissing);
   }
   if (fd < 0) return check;
@@ -110,13 +121,13 @@ EntryCheck check_entry_dir(const std::string& dir, const TrustPolicy& trust, boo
                                                std::to_string(st.st_size) + " bytes)");
   EntryCheck valid = verdict(EntryVerdict::kValid);
   valid.has_checksum = rec.has_checksum;
-  valid.done_path = done_path;
+  valid.done_path = done.path;
   valid.done_mtime = double(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1e9;
   // A hit needs no descriptor on the artifact: a stat that follows no link and opens
   // nothing (no FIFO to wait on) gives what the trust check and the stamp need.
   if (hashing == Hashing::kWhenChanged && stat_from_server(artifact, &st) && S_ISREG(st.st_mode) &&
       (!rec.has_checksum || (rec.has_stamp && FileStamp::of(st) == rec.stamp))) {
-    if (!is_trusted_stat(st, artifact, trust, &why)) return verdict(EntryVerdict::kUntrusted, why);
+    if (!is_trusted_stat(st, artifact.path, trust, &why)) return verdict(EntryVerdict::kUntrusted, why);
     return valid;
   }
   fd = open_entry_file(artifact, trust, &st, &check);
@@ -138,7 +149,7 @@ EntryCheck check_entry_dir(const std::string& dir, const TrustPolicy& trust, boo
                      "entry " + dir + " failed its checksum (recorded " + std::to_string(rec.size) + " bytes sha256 " +
                          rec.sha256.substr(0, 12) + "..., found " + std::to_string(now.size) + " bytes" +
                          (hex.empty() ? "" : " " + hex.substr(0, 12) + "...") + (err.empty() ? "" : ", " + err) + ")");
-    if (hashing == Hashing::kWhenChanged) restamp(done_path, rec, now, trust);
+    if (hashing == Hashing::kWhenChanged) restamp(done.path, rec, now, trust);
   } else {
     ::close(fd);
   }
@@ -146,18 +157,72 @@ EntryCheck check_entry_dir(const std::string& dir, const TrustPolicy& trust, boo
   return valid;
 }
 
-bool CompileCache::trusted_dir(const std::string& dir, std::string* why) {
-  if (trusted_dirs_.count(dir)) return true;
-  if (!is_trusted(dir, trust_, why)) return false;
-  trusted_dirs_.insert(dir);
-  return true;
+}  // namespace
+
+EntryCheck check_entry_dir(const std::string& dir, const TrustPolicy& trust, bool parent_trusted, Hashing hashing) {
+  std::string why;
+  if (!parent_trusted && exists_nofollow(dir) && !is_trusted(dir.substr(0, dir.rfind('/')), trust, &why))
+    return verdict(EntryVerdict::kUntrusted, why);
+  return check_entry_in(AT_FDCWD, dir, dir, trust, hashing);
+}
+
+EntryCheck check_entry_at(int parent_fd, const std::string& name, const std::string& dir, const TrustPolicy& trust,
+                          Hashing hashing) {
+  return check_entry_in(parent_fd, name, dir, trust, hashing);
+}
+
+int CompileCache::version_dir(const std::string& path, std::string* why, bool recheck) {
+  const auto it = version_dirs_.find(path);
+  if (it != version_dirs_.end()) {
+    VersionDir& held = it->second;
+    const double now = mono_seconds();
+    if (!recheck && now - held.checked_at < 1.0) return held.fd;
+    // The same directory: the path leads to it still, and it is not removed (a removed
+    // one cannot have passed its inode number on while we hold it; on NFS its handle
+    // turns stale and fstat fails).
+    struct stat st, at_fd;
+    if (::lstat(path.c_str(), &st) == 0 && st.st_dev == held.dev && st.st_ino == held.ino &&
+        ::fstat(held.fd, &at_fd) == 0 && at_fd.st_nlink > 0) {
+      held.checked_at = now;
+      return held.fd;
+    }
+    ::close(held.fd);
+    version_dirs_.erase(it);
+  }
+  // Opened first, then judged by fstat on that descriptor: nothing to swap in between.
+  const int fd = ::open(path.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || ::fstat(fd, &st) != 0) {
+    const int saved = errno;
+    if (fd >= 0) ::close(fd);
+    // Not there: a miss. Otherwise a link, a file, ...: is_trusted names what and the fix.
+    if (saved != ENOENT && is_trusted(path, trust_, why))
+      *why = path + ": " + std::strerror(saved) + " (a compiler-version directory must be a directory)";
+    return -1;
+  }
+  if (!is_trusted_stat(st, path, trust_, why)) {
+    ::close(fd);
+    return -1;
+  }
+  version_dirs_[path] = VersionDir{fd, st.st_dev, st.st_ino, mono_seconds()};
+  return fd;
 }
 
 CompileCache::Check CompileCache::check_entry(const std::string& dir, std::string* why, bool count_hit) {
-  const std::string parent = dir.substr(0, dir.rfind('/'));
-  // A version directory already trusted costs no syscall on later lookups.
-  if (!trusted_dirs_.count(parent) && exists_nofollow(parent) && !trusted_dir(parent, why)) return Check::kUntrusted;
-  EntryCheck c = check_entry_dir(dir, trust_, true);
+  const size_t slash = dir.rfind('/');
+  const std::string parent = dir.substr(0, slash), name = dir.substr(slash + 1);
+  int fd = version_dir(parent, why);
+  if (fd < 0) return why->empty() ? Check::kMissing : Check::kUntrusted;
+  EntryCheck c = check_entry_at(fd, name, dir, trust_);
+  if (c.verdict == Check::kMissing) {
+    // A miss (which a compile may follow) is judged through the version directory there
+    // now, not through one removed or moved away since it was opened.
+    const VersionDir before = version_dirs_.at(parent);
+    fd = version_dir(parent, why, true);
+    if (fd < 0) return why->empty() ? Check::kMissing : Check::kUntrusted;
+    const VersionDir& now = version_dirs_.at(parent);
+    if (now.dev != before.dev || now.ino != before.ino) c = check_entry_at(fd, name, dir, trust_);
+  }
   *why = c.why;
   // LRU bookkeeping for the janitor: bump the done marker, at most once a minute
   // (a write per hit would hammer the metadata server on NFS).

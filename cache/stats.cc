@@ -8,8 +8,9 @@
 #include <sstream>
 #include <thread>
 
-#include "common/fs.h"
+#include "cache/advisory_file.h"
 #include "cache/cluster_lock.h"
+#include "common/fs.h"
 #include "common/process_identity.h"
 #include "cache/record_fields.h"
 
@@ -102,7 +103,7 @@ void flush_stats(const std::string& root, const Counters& c, const TrustPolicy& 
   o.setf(std::ios::fixed);
   o.precision(3);
   for (auto& [k, v] : total.as_map()) o << k << " " << v << "\n";
-  write_file_atomic(file, o.str(), file_mode(trust), nullptr);
+  replace_advisory_file(file, o.str(), file_mode(trust));
 }
 
 Counters read_stats(const std::string& root) {

@@ -139,13 +139,15 @@ int neuron_compile_command(const CommonOptions& opts) {
         ::_exit(1);
       }
       cache::RankInfo me;
-      // compile_distributed's rank 0 prints bare summary lines; ours, with the prefix, are printed below.
-      me.rank = 1 + p.task_rank * workers + k;
+      me.rank = p.task_rank * workers + k;
       me.node = p.node_rank;
       me.nodes = p.nodes;
       me.local_rank = p.local_rank * workers + k;
       me.node_name = ProcessIdentity::self().host;
-      cache::compile_distributed(*c, graphs, compile, me, {slots});
+      cache::ScheduleOptions schedule;
+      schedule.per_node_parallel = slots;
+      schedule.print_summary = false;  // ours, with the prefix, follow the verify pass below
+      cache::compile_distributed(*c, graphs, compile, me, schedule);
       c.reset();
       std::fflush(nullptr);
       ::_exit(0);

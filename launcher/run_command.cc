@@ -73,7 +73,11 @@ int run_command(const CommonOptions& opts) {
   const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) throw writable(log_path + ": " + std::strerror(errno));
 
-  // Warnings never stop a run; they go to the console and the node's log, once per node.
+  // Warnings never stop a run. They go to the node's log, once per node, and to the
+  // console once per job, from node 0: they come from the config, the shared cache and
+  // the admin's node settings (the open-file limit), the same on every node, and the
+  // console is where all nodes' output meets (4 nodes printed each line 4 times).
+  // A node whose settings differ still has its own lines in its log.
   std::vector<std::string> lines;
   for (const auto& r : warm.report) lines.push_back("trn-train: " + r + "\n");
   std::vector<std::string> warnings = p.warnings;
@@ -82,7 +86,7 @@ int run_command(const CommonOptions& opts) {
   for (const auto& w : warnings) lines.push_back("trn-train: warning: " + w + "\n");
   if (p.local_rank != 0) lines.clear();
   for (const auto& line : lines) {
-    std::fputs(line.c_str(), stderr);
+    if (p.node_rank == 0) std::fputs(line.c_str(), stderr);
     if (::write(log_fd, line.data(), line.size()) < 0) {
       // best effort, as below
     }

@@ -51,6 +51,8 @@ done
 COMPILE=0 sbatch --wait -N4 -o "$work/out.0" --wrap "$run launch.require_warm_cache=refuse" >/dev/null \
   || fail "COMPILE=0 on a warm cache failed: $(cat "$work/out.0")"
 expect_contains "$(cat "$work/out.0")" "cache/neuronxcc-2.15.128.0+56dc5a86: 6 SUCCESS, 0 FAILED, 0 missing (the installed compiler)" "warm report"
+# Job-wide lines (the warm report, warnings such as the open-file limit) once per job, from node 0.
+expect_eq "$(grep -c '6 SUCCESS, 0 FAILED, 0 missing' "$work/out.0")" 1 "warm report printed once by 4 nodes"
 expect_contains "$(cat "$work"/torchrun.3)" "COMPILE=0" "training started"
 
 # COMPILE=0 on a cold cache with refuse: exit 2 before any rank starts.
