@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "trainer/threads.h"
+
 namespace trn::native {
 
 float learning_rate(const config::OptimConfig& o, int step) {
@@ -33,13 +35,8 @@ void clip_to_norm(std::vector<float>& grads, float norm, float max_norm) {
   }
 }
 
-AdamW::AdamW(size_t n, std::vector<std::pair<size_t, size_t>> no_decay)
-    : n_(n), shard_{0, n}, no_decay_(std::move(no_decay)), m_(n), v_(n) {
-  mark_decay();
-}
-
-void AdamW::keep_shard(Shard shard, std::vector<float> m, std::vector<float> v) {
-  shard_ = shard, m_ = std::move(m), v_ = std::move(v);
+AdamW::AdamW(size_t n, Shard shard, std::vector<std::pair<size_t, size_t>> no_decay)
+    : n_(n), shard_(shard), no_decay_(std::move(no_decay)), m_(shard.size), v_(shard.size) {
   mark_decay();
 }
 
@@ -58,7 +55,10 @@ void AdamW::step(float* params, const float* grads, const config::OptimConfig& o
   const float eps = static_cast<float>(o.eps), weight_decay = static_cast<float>(o.weight_decay);
   const float c1 = 1.0f - std::pow(beta1, static_cast<float>(step));
   const float c2 = 1.0f - std::pow(beta2, static_cast<float>(step));
-  for (size_t i = 0; i < shard_.size; ++i) {
+  // Elementwise, so the split across the process's threads changes no result.
+  const long n = static_cast<long>(shard_.size);
+#pragma omp parallel for schedule(static) num_threads(kernel_threads())
+  for (long i = 0; i < n; ++i) {
     const float g = grads[i];
     m_[i] = beta1 * m_[i] + (1.0f - beta1) * g;
     v_[i] = beta2 * v_[i] + (1.0f - beta2) * g * g;

@@ -24,16 +24,15 @@ void clip_to_norm(std::vector<float>& grads, float norm, float max_norm);
 
 class AdamW {
  public:
-  // no_decay: [offset, length) ranges of parameters exempt from weight decay.
-  // no_decay: [offset, length) ranges of parameters exempt from weight decay. The
-  // state covers all n parameters until keep_shard.
-  AdamW(size_t n, std::vector<std::pair<size_t, size_t>> no_decay);
-  // ZeRO-1: from now on the state is `shard`'s only, m and v its slices of the full state.
-  void keep_shard(Shard shard, std::vector<float> m, std::vector<float> v);
+  // The state of `shard` of n parameters (ZeRO-1: this rank's, trainer/zero1.h's
+  // optimizer_shard; else all n), m and v allocated for it alone. no_decay: [offset,
+  // length) ranges of parameters exempt from weight decay.
+  AdamW(size_t n, Shard shard, std::vector<std::pair<size_t, size_t>> no_decay);
   // Updates the shard: params and grads point at its first value (shard().size each).
   void step(float* params, const float* grads, const config::OptimConfig& o, int step);
   const Shard& shard() const { return shard_; }
   bool sharded() const { return shard_.size != n_; }
+  // The shard's moments (shard().size each); a resume moves them out and back in.
   std::vector<float>& m() { return m_; }
   std::vector<float>& v() { return v_; }
 

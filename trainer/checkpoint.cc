@@ -13,6 +13,7 @@ namespace {
 
 const std::string kPrefix = "checkpoint-", kSuffix = ".bin";
 const std::string kProbe = "checkpoint-write-test";
+const std::string kShardInfix = ".shard-";  // checkpoint-<step>.shard-<rank>-of-<ranks>.bin
 constexpr const char* kRefusedSuffix = ".refused";
 constexpr const char* kLegacy = "checkpoint.bin";  // format 1, before checkpoints carried a header
 
@@ -46,6 +47,24 @@ std::vector<Candidate> candidates(const std::string& dir) {
   return out;
 }
 
+// Removes checkpoint `name` and, when it is a manifest, its shard files.
+void remove_checkpoint(const std::string& dir, const std::string& name) {
+  ::unlink((dir + "/" + name).c_str());
+  const std::string shards = name.substr(0, name.size() - kSuffix.size()) + kShardInfix;
+  for (const std::string& other : list_dir(dir))
+    if (starts_with(other, shards)) ::unlink((dir + "/" + other).c_str());
+}
+
+// After checkpoint `step` was written: files of later steps are from a history this
+// run left (refused at resume, or a run restarted from an older one), and a later
+// resume must not jump back to them. Of the rest, the newest `keep` stay (the one just
+// written always).
+void prune(const std::string& dir, int step, long long keep) {
+  long long kept = 0;
+  for (const Candidate& c : candidates(dir))
+    if (c.step >= 0 && (c.step > step || (keep >= 0 && ++kept > std::max(keep, 1LL)))) remove_checkpoint(dir, c.name);
+}
+
 }  // namespace
 
 std::string checkpoint_path(const std::string& dir, int step) {
@@ -65,12 +84,19 @@ bool prepare_checkpoint_dir(const std::string& dir, uint64_t checkpoint_bytes, s
     *problem = {dir, "(cannot be created: " + error + ")", fix};
     return false;
   }
-  // Only the names our writers use (temp_name_for of a checkpoint or of the probe below).
-  for (const std::string& name : list_dir(dir))
-    if ((starts_with(name, kPrefix) || starts_with(name, kLegacy)) &&
-        (name.find(".bin.tmp.") != std::string::npos || starts_with(name, kProbe + ".tmp.")) &&
-        ::unlink((dir + "/" + name).c_str()) == 0)
-      removed->push_back(name);
+  // Only the names our writers use (temp_name_for of a checkpoint, a shard or the probe
+  // below), and shards of a save killed before its manifest (not of one set aside as refused).
+  const std::vector<std::string> names = list_dir(dir);
+  const auto has = [&](const std::string& name) { return std::binary_search(names.begin(), names.end(), name); };
+  for (const std::string& name : names) {
+    const bool temp = (starts_with(name, kPrefix) || starts_with(name, kLegacy)) &&
+                      (name.find(".bin.tmp.") != std::string::npos || starts_with(name, kProbe + ".tmp."));
+    const size_t shard = name.find(kShardInfix);
+    const std::string manifest = name.substr(0, shard) + kSuffix;
+    const bool orphan = !temp && starts_with(name, kPrefix) && ends_with(name, kSuffix) &&
+                        shard != std::string::npos && !has(manifest) && !has(manifest + kRefusedSuffix);
+    if ((temp || orphan) && ::unlink((dir + "/" + name).c_str()) == 0) removed->push_back(name);
+  }
   // Created and removed the way a checkpoint's temporary file is, so a probe left by
   // a kill here is cleaned like one.
   const std::string probe = temp_name_for(dir + "/" + kProbe);
@@ -111,38 +137,59 @@ std::string save_checkpoint(const std::string& dir, const CheckpointIdentity& id
     ::unlink(tmp.c_str());
     return error;
   }
-  // Files of later steps are from a history this run left (refused at resume, or a
-  // run restarted from an older one): a later resume must not jump back to them.
-  // Of the rest, the newest `keep` stay (the one just written always).
-  long long kept = 0;
-  for (const Candidate& c : candidates(dir))
-    if (c.step >= 0 && (c.step > state.step || (keep >= 0 && ++kept > std::max(keep, 1LL))))
-      ::unlink((dir + "/" + c.name).c_str());
+  prune(dir, state.step, keep);
   return "";
 }
 
-ResumeResult resume_checkpoint(const std::string& dir, const CheckpointIdentity& id, TrainState* state) {
+std::string save_shard(const std::string& dir, int step, int rank, int ranks, Shard shard, const float* params,
+                       const float* m, const float* v, ShardRecord* record) {
+  std::string error;
+  if (!make_dirs(dir, 0755, &error)) return error;
+  return write_shard(checkpoint_path(dir, step), step, rank, ranks, shard, params, m, v, record);
+}
+
+std::string save_manifest(const std::string& dir, const CheckpointIdentity& id, int step, long long consumed_samples,
+                          const std::vector<ShardRecord>& records, long long keep) {
+  Manifest manifest;
+  manifest.header.step = step;
+  manifest.header.identity = id;
+  manifest.header.consumed_samples = consumed_samples;
+  manifest.shards = records;
+  const std::string error = write_manifest(checkpoint_path(dir, step), manifest);
+  if (error.empty()) prune(dir, step, keep);
+  return error;
+}
+
+CheckpointReader whole_checkpoint_reader(const CheckpointIdentity& id) {
+  return [id](const std::string& path, TrainState* state, Problem* problem) {
+    return read_checkpoint(path, id, true, Shard{0, id.parameters}, state, problem);
+  };
+}
+
+ResumeResult resume_checkpoint(const std::string& dir, const CheckpointReader& read, TrainState* state) {
   ResumeResult r;
+  std::vector<std::string> refused_paths;  // the files refused (a Problem may name a shard of one)
   for (const Candidate& c : candidates(dir)) {
     const std::string path = dir + "/" + c.name;
     Problem problem;
     if (c.step < 0 && c.name != kLegacy) {
       problem = {path, "(step in the name out of range)", "not a checkpoint of this trainer; move it away"};
-    } else if (read_checkpoint_file(path, id, state, &problem)) {
+    } else if (read(path, state, &problem)) {
       if (state->step == c.step) {
         r.kind = ResumeResult::kLoaded;
         r.path = path;
         // The newer files refused are set aside (kept for inspection), so that neither
         // the next resume nor the pruning of old checkpoints prefers them to good ones.
-        for (Problem& p : r.refused)
-          if (::rename(p.key.c_str(), (p.key + kRefusedSuffix).c_str()) == 0)
-            p.fix += "; set aside as " + p.key + kRefusedSuffix;
+        for (size_t i = 0; i < r.refused.size(); ++i)
+          if (::rename(refused_paths[i].c_str(), (refused_paths[i] + kRefusedSuffix).c_str()) == 0)
+            r.refused[i].fix += "; set aside as " + refused_paths[i] + kRefusedSuffix;
         return r;
       }
       problem = {path, "step " + std::to_string(state->step),
                  "its name says step " + std::to_string(c.step) + " (renamed?); move it away"};
     }
     r.refused.push_back(problem);
+    refused_paths.push_back(path);
   }
   r.kind = r.refused.empty() ? ResumeResult::kFresh : ResumeResult::kRefused;
   return r;

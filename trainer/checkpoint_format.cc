@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <functional>
 
 #include "cache/checksum.h"
 
@@ -13,7 +14,8 @@ namespace {
 
 constexpr std::string_view kMagic = "trn-train native checkpoint 2\n";
 constexpr std::string_view kFormat1 = "TRNCKPT1";
-constexpr const char* kKeys[] = {"step", "parameters", "shape", "layout", "payload_bytes", "payload_sha256"};
+constexpr const char* kIdentityKeys[] = {"step", "parameters", "shape", "layout"};
+constexpr const char* kPayloadKeys[] = {"payload_bytes", "payload_sha256"};
 constexpr const char* kOptionalKey = "consumed_samples";
 constexpr const char* kStartFresh = "move it away to start fresh";
 constexpr size_t kChunkFloats = 1 << 20;  // 4 MiB reads: hashing and reading a big state in step
@@ -22,6 +24,10 @@ bool refuse(Problem* problem, std::string value, std::string fix) {
   *problem = {"checkpoint header", std::move(value), std::move(fix)};
   return false;
 }
+
+std::vector<float>* part(TrainState* s, int i) { return i == 0 ? &s->params : i == 1 ? &s->m : &s->v; }
+
+}  // namespace
 
 // A decimal in [lo, hi], nothing else (no sign, no spaces, no leading zeros beyond "0").
 bool parse_count(const std::string& s, unsigned long long lo, unsigned long long hi, unsigned long long* out) {
@@ -40,10 +46,6 @@ bool is_sha256_hex(const std::string& s) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
          });
 }
-
-std::vector<float>* part(TrainState* s, int i) { return i == 0 ? &s->params : i == 1 ? &s->m : &s->v; }
-
-}  // namespace
 
 CheckpointIdentity CheckpointIdentity::of(const ModelShape& s) {
   CheckpointIdentity id;
@@ -65,56 +67,77 @@ std::string checkpoint_header_text(const CheckpointHeader& h) {
          (h.consumed_samples >= 0 ? "consumed_samples=" + std::to_string(h.consumed_samples) + "\n" : "") + "\n";
 }
 
-bool read_checkpoint_header(std::string_view bytes, CheckpointHeader* out, Problem* problem) {
-  if (bytes.substr(0, kFormat1.size()) == kFormat1)
-    return refuse(problem, "(format 1)", "written by an earlier trn-train, without shape record or checksum; " +
-                                             std::string(kStartFresh));
-  if (bytes.substr(0, kMagic.size()) != kMagic)
-    return refuse(problem, "(not a trn-train native checkpoint)", kStartFresh);
-  const size_t end = bytes.substr(0, kMaxCheckpointHeader).find("\n\n");
-  if (end == std::string_view::npos)
-    return refuse(problem, "(no end of header in the first 4096 bytes)", "the file is damaged; " +
-                                                                            std::string(kStartFresh));
-  std::map<std::string, std::string> fields;
-  for (size_t at = kMagic.size(); at < end + 1;) {
+bool read_header_fields(std::string_view bytes, std::string_view magic, size_t max_bytes,
+                        const std::function<bool(const std::string&)>& known, HeaderFields* fields,
+                        size_t* header_bytes, Problem* problem) {
+  const size_t end = bytes.substr(0, max_bytes).find("\n\n");
+  if (bytes.substr(0, magic.size()) != magic || end == std::string_view::npos)
+    return refuse(problem, "(no end of header in the first " + std::to_string(max_bytes) + " bytes)",
+                  "the file is damaged; " + std::string(kStartFresh));
+  fields->clear();
+  for (size_t at = magic.size(); at < end + 1;) {
     const size_t nl = bytes.find('\n', at);
     const std::string_view line = bytes.substr(at, nl - at);
     const size_t eq = line.find('=');
     const std::string key(line.substr(0, eq));
-    if (eq == std::string_view::npos ||
-        (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys) && key != kOptionalKey) ||
-        !fields.emplace(key, std::string(line.substr(eq + 1))).second)
-      return refuse(problem, std::string(line.substr(0, 80)), "not a header line of format 2 (unknown, repeated or "
-                                                               "without '='); the file is damaged");
+    if (eq == std::string_view::npos || !known(key) || !fields->emplace(key, std::string(line.substr(eq + 1))).second)
+      return refuse(problem, std::string(line.substr(0, 80)), "not a header line of this format (unknown, repeated "
+                                                               "or without '='); the file is damaged");
     at = nl + 1;
   }
-  for (const char* key : kKeys)
+  *header_bytes = end + 2;
+  return true;
+}
+
+bool read_identity_fields(HeaderFields& fields, CheckpointHeader* h, Problem* problem) {
+  for (const char* key : kIdentityKeys)
     if (!fields.count(key)) return refuse(problem, std::string("(no ") + key + ")", "the file is damaged");
-  CheckpointHeader h;
-  unsigned long long step = 0, params = 0, payload = 0;
+  unsigned long long step = 0, params = 0;
   if (!parse_count(fields["step"], 1, kMaxCheckpointStep, &step))
     return refuse(problem, "step=" + fields["step"].substr(0, 40),
                   "not a step from 1 to " + std::to_string(kMaxCheckpointStep) + "; the file is damaged");
   if (!parse_count(fields["parameters"], 1, (1ULL << 62) / 12, &params))
     return refuse(problem, "parameters=" + fields["parameters"].substr(0, 40),
                   "not a parameter count; the file is damaged");
-  if (!parse_count(fields["payload_bytes"], params * 12, params * 12, &payload))
-    return refuse(problem, "payload_bytes=" + fields["payload_bytes"].substr(0, 40),
-                  "must be 12 x parameters = " + std::to_string(params * 12) + "; the file is damaged");
-  if (!is_sha256_hex(fields["layout"]) || !is_sha256_hex(fields["payload_sha256"]))
-    return refuse(problem, "(layout or payload_sha256 not 64 hex digits)", "the file is damaged");
+  if (!is_sha256_hex(fields["layout"])) return refuse(problem, "(layout not 64 hex digits)", "the file is damaged");
   if (fields["shape"].empty() || fields["shape"].size() > 400)
     return refuse(problem, "shape=" + fields["shape"].substr(0, 80), "not a model shape; the file is damaged");
   unsigned long long consumed = 0;
   if (fields.count(kOptionalKey) && !parse_count(fields[kOptionalKey], 0, 1ULL << 62, &consumed))
     return refuse(problem, "consumed_samples=" + fields[kOptionalKey].substr(0, 40),
                   "not a sample count; the file is damaged");
-  h.consumed_samples = fields.count(kOptionalKey) ? static_cast<long long>(consumed) : -1;
-  h.step = static_cast<long long>(step);
-  h.identity = {params, fields["shape"], fields["layout"]};
+  h->consumed_samples = fields.count(kOptionalKey) ? static_cast<long long>(consumed) : -1;
+  h->step = static_cast<long long>(step);
+  h->identity = {params, fields["shape"], fields["layout"]};
+  return true;
+}
+
+bool read_checkpoint_header(std::string_view bytes, CheckpointHeader* out, Problem* problem) {
+  if (bytes.substr(0, kFormat1.size()) == kFormat1)
+    return refuse(problem, "(format 1)", "written by an earlier trn-train, without shape record or checksum; " +
+                                             std::string(kStartFresh));
+  if (bytes.substr(0, kMagic.size()) != kMagic)
+    return refuse(problem, "(not a trn-train native checkpoint)", kStartFresh);
+  HeaderFields fields;
+  CheckpointHeader h;
+  const auto known = [](const std::string& key) {
+    return key == kPayloadKeys[0] || key == kPayloadKeys[1] || key == kOptionalKey ||
+           std::find(std::begin(kIdentityKeys), std::end(kIdentityKeys), key) != std::end(kIdentityKeys);
+  };
+  if (!read_header_fields(bytes, kMagic, kMaxCheckpointHeader, known, &fields, &h.header_bytes, problem) ||
+      !read_identity_fields(fields, &h, problem))
+    return false;
+  for (const char* key : kPayloadKeys)
+    if (!fields.count(key)) return refuse(problem, std::string("(no ") + key + ")", "the file is damaged");
+  const unsigned long long params = h.identity.parameters;
+  unsigned long long payload = 0;
+  if (!parse_count(fields["payload_bytes"], params * 12, params * 12, &payload))
+    return refuse(problem, "payload_bytes=" + fields["payload_bytes"].substr(0, 40),
+                  "must be 12 x parameters = " + std::to_string(params * 12) + "; the file is damaged");
+  if (!is_sha256_hex(fields["payload_sha256"]))
+    return refuse(problem, "(payload_sha256 not 64 hex digits)", "the file is damaged");
   h.payload_bytes = payload;
   h.payload_sha256 = fields["payload_sha256"];
-  h.header_bytes = end + 2;
   *out = h;
   return true;
 }
@@ -137,6 +160,31 @@ std::string write_checkpoint_file(const std::string& path, const CheckpointIdent
   return out ? "" : "cannot write " + path + " (disk full or not writable?)";
 }
 
+bool identity_matches(const std::string& path, const CheckpointIdentity& got, const CheckpointIdentity& want,
+                      Problem* problem) {
+  if (got.shape != want.shape)
+    *problem = {path, got.shape, "it belongs to another model shape (this model: " + want.shape + "); " +
+                                     kStartFresh + " or set the shape it was trained with"};
+  else if (got.parameters != want.parameters || got.layout != want.layout)
+    *problem = {path, "layout " + got.layout.substr(0, 12),
+                "written with another parameter or optimizer-state layout (this trainer: " +
+                    want.layout.substr(0, 12) + "); " + kStartFresh};
+  else
+    return true;
+  return false;
+}
+
+bool values_usable(const std::string& path, int part, const float* x, size_t n, size_t first_index,
+                   Problem* problem) {
+  const char* names[] = {"parameters", "AdamW m", "AdamW v"};
+  const float* bad = std::find_if(x, x + n, [&](float f) { return !std::isfinite(f) || (part == 2 && f < 0); });
+  if (bad == x + n) return true;
+  *problem = {path, std::string(names[part]) + " hold " + std::to_string(*bad) + " at index " +
+                        std::to_string(first_index + static_cast<size_t>(bad - x)),
+              "written by a run that had diverged, or not by trn-train; " + std::string(kStartFresh)};
+  return false;
+}
+
 bool read_checkpoint_file(const std::string& path, const CheckpointIdentity& id, TrainState* state,
                           Problem* problem) {
   auto refuse_file = [&](std::string value, std::string fix) {
@@ -157,13 +205,7 @@ bool read_checkpoint_file(const std::string& path, const CheckpointIdentity& id,
     problem->key = path;
     return false;
   }
-  if (h.identity.shape != id.shape)
-    return refuse_file(h.identity.shape, "it belongs to another model shape (this model: " + id.shape + "); " +
-                                             kStartFresh + " or set the shape it was trained with");
-  if (h.identity.parameters != id.parameters || h.identity.layout != id.layout)
-    return refuse_file("layout " + h.identity.layout.substr(0, 12),
-                       "written with another parameter or optimizer-state layout (this trainer: " +
-                           id.layout.substr(0, 12) + "); " + kStartFresh);
+  if (!identity_matches(path, h.identity, id, problem)) return false;
   const uint64_t expected = h.header_bytes + h.payload_bytes;
   if (size != expected)
     return refuse_file(std::to_string(size) + " bytes", std::string(size < expected ? "truncated" : "longer than its "
@@ -184,15 +226,8 @@ bool read_checkpoint_file(const std::string& path, const CheckpointIdentity& id,
   if (sha.hex_digest() != h.payload_sha256)
     return refuse_file("(checksum mismatch)", "its contents changed after it was written (a flipped bit, an "
                                               "edit, a bad disk); " + std::string(kStartFresh));
-  const char* names[] = {"parameters", "AdamW m", "AdamW v"};
-  for (int i = 0; i < 3; ++i) {
-    const std::vector<float>& v = *part(state, i);
-    const auto bad = std::find_if(v.begin(), v.end(), [&](float x) { return !std::isfinite(x) || (i == 2 && x < 0); });
-    if (bad != v.end())
-      return refuse_file(std::string(names[i]) + " hold " + std::to_string(*bad) + " at index " +
-                             std::to_string(bad - v.begin()),
-                         "written by a run that had diverged, or not by trn-train; " + std::string(kStartFresh));
-  }
+  for (int i = 0; i < 3; ++i)
+    if (!values_usable(path, i, part(state, i)->data(), id.parameters, 0, problem)) return false;
   state->step = static_cast<int>(h.step);
   state->consumed_samples = h.consumed_samples;  // -1: written before it was recorded
   return true;

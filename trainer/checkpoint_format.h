@@ -1,5 +1,6 @@
-// One checkpoint file of the native engine (format 2): a short text header, then the
-// payload (parameters, AdamW m, AdamW v: fp32, host byte order).
+// One checkpoint file of the native engine (format 2, what runs without ZeRO-1 write;
+// ZeRO-1 runs write format 3, trainer/checkpoint_shards.h): a short text header, then
+// the payload (parameters, AdamW m, AdamW v: fp32, host byte order).
 //
 //   trn-train native checkpoint 2
 //   step=40
@@ -18,6 +19,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +65,27 @@ inline constexpr size_t kMaxCheckpointHeader = 4096;
 // (key "checkpoint header") on anything but a well-formed format-2 header.
 bool read_checkpoint_header(std::string_view bytes, CheckpointHeader* out, Problem* problem);
 std::string checkpoint_header_text(const CheckpointHeader& header);
+
+// The pieces the headers of both formats (this one and the ZeRO-1 manifest,
+// trainer/checkpoint_shards.h) are read with, every value from an untrusted file:
+// a decimal in [lo, hi] (no sign, no leading zeros); 64 lowercase hex digits;
+// the "key=value" lines after `magic` up to the first empty line within max_bytes,
+// each key `known` and given once (*header_bytes: where the payload starts); and
+// step, parameters, shape, layout and the optional consumed_samples of those fields.
+using HeaderFields = std::map<std::string, std::string>;
+bool parse_count(const std::string& s, unsigned long long lo, unsigned long long hi, unsigned long long* out);
+bool is_sha256_hex(const std::string& s);
+bool read_header_fields(std::string_view bytes, std::string_view magic, size_t max_bytes,
+                        const std::function<bool(const std::string&)>& known, HeaderFields* fields,
+                        size_t* header_bytes, Problem* problem);
+bool read_identity_fields(HeaderFields& fields, CheckpointHeader* h, Problem* problem);
+// The checks of what a file holds, Problems keyed by its path: the identity this
+// trainer needs; finite values (part 0 parameters, 1 AdamW m, 2 AdamW v: also
+// non-negative), `first_index` naming x[0]'s place in the whole vector.
+bool identity_matches(const std::string& path, const CheckpointIdentity& got, const CheckpointIdentity& want,
+                      Problem* problem);
+bool values_usable(const std::string& path, int part, const float* x, size_t n, size_t first_index,
+                   Problem* problem);
 
 // Writes `state` to `path` (directly; the caller publishes it atomically). "" or the error.
 std::string write_checkpoint_file(const std::string& path, const CheckpointIdentity& id, const TrainState& state);

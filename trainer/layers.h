@@ -1,48 +1,45 @@
-// The native engine's layers: one forward and one backward function per layer kind,
-// on explicit float buffers (llm.c style). Shapes are row-major; N = rows (batch x
-// time), C = channels. Every backward ACCUMULATES (+=) into its gradient outputs so
-// residual branches and weight gradients over micro-batches add up naturally.
+// The native engine's layers, on explicit float buffers (llm.c style). Shapes are
+// row-major; N = rows (batch x time), C = channels. Every backward ACCUMULATES (+=)
+// into its gradient outputs so residual branches and weight gradients over
+// micro-batches add up naturally; the exceptions, which write, say so (they are the
+// first writer of a buffer, which saves a zeroing pass over it).
+//
+// GEMM (OpenBLAS) and the embedding live here; every other layer kind is a kernel
+// template in trainer/kernels/, called through a KernelTable so a graph compiled for
+// the model's exact shape (trainer/native_graphs.h) can take its place.
 #pragma once
 
 #include <cstddef>
 
+#include "trainer/kernels/bound.h"
+
 namespace trn::native {
 
-// out[N,OC] = in[N,IC] @ w[IC,OC]  (OpenBLAS sgemm)
+// out[N,OC] = in[N,IC] @ w[IC,OC]  (OpenBLAS sgemm, rows split across the threads)
 void matmul_forward(float* out, const float* in, const float* w, int N, int IC, int OC);
-// din[N,IC] += dout @ w^T ; dw[IC,OC] += in^T @ dout
+// din[N,IC] += dout @ w^T (rows split; = with overwrite_din); dw[IC,OC] += in^T @ dout (dw's rows split)
 void matmul_backward(float* din, float* dw, const float* dout, const float* in, const float* w, int N, int IC,
-                     int OC);
+                     int OC, bool overwrite_din = false);
 
-// out = x / rms(x) * weight, per row; rstd[N] saved for backward.
-void rmsnorm_forward(float* out, float* rstd, const float* x, const float* weight, int N, int C, float eps);
-void rmsnorm_backward(float* dx, float* dweight, const float* dout, const float* x, const float* weight,
-                      const float* rstd, int N, int C);
-
-// Rotary position embedding, in place, on [B,T,H,HS] (pairs (2i, 2i+1) rotated by pos*theta^(-2i/HS)).
-// The rotation is orthogonal, so the backward is the inverse rotation of the gradient.
-void rope_forward(float* x, int B, int T, int H, int HS, float theta);
-void rope_backward(float* dx, int B, int T, int H, int HS, float theta);
-
-// Causal grouped-query attention. q[B,T,NH,HS], k/v[B,T,NKV,HS] -> out[B,T,NH,HS];
-// att[B,NH,T,T] keeps the softmax probabilities for backward. Query head h reads
-// key/value head h / (NH/NKV).
-void attention_forward(float* out, float* att, const float* q, const float* k, const float* v, int B, int T, int NH,
-                       int NKV, int HS);
-void attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* att, const float* q,
-                        const float* k, const float* v, int B, int T, int NH, int NKV, int HS);
-
-// SwiGLU gate: out = silu(a) * b, elementwise over n values.
-void swiglu_forward(float* out, const float* a, const float* b, size_t n);
-void swiglu_backward(float* da, float* db, const float* dout, const float* a, const float* b, size_t n);
-
-// Mean cross-entropy of logits[N,V] against targets[N]; overwrites logits with
-// softmax probabilities and returns the loss. Backward writes dlogits (scaled by `scale`).
-float crossentropy_forward(float* logits, const int* targets, int N, int V);
-void crossentropy_backward(float* dlogits, const float* probs, const int* targets, int N, int V, float scale);
-
-// Embedding lookup: out[N,C] = table[tokens[n]]; backward scatters into dtable.
+// Embedding lookup: out[N,C] = table[tokens[n]]; backward scatters into dtable
+// (channel blocks split across threads, so repeated tokens never race).
 void embedding_forward(float* out, const int* tokens, const float* table, int N, int C);
 void embedding_backward(float* dtable, const float* dout, const int* tokens, int N, int C);
+
+// One entry per layer kind x pass (signatures in trainer/kernels/bound.h). Default:
+// the generic run-time-sized kernels.
+struct KernelTable {
+  using Generic = kernels::Bound<kernels::RuntimeDims>;
+  decltype(&Generic::rmsnorm_forward) rmsnorm_forward = &Generic::rmsnorm_forward;
+  decltype(&Generic::rmsnorm_backward) rmsnorm_backward = &Generic::rmsnorm_backward;
+  decltype(&Generic::rope_forward) rope_forward = &Generic::rope_forward;
+  decltype(&Generic::rope_backward) rope_backward = &Generic::rope_backward;
+  decltype(&Generic::attention_forward) attention_forward = &Generic::attention_forward;
+  decltype(&Generic::attention_backward) attention_backward = &Generic::attention_backward;
+  decltype(&Generic::swiglu_forward) swiglu_forward = &Generic::swiglu_forward;
+  decltype(&Generic::swiglu_backward) swiglu_backward = &Generic::swiglu_backward;
+  decltype(&Generic::crossentropy_forward) crossentropy_forward = &Generic::crossentropy_forward;
+  decltype(&Generic::crossentropy_backward) crossentropy_backward = &Generic::crossentropy_backward;
+};
 
 }  // namespace trn::native

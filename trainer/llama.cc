@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <random>
 
-#include "trainer/layers.h"
+#include "trainer/threads.h"
 
 namespace trn::native {
 namespace {
@@ -73,21 +73,36 @@ ParameterLayout::ParameterLayout(const ModelShape& s) {
 }
 
 Llama::Llama(const ModelShape& shape, int micro_batch)
-    : shape_(shape), B_(micro_batch), layout_(shape), params_(layout_.total), grads_(layout_.total) {
+    : shape_(shape),
+      B_(micro_batch),
+      dims_{shape.seq_length, shape.hidden_size, shape.intermediate_size, shape.vocab_size,
+            shape.num_heads, shape.num_kv_heads, shape.head_dim()},
+      threads_(kernel_threads()),
+      layout_(shape),
+      params_(layout_.total),
+      grads_(layout_.total) {
   const size_t N = static_cast<size_t>(B_) * shape.seq_length, C = shape.hidden_size, F = shape.intermediate_size,
-               KV = shape.kv_dim(), T = shape.seq_length;
+               KV = shape.kv_dim(), T = shape.seq_length, half = shape.head_dim() / 2;
   acts_.resize(shape.num_layers);
   for (auto& a : acts_) {
     a.x_in.resize(N * C), a.xn.resize(N * C), a.rstd1.resize(N), a.q.resize(N * C), a.k.resize(N * KV);
-    a.v.resize(N * KV), a.att.resize(static_cast<size_t>(B_) * shape.num_heads * T * T), a.attn_out.resize(N * C);
+    a.v.resize(N * KV), a.lse.resize(static_cast<size_t>(B_) * shape.num_heads * T), a.attn_out.resize(N * C);
     a.x_mid.resize(N * C), a.xn2.resize(N * C), a.rstd2.resize(N), a.h1.resize(N * F), a.h3.resize(N * F);
     a.gate.resize(N * F);
   }
   x_final.resize(N * C), xf.resize(N * C), rstdf.resize(N), probs.resize(N * shape.vocab_size);
+  // RoPE angles in double: t * theta^(-2i/HS) loses digits in fp32 at long sequences.
+  rope_cos_.resize(T * half), rope_sin_.resize(T * half);
+  for (size_t t = 0; t < T; ++t)
+    for (size_t i = 0; i < half; ++i) {
+      const double angle = t * std::pow(static_cast<double>(shape.rope_theta), -2.0 * i / shape.head_dim());
+      rope_cos_[t * half + i] = static_cast<float>(std::cos(angle));
+      rope_sin_[t * half + i] = static_cast<float>(std::sin(angle));
+    }
   auto& w = scratch_;
-  w.tmp.resize(N * C), w.dlogits.resize(N * shape.vocab_size), w.dx.resize(N * C), w.dnorm.resize(N * C);
-  w.dq.resize(N * C), w.dk.resize(N * KV), w.dv.resize(N * KV), w.dattn.resize(N * C);
-  w.dgate.resize(N * F), w.dh1.resize(N * F), w.dh3.resize(N * F);
+  w.tmp.resize(N * C), w.row_loss.resize(N), w.attention.resize(threads_ * kernels::attention_scratch_floats(dims_));
+  w.dx.resize(N * C), w.dnorm.resize(N * C), w.dq.resize(N * C), w.dk.resize(N * KV), w.dv.resize(N * KV);
+  w.dattn.resize(N * C), w.dgate.resize(N * F), w.dh1.resize(N * F), w.dh3.resize(N * F);
   tokens_.resize(N), targets_.resize(N);
 }
 
@@ -114,60 +129,59 @@ void Llama::zero_grad() { std::fill(grads_.begin(), grads_.end(), 0.0f); }
 
 float Llama::forward(const int* tokens, const int* targets) {
   const auto& s = shape_;
-  const int T = s.seq_length, C = s.hidden_size, F = s.intermediate_size, KV = s.kv_dim(), HS = s.head_dim();
+  const int T = s.seq_length, C = s.hidden_size, F = s.intermediate_size, KV = s.kv_dim();
   const int N = B_ * T;
   const float* P = params_.data();
+  const KernelTable& K = kernels_;
   std::copy_n(tokens, N, tokens_.begin());
   std::copy_n(targets, N, targets_.begin());
-  std::vector<float>& tmp = scratch_.tmp;
+  float* tmp = scratch_.tmp.data();  // the output of each residual branch, added by the next norm
 
-  embedding_forward(acts_.empty() ? x_final.data() : acts_[0].x_in.data(), tokens, P + layout_.tok_emb, N, C);
+  embedding_forward(acts_[0].x_in.data(), tokens, P + layout_.tok_emb, N, C);
   for (int l = 0; l < s.num_layers; ++l) {
     auto& a = acts_[l];
     const auto& L = layout_.layers[l];
-    rmsnorm_forward(a.xn.data(), a.rstd1.data(), a.x_in.data(), P + L.attn_norm, N, C, s.rms_norm_eps);
+    // x_in = x_mid of the layer before + its MLP branch (tmp), fused into the norm.
+    const float* prev = l > 0 ? acts_[l - 1].x_mid.data() : a.x_in.data();
+    K.rmsnorm_forward(&dims_, a.xn.data(), a.rstd1.data(), a.x_in.data(), prev, l > 0 ? tmp : nullptr,
+                      P + L.attn_norm, N, s.rms_norm_eps);
     matmul_forward(a.q.data(), a.xn.data(), P + L.wq, N, C, C);
     matmul_forward(a.k.data(), a.xn.data(), P + L.wk, N, C, KV);
     matmul_forward(a.v.data(), a.xn.data(), P + L.wv, N, C, KV);
-    rope_forward(a.q.data(), B_, T, s.num_heads, HS, s.rope_theta);
-    rope_forward(a.k.data(), B_, T, s.num_kv_heads, HS, s.rope_theta);
-    if (attention_.forward)
-      attention_.forward(a.attn_out.data(), a.att.data(), a.q.data(), a.k.data(), a.v.data(), B_);
-    else
-      attention_forward(a.attn_out.data(), a.att.data(), a.q.data(), a.k.data(), a.v.data(), B_, T, s.num_heads,
-                        s.num_kv_heads, HS);
-    matmul_forward(tmp.data(), a.attn_out.data(), P + L.wo, N, C, C);
-    for (size_t i = 0; i < tmp.size(); ++i) a.x_mid[i] = a.x_in[i] + tmp[i];
-    rmsnorm_forward(a.xn2.data(), a.rstd2.data(), a.x_mid.data(), P + L.ffn_norm, N, C, s.rms_norm_eps);
+    K.rope_forward(&dims_, a.q.data(), rope_cos_.data(), rope_sin_.data(), B_, s.num_heads);
+    K.rope_forward(&dims_, a.k.data(), rope_cos_.data(), rope_sin_.data(), B_, s.num_kv_heads);
+    K.attention_forward(&dims_, a.attn_out.data(), a.lse.data(), a.q.data(), a.k.data(), a.v.data(), B_,
+                        scratch_.attention.data(), threads_);
+    matmul_forward(tmp, a.attn_out.data(), P + L.wo, N, C, C);
+    K.rmsnorm_forward(&dims_, a.xn2.data(), a.rstd2.data(), a.x_mid.data(), a.x_in.data(), tmp, P + L.ffn_norm, N,
+                      s.rms_norm_eps);
     matmul_forward(a.h1.data(), a.xn2.data(), P + L.w1, N, C, F);
     matmul_forward(a.h3.data(), a.xn2.data(), P + L.w3, N, C, F);
-    swiglu_forward(a.gate.data(), a.h1.data(), a.h3.data(), a.gate.size());
-    matmul_forward(tmp.data(), a.gate.data(), P + L.w2, N, F, C);
-    float* next = l + 1 < s.num_layers ? acts_[l + 1].x_in.data() : x_final.data();
-    for (size_t i = 0; i < tmp.size(); ++i) next[i] = a.x_mid[i] + tmp[i];
+    K.swiglu_forward(&dims_, a.gate.data(), a.h1.data(), a.h3.data(), N);
+    matmul_forward(tmp, a.gate.data(), P + L.w2, N, F, C);
   }
-  rmsnorm_forward(xf.data(), rstdf.data(), x_final.data(), P + layout_.final_norm, N, C, s.rms_norm_eps);
+  K.rmsnorm_forward(&dims_, xf.data(), rstdf.data(), x_final.data(), acts_.back().x_mid.data(), tmp,
+                    P + layout_.final_norm, N, s.rms_norm_eps);
   matmul_forward(probs.data(), xf.data(), P + layout_.lm_head, N, C, s.vocab_size);
-  return crossentropy_forward(probs.data(), targets, N, s.vocab_size);
+  return K.crossentropy_forward(&dims_, probs.data(), scratch_.row_loss.data(), targets, N);
 }
 
 void Llama::backward(float loss_scale) {
   const auto& s = shape_;
-  const int T = s.seq_length, C = s.hidden_size, F = s.intermediate_size, KV = s.kv_dim(), HS = s.head_dim();
+  const int T = s.seq_length, C = s.hidden_size, F = s.intermediate_size, KV = s.kv_dim();
   const int N = B_ * T, V = s.vocab_size;
   const float* P = params_.data();
   float* G = grads_.data();
-  const size_t NF = static_cast<size_t>(N) * F;
+  const KernelTable& K = kernels_;
 
   auto& w = scratch_;
-  std::vector<float>&dlogits = w.dlogits, &dx = w.dx, &dnorm = w.dnorm, &dq = w.dq, &dk = w.dk, &dv = w.dv;
+  std::vector<float>&dlogits = probs, &dx = w.dx, &dnorm = w.dnorm, &dq = w.dq, &dk = w.dk, &dv = w.dv;
   std::vector<float>&dattn = w.dattn, &dgate = w.dgate, &dh1 = w.dh1, &dh3 = w.dh3;
   std::fill(dx.begin(), dx.end(), 0.0f);
-  crossentropy_backward(dlogits.data(), probs.data(), targets_.data(), N, V, loss_scale / N);
-  std::fill(dnorm.begin(), dnorm.end(), 0.0f);
-  matmul_backward(dnorm.data(), G + layout_.lm_head, dlogits.data(), xf.data(), P + layout_.lm_head, N, C, V);
-  rmsnorm_backward(dx.data(), G + layout_.final_norm, dnorm.data(), x_final.data(), P + layout_.final_norm,
-                   rstdf.data(), N, C);
+  K.crossentropy_backward(&dims_, dlogits.data(), targets_.data(), N, loss_scale / N);
+  matmul_backward(dnorm.data(), G + layout_.lm_head, dlogits.data(), xf.data(), P + layout_.lm_head, N, C, V, true);
+  K.rmsnorm_backward(&dims_, dx.data(), G + layout_.final_norm, dnorm.data(), x_final.data(),
+                     P + layout_.final_norm, rstdf.data(), N);
   auto ready = [&](size_t begin, size_t end) {
     if (grads_ready_) grads_ready_(begin, end);
   };
@@ -177,31 +191,24 @@ void Llama::backward(float loss_scale) {
     auto& a = acts_[l];
     const auto& L = layout_.layers[l];
     // MLP branch: x_out = x_mid + swiglu(xn2 W1, xn2 W3) W2; dx already holds d(x_out) = residual part of d(x_mid).
-    std::fill(dgate.begin(), dgate.end(), 0.0f);
-    matmul_backward(dgate.data(), G + L.w2, dx.data(), a.gate.data(), P + L.w2, N, F, C);
-    std::fill(dh1.begin(), dh1.end(), 0.0f), std::fill(dh3.begin(), dh3.end(), 0.0f);
-    swiglu_backward(dh1.data(), dh3.data(), dgate.data(), a.h1.data(), a.h3.data(), NF);
-    std::fill(dnorm.begin(), dnorm.end(), 0.0f);
-    matmul_backward(dnorm.data(), G + L.w1, dh1.data(), a.xn2.data(), P + L.w1, N, C, F);
+    // The first writer of each scratch buffer overwrites it (no zeroing passes).
+    matmul_backward(dgate.data(), G + L.w2, dx.data(), a.gate.data(), P + L.w2, N, F, C, true);
+    K.swiglu_backward(&dims_, dh1.data(), dh3.data(), dgate.data(), a.h1.data(), a.h3.data(), N);
+    matmul_backward(dnorm.data(), G + L.w1, dh1.data(), a.xn2.data(), P + L.w1, N, C, F, true);
     matmul_backward(dnorm.data(), G + L.w3, dh3.data(), a.xn2.data(), P + L.w3, N, C, F);
-    rmsnorm_backward(dx.data(), G + L.ffn_norm, dnorm.data(), a.x_mid.data(), P + L.ffn_norm, a.rstd2.data(), N, C);
+    K.rmsnorm_backward(&dims_, dx.data(), G + L.ffn_norm, dnorm.data(), a.x_mid.data(), P + L.ffn_norm,
+                       a.rstd2.data(), N);
     // Attention branch: x_mid = x_in + attn(rope(xn Wq), rope(xn Wk), xn Wv) Wo.
-    std::fill(dattn.begin(), dattn.end(), 0.0f);
-    matmul_backward(dattn.data(), G + L.wo, dx.data(), a.attn_out.data(), P + L.wo, N, C, C);
-    std::fill(dq.begin(), dq.end(), 0.0f), std::fill(dk.begin(), dk.end(), 0.0f), std::fill(dv.begin(), dv.end(), 0.0f);
-    if (attention_.backward)
-      attention_.backward(dq.data(), dk.data(), dv.data(), dattn.data(), a.att.data(), a.q.data(), a.k.data(),
-                          a.v.data(), B_);
-    else
-      attention_backward(dq.data(), dk.data(), dv.data(), dattn.data(), a.att.data(), a.q.data(), a.k.data(),
-                         a.v.data(), B_, T, s.num_heads, s.num_kv_heads, HS);
-    rope_backward(dq.data(), B_, T, s.num_heads, HS, s.rope_theta);
-    rope_backward(dk.data(), B_, T, s.num_kv_heads, HS, s.rope_theta);
-    std::fill(dnorm.begin(), dnorm.end(), 0.0f);
-    matmul_backward(dnorm.data(), G + L.wq, dq.data(), a.xn.data(), P + L.wq, N, C, C);
+    matmul_backward(dattn.data(), G + L.wo, dx.data(), a.attn_out.data(), P + L.wo, N, C, C, true);
+    K.attention_backward(&dims_, dq.data(), dk.data(), dv.data(), dattn.data(), a.attn_out.data(), a.lse.data(),
+                         a.q.data(), a.k.data(), a.v.data(), B_, scratch_.attention.data(), threads_);
+    K.rope_backward(&dims_, dq.data(), rope_cos_.data(), rope_sin_.data(), B_, s.num_heads);
+    K.rope_backward(&dims_, dk.data(), rope_cos_.data(), rope_sin_.data(), B_, s.num_kv_heads);
+    matmul_backward(dnorm.data(), G + L.wq, dq.data(), a.xn.data(), P + L.wq, N, C, C, true);
     matmul_backward(dnorm.data(), G + L.wk, dk.data(), a.xn.data(), P + L.wk, N, C, KV);
     matmul_backward(dnorm.data(), G + L.wv, dv.data(), a.xn.data(), P + L.wv, N, C, KV);
-    rmsnorm_backward(dx.data(), G + L.attn_norm, dnorm.data(), a.x_in.data(), P + L.attn_norm, a.rstd1.data(), N, C);
+    K.rmsnorm_backward(&dims_, dx.data(), G + L.attn_norm, dnorm.data(), a.x_in.data(), P + L.attn_norm,
+                       a.rstd1.data(), N);
     ready(L.attn_norm, l + 1 < s.num_layers ? layout_.layers[l + 1].attn_norm : layout_.final_norm);
   }
   embedding_backward(G + layout_.tok_emb, dx.data(), tokens_.data(), N, C);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/problem.h"
+#include "trainer/layers.h"
 
 namespace trn::native {
 
@@ -43,16 +44,6 @@ struct ParameterLayout {
   explicit ParameterLayout(const ModelShape& s);
 };
 
-// The attention kernels the model calls: the generic run-time-sized ones unless a
-// graph compiled for this exact shape has been loaded (trainer/native_graphs).
-struct AttentionKernels {
-  using Forward = void (*)(float* out, float* att, const float* q, const float* k, const float* v, int B);
-  using Backward = void (*)(float* dq, float* dk, float* dv, const float* dout, const float* att, const float* q,
-                            const float* k, const float* v, int B);
-  Forward forward = nullptr;
-  Backward backward = nullptr;
-};
-
 class Llama {
  public:
   Llama(const ModelShape& shape, int micro_batch);
@@ -76,7 +67,9 @@ class Llama {
   // Accumulates d(loss * loss_scale)/d(params) into grads(); call after forward().
   void backward(float loss_scale);
   void zero_grad();
-  void use_attention_kernels(const AttentionKernels& k) { attention_ = k; }
+  // The generic kernels unless the graphs compiled for this shape are given
+  // (trainer/native_graphs.h).
+  void use_kernels(const KernelTable& k) { kernels_ = k; }
   // Called by backward() each time a contiguous range [begin, end) of grads() is
   // final for this micro-batch, in the order backward finishes them (LM head and
   // final norm, then layer L-1 down to 0, then the embedding), so a data-parallel
@@ -85,21 +78,26 @@ class Llama {
   void on_grads_ready(GradsReady f) { grads_ready_ = std::move(f); }
 
  private:
-  AttentionKernels attention_;
+  KernelTable kernels_;
   GradsReady grads_ready_;
   ModelShape shape_;
   int B_;
+  kernels::RuntimeDims dims_;
+  int threads_;  // trainer/threads.h
   ParameterLayout layout_;
   std::vector<float> params_, grads_;
-  // Saved activations per layer (explicit buffers, sized once).
+  // Saved activations per layer (explicit buffers, sized once). Attention keeps its
+  // output and the per-row log-sum-exp lse[B,NH,T], never the T x T probabilities.
   struct LayerActs {
-    std::vector<float> x_in, xn, rstd1, q, k, v, att, attn_out, x_mid, xn2, rstd2, h1, h3, gate;
+    std::vector<float> x_in, xn, rstd1, q, k, v, lse, attn_out, x_mid, xn2, rstd2, h1, h3, gate;
   };
   std::vector<LayerActs> acts_;
+  // probs: the logits, then their softmax, then (backward, in place) d(loss)/d(logits).
   std::vector<float> x_final, xf, rstdf, probs;
+  std::vector<float> rope_cos_, rope_sin_;  // [T, HS/2], computed once
   // Scratch for one forward/backward, sized once: no allocation per micro-batch.
   struct Scratch {
-    std::vector<float> tmp, dlogits, dx, dnorm, dq, dk, dv, dattn, dgate, dh1, dh3;
+    std::vector<float> tmp, row_loss, attention, dx, dnorm, dq, dk, dv, dattn, dgate, dh1, dh3;
   } scratch_;
   std::vector<int> tokens_, targets_;
 };

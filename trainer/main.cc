@@ -52,16 +52,27 @@ int compile_run(const Mpi& mpi, const TrainSettings& s, Llama* model, const Batc
   return 0;
 }
 
-// The graphs compiled for this shape by the compile run, or the generic kernels.
-void use_compiled_graphs(const Mpi& mpi, const TrainSettings& s, const trn::CacheSettings& cache, Llama* model) {
-  AttentionKernels kernels;
+// --kernels: auto (the graphs compiled for this shape when they can be had, else
+// the generic kernels), generic, or compiled (no fallback). False: no compiled graphs.
+bool use_kernels(const Mpi& mpi, const TrainSettings& s, const trn::CacheSettings& cache, const std::string& mode,
+                 Llama* model) {
+  if (mode == "generic") {
+    if (mpi.rank == 0) std::printf("native: generic kernels (--kernels=generic)\n");
+    return true;
+  }
+  KernelTable kernels;
   std::string err;
   if (load_graphs(s.shape, cache, &kernels, &err)) {
-    model->use_attention_kernels(kernels);
-    if (mpi.rank == 0) std::printf("native: attention graph for this shape loaded from the compile cache\n");
-  } else if (mpi.rank == 0) {
-    std::fprintf(stderr, "trn-train-native: warning: using the generic attention kernels: %s\n", err.c_str());
+    model->use_kernels(kernels);
+    if (mpi.rank == 0)
+      std::printf("native: %zu compiled graphs for this shape loaded from the compile cache\n",
+                  graph_list(s.shape).size());
+    return true;
   }
+  if (mpi.rank == 0)
+    std::fprintf(stderr, "trn-train-native: %s: %s\n",
+                 mode == "compiled" ? "error: --kernels=compiled" : "warning: using the generic kernels", err.c_str());
+  return mode != "compiled";
 }
 
 }  // namespace
@@ -74,6 +85,7 @@ int main(int argc, char** argv) {
   bool compile = false, train = false, gen = false;
   GenerateOptions gen_opts;
   std::vector<std::string> overrides;
+  std::string kernel_mode = "auto";
   app.add_option("--config", config, "NxDT-schema YAML config (model shape from model.model_config)")->required();
   app.add_flag("--compile", compile, "Compile run: check the config and one step, compile the graphs, then stop");
   app.add_flag("--train", train, "Training run (the default)");
@@ -87,6 +99,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1e-3, 100.0));
   app.add_option("--tokenizer", gen_opts.tokenizer,
                  "--generate: `byte` or a SentencePiece model (default: the dataset's, else token ids)");
+  app.add_option("--kernels", kernel_mode,
+                 "--train: auto (compiled graphs when they can be had, else generic; the default), generic or "
+                 "compiled");
   app.add_option("overrides", overrides, "Hydra-style key.sub=value overrides, e.g. trainer.max_steps=20");
   try {
     app.parse(argc, argv);
@@ -107,6 +122,9 @@ int main(int argc, char** argv) {
   }
 
   trn::Problems problems;
+  if (kernel_mode != "auto" && kernel_mode != "generic" && kernel_mode != "compiled")
+    problems.push_back({"--kernels", kernel_mode,
+                        "give auto (compiled graphs when available, else generic), generic or compiled"});
   TrainSettings s;
   if (load_train_settings(config, overrides, &s, &problems) && !gen) {
     const long long per_step = s.train.micro_batch_size * mpi.world;
@@ -122,7 +140,10 @@ int main(int argc, char** argv) {
   }
   const trn::CacheSettings cache =
       graph_cache_settings(s.train.compiler_cache_url, trn::current_environment(), &problems);
-  if (report(mpi, problems) || memory_refused(mpi, s.shape, s.train.micro_batch_size)) return trn::kExitBadInput;
+  trn::Problems reported_later;  // a bad zero1 value: restore_training_state reports it
+  const int zero1_ranks = zero1_enabled(s, &reported_later) ? mpi.world : 1;
+  if (report(mpi, problems) || memory_refused(mpi, s.shape, s.train.micro_batch_size, zero1_ranks))
+    return trn::kExitBadInput;
   // Every rank opens the data (memory-mapped) and reaches the same verdict on it.
   std::unique_ptr<BatchSource> data = open_batch_source(s, &problems);
   if (data) problems = validation_problems(s, *data);
@@ -133,7 +154,8 @@ int main(int argc, char** argv) {
   model.init(s.train.seed);
   if (compile) return compile_run(mpi, s, &model, *data, cache);
 
-  AdamW opt(model.params().size(), norm_ranges(model.layout(), s.shape.hidden_size));
+  AdamW opt(model.params().size(), optimizer_shard(s, model.params().size(), mpi.world, mpi.rank),
+            norm_ranges(model.layout(), s.shape.hidden_size));
   StartPoint start;
   if (!restore_training_state(mpi, s, CheckpointIdentity::of(s.shape), &model, &opt, &start))
     return trn::kExitBadInput;
@@ -142,7 +164,7 @@ int main(int argc, char** argv) {
     if (!err.empty()) std::fprintf(stderr, "trn-train-native: warning: %s\n", err.c_str());
     std::printf("native: experiment %s\n", s.exp.log_dir.c_str());
   }
-  use_compiled_graphs(mpi, s, cache, &model);
+  if (!use_kernels(mpi, s, cache, kernel_mode, &model)) return 1;
   if (mpi.rank == 0)
     std::printf("native: %zu parameters, %d layers, hidden %d, heads %d/%d kv, seq %d | world %d, micro %lld, global "
                 "%lld, accumulation %d | %s\n",

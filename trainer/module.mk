@@ -4,15 +4,19 @@
 # trainer/mpi/: the only code that includes <mpi.h> (the fuzz build compiles
 # trainer/*.cc without MPI's flags).
 TRAINER_SRCS := $(filter-out trainer/main.cc,$(wildcard trainer/*.cc)) $(wildcard trainer/mpi/*.cc)
-# The attention kernel's source text, embedded so the compile step can build
-# shape-specialised graphs from it on any node (no installed headers needed).
+# The kernel templates' source text (trainer/kernels/, common.h first, bound.h last),
+# embedded so the compile step can build shape-specialised graphs from it on any
+# node (no installed headers needed); their own #include lines and #pragma once go.
+KERNEL_HEADERS := trainer/kernels/common.h trainer/kernels/rmsnorm.h trainer/kernels/rope.h \
+                  trainer/kernels/attention.h trainer/kernels/swiglu.h trainer/kernels/crossentropy.h \
+                  trainer/kernels/bound.h
 KERNEL_SOURCE_CC := $(BUILD)/gen/trainer/kernel_source.cc
 TRAINER_OBJS := $(TRAINER_SRCS:%.cc=$(OBJDIR)/%.o) $(OBJDIR)/gen/trainer/kernel_source.o
-$(KERNEL_SOURCE_CC): trainer/attention_kernel.h
+$(KERNEL_SOURCE_CC): $(KERNEL_HEADERS) trainer/module.mk
 	@mkdir -p $(@D)
-	{ echo '// Generated from trainer/attention_kernel.h by trainer/module.mk.'; \
-	  echo 'namespace trn::native { extern const char kAttentionKernelSource[]; const char kAttentionKernelSource[] = R"TRNKERNEL('; \
-	  sed '/#pragma once/d' $<; echo ')TRNKERNEL"; }'; } > $@
+	{ echo '// Generated from trainer/kernels/*.h by trainer/module.mk.'; \
+	  echo 'namespace trn::native { extern const char kKernelSource[]; const char kKernelSource[] = R"TRNKERNEL('; \
+	  sed -e '/#pragma once/d' -e '/^#include "trainer\/kernels\//d' $(KERNEL_HEADERS); echo ')TRNKERNEL"; }'; } > $@
 $(OBJDIR)/gen/trainer/kernel_source.o: $(KERNEL_SOURCE_CC)
 	@mkdir -p $(@D)
 	$(CXX) $(TRN_CXXFLAGS) $(CXXFLAGS) -c $< -o $@
@@ -21,9 +25,10 @@ LIBS_BUILT   += $(TRAINER_LIB)
 # DATA_LIB: Megatron datasets and tokenizers (data/); SentencePiece only for the
 # tokenizer the generate mode opens.
 TRAINER_LDLIBS := $(TRAINER_LIB) $(DATA_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB) $(YAMLCPP_LIBS) $(OPENBLAS_LIBS) \
-                  -ldl -lpthread
+                  -ldl -lpthread -fopenmp
 
-$(OBJDIR)/trainer/%.o: MODULE_FLAGS := $(MPI_CXXFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS) $(JSON_CFLAGS)
+# OpenMP: the process's one thread pool (trainer/threads.h); libgomp ships with g++.
+$(OBJDIR)/trainer/%.o: MODULE_FLAGS := $(MPI_CXXFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS) $(JSON_CFLAGS) -fopenmp
 
 $(TRAINER_LIB): $(TRAINER_OBJS)
 	@mkdir -p $(@D)
@@ -39,7 +44,8 @@ endif
 
 # Unit tests: tests/unit/trainer_*_test.cc (gradient checks against finite differences).
 TRAINER_TEST_SRCS := $(wildcard tests/unit/trainer_*_test.cc)
-$(OBJDIR)/tests/unit/trainer_%.o: MODULE_FLAGS := $(GTEST_CFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS) $(JSON_CFLAGS) -DTRN_TOP_DIR=\"$(CURDIR)\"
+$(OBJDIR)/tests/unit/trainer_%.o: MODULE_FLAGS := $(GTEST_CFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS) $(JSON_CFLAGS) \
+                                               -fopenmp -DTRN_TOP_DIR=\"$(CURDIR)\"
 ifneq ($(TRAINER_TEST_SRCS),)
 UNIT_TESTS += $(TESTDIR)/trainer_tests
 $(TESTDIR)/trainer_tests: $(TRAINER_TEST_SRCS:%.cc=$(OBJDIR)/%.o) $(TRAINER_LIB) $(DATA_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)

@@ -16,7 +16,7 @@
 
 namespace trn::native {
 
-extern const char kAttentionKernelSource[];  // trainer/attention_kernel.h, embedded at build time
+extern const char kKernelSource[];  // trainer/kernels/*.h, embedded at build time
 
 namespace {
 
@@ -46,36 +46,40 @@ bool host_compiler(std::string* path, cache::CompilerIdentity* id, std::string* 
   return true;
 }
 
-const std::vector<std::string> kFlags = {"-O3", "-std=c++17", "-shared", "-fPIC"};
+// -fopenmp: the kernels run on the trainer's OpenMP team (trainer/threads.h).
+const std::vector<std::string> kFlags = {"-O3", "-std=c++17", "-shared", "-fPIC", "-fopenmp"};
 
+// The cache, the compiler, and each graph's key and source file (private temp folder).
 struct Prepared {
   std::unique_ptr<CompileCache> cache;
   std::string compiler;
-  CacheKey key;
-  std::string graph_path;  // the source, written to a private temp file
+  std::string dir;
+  std::vector<Graph> graphs;
+  std::vector<cache::GraphJob> jobs;
   ~Prepared() {
-    if (!graph_path.empty()) {
-      ::unlink(graph_path.c_str());
-      ::rmdir(graph_path.substr(0, graph_path.rfind('/')).c_str());
-    }
+    for (const auto& j : jobs) ::unlink(j.path.c_str());
+    if (!dir.empty()) ::rmdir(dir.c_str());
   }
 };
 
 bool prepare(const ModelShape& shape, const CacheSettings& settings, Prepared* p, std::string* error) {
   cache::CompilerIdentity id;
   if (!host_compiler(&p->compiler, &id, error)) return false;
-  const std::string source = attention_graph_source(shape);
-  p->key = cache::make_key(id, kFlags, source);
   cache::CacheOptions options;
   static_cast<CacheSettings&>(options) = settings;
   if (!CompileCache::open(options, &p->cache, error)) return false;
   char tmpl[] = "/tmp/trn-native-graph.XXXXXX";
   if (!::mkdtemp(tmpl)) {
-    *error = "cannot create a temporary folder under /tmp for the graph source";
+    *error = "cannot create a temporary folder under /tmp for the graph sources";
     return false;
   }
-  p->graph_path = std::string(tmpl) + "/attention.cc";
-  std::ofstream(p->graph_path) << source;
+  p->dir = tmpl;
+  p->graphs = graph_list(shape);
+  for (const auto& g : p->graphs) {
+    const std::string path = p->dir + "/" + g.kernel + ".cc";
+    std::ofstream(path) << g.source;
+    p->jobs.push_back({path, cache::make_key(id, kFlags, g.source)});
+  }
   return true;
 }
 
@@ -86,23 +90,67 @@ cache::CompileFn compile_fn(const std::string& compiler) {
   return cache::command_compiler(argv);
 }
 
+// The kinds and the sizes each reads (trainer/kernels/*.h).
+struct Kind {
+  const char* name;
+  std::vector<std::pair<const char*, int>> sizes;
+};
+std::vector<Kind> kinds(const ModelShape& s) {
+  const std::vector<std::pair<const char*, int>> C = {{"C", s.hidden_size}}, F = {{"F", s.intermediate_size}},
+                                                 V = {{"V", s.vocab_size}},
+                                                 rope = {{"T", s.seq_length}, {"HS", s.head_dim()}},
+                                                 attention = {{"T", s.seq_length}, {"NH", s.num_heads},
+                                                              {"NKV", s.num_kv_heads}, {"HS", s.head_dim()}};
+  return {{"rmsnorm_forward", C},         {"rmsnorm_backward", C},        {"rope_forward", rope},
+          {"rope_backward", rope},        {"attention_forward", attention}, {"attention_backward", attention},
+          {"swiglu_forward", F},          {"swiglu_backward", F},         {"crossentropy_forward", V},
+          {"crossentropy_backward", V}};
+}
+
+// Points *slot at the kernel a loaded graph exports (a pointer variable named
+// trn_<kernel>, of the slot's own type).
+template <typename Fn>
+bool bind(void* so, const std::string& kernel, Fn* slot) {
+  void* sym = ::dlsym(so, ("trn_" + kernel).c_str());
+  if (!sym) return false;
+  *slot = *static_cast<Fn*>(sym);
+  return true;
+}
+
+bool bind_entry(void* so, const std::string& k, KernelTable* t) {
+  if (k == "rmsnorm_forward") return bind(so, k, &t->rmsnorm_forward);
+  if (k == "rmsnorm_backward") return bind(so, k, &t->rmsnorm_backward);
+  if (k == "rope_forward") return bind(so, k, &t->rope_forward);
+  if (k == "rope_backward") return bind(so, k, &t->rope_backward);
+  if (k == "attention_forward") return bind(so, k, &t->attention_forward);
+  if (k == "attention_backward") return bind(so, k, &t->attention_backward);
+  if (k == "swiglu_forward") return bind(so, k, &t->swiglu_forward);
+  if (k == "swiglu_backward") return bind(so, k, &t->swiglu_backward);
+  if (k == "crossentropy_forward") return bind(so, k, &t->crossentropy_forward);
+  return k == "crossentropy_backward" && bind(so, k, &t->crossentropy_backward);
+}
+
 }  // namespace
 
-std::string attention_graph_source(const ModelShape& s) {
-  std::ostringstream o;
-  o << "// trn-train native graph: attention for T=" << s.seq_length << " NH=" << s.num_heads
-    << " NKV=" << s.num_kv_heads << " HS=" << s.head_dim() << "\n"
-    << kAttentionKernelSource << "\n"
-    << "using Dims = trn::native::kernels::FixedDims<" << s.seq_length << ", " << s.num_heads << ", "
-    << s.num_kv_heads << ", " << s.head_dim() << ">;\n"
-    << "extern \"C\" void trn_attention_forward(float* out, float* att, const float* q, const float* k,\n"
-    << "                                      const float* v, int B) {\n"
-    << "  trn::native::kernels::attention_forward(Dims{}, out, att, q, k, v, B);\n}\n"
-    << "extern \"C\" void trn_attention_backward(float* dq, float* dk, float* dv, const float* dout,\n"
-    << "                                       const float* att, const float* q, const float* k,\n"
-    << "                                       const float* v, int B) {\n"
-    << "  trn::native::kernels::attention_backward(Dims{}, dq, dk, dv, dout, att, q, k, v, B);\n}\n";
-  return o.str();
+std::vector<Graph> graph_list(const ModelShape& s) {
+  std::vector<Graph> out;
+  for (const Kind& k : kinds(s)) {
+    Graph g{k.name, "", ""};
+    std::ostringstream dims;
+    for (const auto& [name, value] : k.sizes) {
+      g.sizes += (g.sizes.empty() ? "" : " ") + std::string(name) + "=" + std::to_string(value);
+      dims << " static constexpr int " << name << " = " << value << ";";
+    }
+    std::ostringstream o;
+    o << "// trn-train native graph: " << g.kernel << " for " << g.sizes << "\n"
+      << kKernelSource << "\n"
+      << "namespace {\nstruct Dims {" << dims.str() << " };\n}  // namespace\n"
+      << "extern \"C\" {\ndecltype(&trn::native::kernels::Bound<Dims>::" << g.kernel << ") trn_" << g.kernel
+      << " = &trn::native::kernels::Bound<Dims>::" << g.kernel << ";\n}\n";
+    g.source = o.str();
+    out.push_back(std::move(g));
+  }
+  return out;
 }
 
 CacheSettings graph_cache_settings(const std::string& config_url, const EnvMap& env, Problems* problems) {
@@ -121,32 +169,33 @@ int compile_graphs(const ModelShape& shape, const CacheSettings& cache, int mpi_
   cache::RankInfo me = cache::RankInfo::from_env();
   if (me.nodes <= 1 && me.rank == 0) me.rank = mpi_rank;  // not under Slurm: MPI rank 0 reports
   cache::ScheduleOptions opt;
-  const auto summary = cache::compile_distributed(*p.cache, {{p.graph_path, p.key}}, compile_fn(p.compiler), me, opt);
+  const auto summary = cache::compile_distributed(*p.cache, p.jobs, compile_fn(p.compiler), me, opt);
   for (const auto& f : summary.failures) *error += f + "\n";
   return summary.failed;
 }
 
-bool load_graphs(const ModelShape& shape, const CacheSettings& cache, AttentionKernels* kernels, std::string* error) {
+bool load_graphs(const ModelShape& shape, const CacheSettings& cache, KernelTable* kernels, std::string* error) {
   Prepared p;
   if (!prepare(shape, cache, &p, error)) return false;
-  const cache::CacheResult r = p.cache->get_or_compile(p.key, p.graph_path, compile_fn(p.compiler));
-  if (!r.ok()) {
-    *error = r.message;
-    return false;
+  KernelTable loaded;
+  for (size_t i = 0; i < p.jobs.size(); ++i) {
+    const cache::CacheResult r = p.cache->get_or_compile(p.jobs[i].key, p.jobs[i].path, compile_fn(p.compiler));
+    if (!r.ok()) {
+      *error = r.message;
+      return false;
+    }
+    // Kept loaded for the life of the process: the model calls into it every step.
+    void* so = ::dlopen(r.artifact_path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!so) {
+      *error = "cannot load " + r.artifact_path + ": " + ::dlerror();
+      return false;
+    }
+    if (!bind_entry(so, p.graphs[i].kernel, &loaded)) {
+      *error = r.artifact_path + " lacks the trn_" + p.graphs[i].kernel + " entry point";
+      return false;
+    }
   }
-  // Kept loaded for the life of the process: the model calls into it every step.
-  void* so = ::dlopen(r.artifact_path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!so) {
-    *error = "cannot load " + r.artifact_path + ": " + ::dlerror();
-    return false;
-  }
-  kernels->forward = reinterpret_cast<AttentionKernels::Forward>(::dlsym(so, "trn_attention_forward"));
-  kernels->backward = reinterpret_cast<AttentionKernels::Backward>(::dlsym(so, "trn_attention_backward"));
-  if (!kernels->forward || !kernels->backward) {
-    *kernels = AttentionKernels{};
-    *error = r.artifact_path + " lacks the trn_attention_* entry points";
-    return false;
-  }
+  *kernels = loaded;
   return true;
 }
 

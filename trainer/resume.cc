@@ -10,13 +10,13 @@ constexpr const char* kFromKey = "exp_manager.resume_from_checkpoint";
 
 }  // namespace
 
-bool read_newest_checkpoint(const std::string& from, const std::string& key, const CheckpointIdentity& id,
+bool read_newest_checkpoint(const std::string& from, const std::string& key, const CheckpointReader& read,
                             TrainState* state, std::string* path, Problems* problems) {
   std::error_code ec;
   if (!std::filesystem::is_directory(from, ec)) {
     *path = from;
     Problem p;
-    if (read_checkpoint_file(from, id, state, &p)) return true;
+    if (read(from, state, &p)) return true;
     problems->push_back({key, from, p.value + ": " + p.fix});
     return false;
   }
@@ -29,15 +29,15 @@ bool read_newest_checkpoint(const std::string& from, const std::string& key, con
   for (const std::string& name : names) {
     *path = from + "/" + name;
     Problem p;
-    if (read_checkpoint_file(*path, id, state, &p)) return true;
+    if (read(*path, state, &p)) return true;
     refused.push_back({key, *path, p.value + ": " + p.fix});
   }
   problems->insert(problems->end(), refused.begin(), refused.end());
   return false;
 }
 
-Problems load_start_state(const TrainSettings& s, const CheckpointIdentity& id, TrainState* state,
-                          StartNotes* notes) {
+Problems load_start_state(const TrainSettings& s, const CheckpointIdentity& id, const CheckpointReader& read,
+                          TrainState* state, StartNotes* notes) {
   const config::TrainingConfig& t = s.train;
   const std::string& dir = s.exp.checkpoint_dir;
   if (t.weight_init_only && t.resume_from_checkpoint.empty())
@@ -56,7 +56,7 @@ Problems load_start_state(const TrainSettings& s, const CheckpointIdentity& id, 
                    "another exp_manager.name, version or explicit_log_dir"}};
   const int fresh_step = state->step;
   if (own || t.resume_from_checkpoint.empty()) {
-    const ResumeResult r = resume_checkpoint(dir, id, state);
+    const ResumeResult r = resume_checkpoint(dir, read, state);
     if (r.kind == ResumeResult::kRefused) return r.refused;
     for (const Problem& p : r.refused)
       notes->warned.push_back(p.str() + "; falling back to the previous checkpoint " + r.path);
@@ -65,11 +65,12 @@ Problems load_start_state(const TrainSettings& s, const CheckpointIdentity& id, 
   } else {
     Problems problems;
     std::string path;
-    if (!read_newest_checkpoint(t.resume_from_checkpoint, kFromKey, id, state, &path, &problems)) return problems;
+    if (!read_newest_checkpoint(t.resume_from_checkpoint, kFromKey, read, state, &path, &problems)) return problems;
     if (t.weight_init_only) {
       std::fill(state->m.begin(), state->m.end(), 0.0f);
       std::fill(state->v.begin(), state->v.end(), 0.0f);
       state->step = fresh_step, state->consumed_samples = 0;
+      notes->optimizer_reset = true;
       notes->said.push_back("initialised the weights from " + path +
                             " (model.weight_init_only: optimizer state, step and data position start fresh)");
     } else {

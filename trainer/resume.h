@@ -25,22 +25,30 @@ struct StartPoint {
 struct StartNotes {
   std::vector<std::string> said;    // stdout lines (what was loaded, stale files removed)
   std::vector<std::string> warned;  // stderr warnings (checkpoints refused, fallen back from)
+  bool optimizer_reset = false;     // model.weight_init_only: the loaded AdamW state was zeroed
 };
 
 // Reads (never changes) a checkpoint file, or the newest file of a checkpoints folder
-// that verifies. False with Problems keyed by `key` (the option or config key).
-bool read_newest_checkpoint(const std::string& from, const std::string& key, const CheckpointIdentity& id,
+// that `read` accepts. False with Problems keyed by `key` (the option or config key).
+bool read_newest_checkpoint(const std::string& from, const std::string& key, const CheckpointReader& read,
                             TrainState* state, std::string* path, Problems* problems);
+inline bool read_newest_checkpoint(const std::string& from, const std::string& key, const CheckpointIdentity& id,
+                                   TrainState* state, std::string* path, Problems* problems) {
+  return read_newest_checkpoint(from, key, whole_checkpoint_reader(id), state, path, problems);
+}
 
 // Rank 0's part (no MPI): prepares the checkpoint folder and loads into *state
-// (vectors sized for `id`, holding the fresh initialisation). Problems: the run
-// must not start (printed by the caller, exit 2).
-Problems load_start_state(const TrainSettings& s, const CheckpointIdentity& id, TrainState* state,
-                          StartNotes* notes);
+// (holding the fresh initialisation) through `read`. Problems: the run must not
+// start (printed by the caller, exit 2).
+Problems load_start_state(const TrainSettings& s, const CheckpointIdentity& id, const CheckpointReader& read,
+                          TrainState* state, StartNotes* notes);
 
-// All ranks: rank 0 loads, everyone receives the state (works without a shared
-// filesystem). The state moves in and out of the model and optimizer, never copied.
-// False: refused, already reported.
+// All ranks. Without ZeRO-1 rank 0 loads and everyone receives the state (works
+// without a shared filesystem). With it, rank 0 picks the checkpoint and reads the
+// parameters, and every rank reads its own slice of AdamW m and v from the shards
+// that hold it (a shared folder, as its saves need), so no rank holds the full
+// optimizer state. The state moves in and out of the model and optimizer, never
+// copied. False: refused, already reported.
 bool restore_training_state(const Mpi& mpi, const TrainSettings& s, const CheckpointIdentity& id, Llama* model,
                             AdamW* opt, StartPoint* start);
 

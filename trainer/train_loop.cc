@@ -6,10 +6,12 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 
 #include "trainer/checkpoint.h"
 #include "trainer/metrics_jsonl.h"
+#include "trainer/mpi/grad_allreduce.h"
 #include "trainer/mpi/zero1_collectives.h"
 #include "trainer/progress_line.h"
 #include "trainer/tensorboard_events.h"
@@ -54,8 +56,10 @@ float validation_loss(const Mpi& mpi, const TrainSettings& s, Llama* model, cons
 }
 
 // This rank's micro-batches: their gradients in model->grads(), their mean loss.
+// `last_ready` hears the gradient ranges the last micro-batch's backward finalises
+// (the earlier micro-batches only accumulate).
 float local_forward_backward(const Mpi& mpi, const TrainSettings& s, Llama* model, const BatchSource& data,
-                             long long consumed_samples) {
+                             long long consumed_samples, const Llama::GradsReady& last_ready = nullptr) {
   const int mbs = micro_batch(s);
   const int accum = static_cast<int>(s.train.global_batch_size / (mbs * mpi.world));
   std::vector<int> tokens, targets;
@@ -65,13 +69,27 @@ float local_forward_backward(const Mpi& mpi, const TrainSettings& s, Llama* mode
     data.rows(Split::kTrain, first_sample(consumed_samples, micro, mpi.world, mpi.rank, mbs), mbs,
               s.shape.seq_length, &tokens, &targets);
     loss += model->forward(tokens.data(), targets.data()) / accum;
+    if (micro == accum - 1) model->on_grads_ready(last_ready);
     model->backward(1.0f / accum);
   }
+  model->on_grads_ready(nullptr);
   return loss;
 }
 
+// The all-reduce's bucket size in floats (trainer/grad_buckets.h), read once; 0: no overlap.
+size_t bucket_floats_of_env(const Mpi& mpi) {
+  static const size_t floats = [&] {
+    Problem bad;
+    const size_t f = grad_bucket_floats(std::getenv(kGradBucketEnv), &bad);
+    if (mpi.rank == 0 && !bad.key.empty()) std::fprintf(stderr, "trn-train-native: warning: %s\n", bad.str().c_str());
+    return f;
+  }();
+  return floats;
+}
+
 // ZeRO-1's forward_backward: *shard_grads = this rank's slice of the mean gradients,
-// clipped by the norm of all of them.
+// clipped by the norm of all of them. One reduce-scatter after backward: it is not
+// overlapped with backward in buckets as forward_backward's all-reduce is.
 StepResult zero1_forward_backward(const Mpi& mpi, const TrainSettings& s, Llama* model, const BatchSource& data,
                                   long long consumed_samples, const std::vector<size_t>& sizes,
                                   std::vector<float>* shard_grads) {
@@ -85,22 +103,31 @@ StepResult zero1_forward_backward(const Mpi& mpi, const TrainSettings& s, Llama*
   return r;
 }
 
-// Rank 0's checkpoint of the state now: with ZeRO-1, the AdamW slices of all ranks
-// gathered into one file of the usual format. "" or the error (rank 0's).
+// The checkpoint of the state now. Without ZeRO-1 rank 0 writes one file; with it
+// every rank writes its shard at the same time, and rank 0 publishes the manifest
+// once all are durable (trainer/checkpoint_shards.h). "" or the error (rank 0's).
 std::string save_state(const Mpi& mpi, const TrainSettings& s, const CheckpointIdentity& identity, Llama* model,
-                       AdamW* opt, int step, long long consumed, const std::vector<size_t>& sizes) {
-  TrainState st{step, {}, {}, {}, consumed};
+                       AdamW* opt, int step, long long consumed) {
+  const std::string& dir = s.exp.checkpoint_dir;
   if (opt->sharded()) {
-    if (mpi.rank == 0) st.m.resize(model->params().size()), st.v.resize(model->params().size());
-    gather_slices(opt->m(), sizes, &st.m);
-    gather_slices(opt->v(), sizes, &st.v);
+    ShardRecord record;
+    const std::string err = save_shard(dir, step, mpi.rank, mpi.world, opt->shard(), model->params().data(),
+                                       opt->m().data(), opt->v().data(), &record);
+    // The barrier: rank 0 hears from every rank that its shard is committed (or why not).
+    const std::vector<std::string> reports = gather_text(err.empty() ? shard_record_text(record) : "!" + err);
+    if (mpi.rank != 0) return "";
+    std::vector<ShardRecord> records(reports.size());
+    for (size_t r = 0; r < reports.size(); ++r)
+      if (!read_shard_record(reports[r], model->params().size(), &records[r]))
+        return "rank " + std::to_string(r) + ": " + reports[r].substr(1) + "; no checkpoint of step " +
+               std::to_string(step) + " was published";
+    return save_manifest(dir, identity, step, consumed, records, s.train.save_top_k);
   }
   if (mpi.rank != 0) return "";
-  if (!opt->sharded()) st.m = std::move(opt->m()), st.v = std::move(opt->v());
-  st.params = std::move(model->params());
-  const std::string err = save_checkpoint(s.exp.checkpoint_dir, identity, st, s.train.save_top_k);
+  TrainState st{step, std::move(model->params()), std::move(opt->m()), std::move(opt->v()), consumed};
+  const std::string err = save_checkpoint(dir, identity, st, s.train.save_top_k);
   model->params() = std::move(st.params);
-  if (!opt->sharded()) opt->m() = std::move(st.m), opt->v() = std::move(st.v);
+  opt->m() = std::move(st.m), opt->v() = std::move(st.v);
   return err;
 }
 
@@ -153,9 +180,17 @@ class Report {
 
 StepResult forward_backward(const Mpi& mpi, const TrainSettings& s, Llama* model, const BatchSource& data,
                             long long consumed_samples) {
-  const float loss = local_forward_backward(mpi, s, model, data, consumed_samples);
   auto& g = model->grads();
-  allreduce_sum(&g);
+  float loss = 0;
+  if (const size_t bucket_floats = bucket_floats_of_env(mpi)) {
+    OverlappedAllreduce sum(&g, bucket_floats);
+    loss = local_forward_backward(mpi, s, model, data, consumed_samples,
+                                  [&sum](size_t begin, size_t end) { sum.ready(begin, end); });
+    sum.wait();
+  } else {
+    loss = local_forward_backward(mpi, s, model, data, consumed_samples);
+    allreduce_sum(&g);
+  }
   for (float& x : g) x /= mpi.world;
   StepResult r;
   r.loss = allreduce_mean(loss, mpi);
@@ -237,7 +272,7 @@ int train_loop(const Mpi& mpi, const TrainSettings& s, Llama* model, AdamW* opt,
     const int stop = allreduce_max(g_stop);
     const bool periodic = t.checkpoint_every_n_steps > 0 && step % t.checkpoint_every_n_steps == 0;
     if (stop || periodic || step == last_step) {
-      const std::string err = save_state(mpi, s, identity, model, opt, step, consumed, sizes);
+      const std::string err = save_state(mpi, s, identity, model, opt, step, consumed);
       if (mpi.rank == 0) {
         if (err.empty())
           report->line("checkpoint: step " + std::to_string(step) + " -> " +

@@ -20,4 +20,9 @@ bool zero1_enabled(const TrainSettings& s, Problems* problems) {
   return s.doc.get_bool("distributed_strategy.zero1", problems).value_or(false);
 }
 
+Shard optimizer_shard(const TrainSettings& s, size_t n, int world, int rank) {
+  Problems ignored;
+  return zero1_enabled(s, &ignored) && world > 1 ? shard_of(n, world, rank) : Shard{0, n};
+}
+
 }  // namespace trn::native

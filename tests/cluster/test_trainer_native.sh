@@ -1,28 +1,43 @@
 # The native engine compiles then trains for real across 4 Slurm nodes (srun
-# --mpi=pmix, one rank per node): the compile job builds the shape's attention graph
-# once into the shared cache, training loads it, the loss falls, a checkpoint is
-# written atomically, a longer run resumes from it, and a cancelled job (SIGTERM)
-# checkpoints before it exits.
+# --mpi=pmix, one rank per node): the compile job builds each of the shape's graphs
+# (one per layer kind x pass) exactly once into the shared cache, training loads them
+# and compiles nothing, the loss falls (with the compiled graphs and with the generic
+# kernels), a checkpoint is written atomically, a longer run resumes from it, and a
+# cancelled job (SIGTERM) checkpoints before it exits.
 source "$(dirname "$0")/lib.sh"
 native=$TRN_BUILD/bin/trn-train-native
 fixture=$TRN_TOP/tests/fixtures/tiny_native.yaml
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export TRN_TRAIN_CACHE_DIR=$work/cache
+# The host compiler, wrapped to log each invocation (node and graph source file).
+cat > "$work/cxx" <<EOF
+#!/bin/bash
+for a; do case \$a in *.cc) graph=\${a##*/} ;; esac; done
+echo "\$SLURMD_NODENAME \$graph" >> "$work/compiler.log"
+exec c++ "\$@"
+EOF
+chmod +x "$work/cxx"
+export TRN_NATIVE_CXX=$work/cxx
+graphs=10  # rmsnorm, rope, attention, swiglu, cross-entropy; forward and backward each
 
 # The mode is --compile / --train (the launcher turns COMPILE into one of them); the
 # trainer itself ignores COMPILE (tests/scripts/test_trainer_native_cli.sh).
 out=$(srun --mpi=pmix -N4 -n4 "$native" --compile --config "$fixture" 2>&1) || fail "4-node compile failed: $out"
-expect_contains "$out" "Total graphs: 1" "compile summary"
-expect_contains "$out" "Total successful compilations: 1" "compile summary"
+expect_contains "$out" "Total graphs: $graphs" "compile summary"
+expect_contains "$out" "Total successful compilations: $graphs" "compile summary"
 expect_contains "$out" "Total failed compilations: 0" "compile summary"
 expect_eq "$(grep -c '^Total graphs' <<<"$out")" 1 "the summary is printed once"
+expect_eq "$(wc -l < "$work/compiler.log")" "$graphs" "compiler invocations (each graph once, job-wide)"
+expect_eq "$(cut -d' ' -f2 "$work/compiler.log" | sort -u | wc -l)" "$graphs" "distinct graphs compiled"
+expect_eq "$(find "$work/cache" -name model.done | wc -l)" "$graphs" "cache entries"
 
 out=$(COMPILE=1 srun --mpi=pmix -N4 -n4 "$native" --train --config "$fixture" exp_manager.explicit_log_dir="$work" 2>&1) \
   || fail "4-node training failed: $out"
 expect_contains "$out" "world 4, micro 2, global 8, accumulation 1" "topology line"
-expect_contains "$out" "attention graph for this shape loaded from the compile cache" "compiled graph used"
+expect_contains "$out" "$graphs compiled graphs for this shape loaded from the compile cache" "compiled graphs used"
 [[ $out != *"Total graphs"* ]] || fail "COMPILE=1 --train compiled instead of training"
+expect_eq "$(wc -l < "$work/compiler.log")" "$graphs" "training compiled nothing"
 # The NxDT progress line, one per log step in a log (not a terminal).
 loss_at() { sed -n "s/.* $1\/40 \[.*reduced_train_loss=\([0-9.]*\),.*/\1/p" <<<"$out"; }
 first=$(loss_at 10)
@@ -31,6 +46,16 @@ last=$(loss_at 40)
 awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < a - 0.5) }' || fail "loss did not fall: step 10 $first, step 40 $last"
 [ -f "$work/checkpoints/checkpoint-40.bin" ] || fail "no checkpoint written"
 ls "$work/checkpoints" | grep -q tmp && fail "temporary checkpoint file left behind"
+
+# The generic kernels train the same model (the loss falls there too).
+out=$(srun --mpi=pmix -N4 -n4 "$native" --train --kernels=generic --config "$fixture" \
+  exp_manager.explicit_log_dir="$work/generic" 2>&1) || fail "4-node training with the generic kernels failed: $out"
+expect_contains "$out" "generic kernels (--kernels=generic)" "generic kernels used"
+first=$(loss_at 10)
+last=$(loss_at 40)
+awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < a - 0.5) }' || fail "generic: loss did not fall: $first -> $last"
+out=$(srun -N1 -n1 "$native" --train --kernels=fast --config "$fixture" 2>&1) && fail "--kernels=fast accepted"
+expect_contains "$out" "--kernels = fast: give auto" "bad --kernels value is one Problem"
 
 out=$(srun --mpi=pmix -N4 -n4 "$native" --config "$fixture" exp_manager.explicit_log_dir="$work" trainer.max_steps=50 2>&1) \
   || fail "resumed training failed: $out"

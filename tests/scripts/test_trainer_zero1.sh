@@ -1,9 +1,11 @@
 # Issue 12, ZeRO-1 (distributed_strategy.zero1): the AdamW state sharded over the
 # data-parallel ranks (reduce-scatter, clip by the global norm, update the shard,
 # all-gather). The loss curve must match plain data parallelism and a single rank
-# with the same global batch within fp32 reduction-order tolerance; a checkpoint
-# written at 4 ranks (the slices gathered into the usual file) resumes at 2 ranks
-# (re-sharded) and continues the same curve.
+# with the same global batch within fp32 reduction-order tolerance. Checkpoints are
+# rank-sharded (each rank its shard file, rank 0 the manifest checkpoint-<step>.bin
+# last, trainer/checkpoint_shards.h): written at 4 ranks they resume at 2 and then 1
+# (re-sharded), written at 2 they resume at 4, and each continues the same curve; a
+# truncated shard of the newest checkpoint falls back to the previous one and says so.
 source "$(dirname "$0")/lib.sh"
 native=$TRN_BUILD/bin/trn-train-native
 fixture=$TRN_TOP/tests/fixtures/tiny_native.yaml
@@ -43,15 +45,29 @@ train 1 "$work/one" distributed_strategy.zero1=true
 train 3 "$work/three" distributed_strategy.zero1=true data.micro_batch_size=1 data.global_batch_size=9 \
   trainer.max_steps=4  # uneven shards (100672 = 3 x 33557 + 1)
 agree "$work/on" "$work/off" "4 ranks, zero1 on vs off"
-# The checkpoint of the sharded run holds every rank's slice of m and v: the same
-# state as the unsharded run's, to fp32 rounding.
+# The sharded run wrote one shard per rank and the manifest naming them; together they
+# hold the same state as the unsharded run's single file, to fp32 rounding.
+for r in 0 1 2 3; do
+  [ -f "$work/on/checkpoints/checkpoint-$steps.shard-$r-of-4.bin" ] || fail "no shard of rank $r: $(ls "$work/on/checkpoints")"
+done
+expect_contains "$(cat "$work/on/checkpoints/checkpoint-$steps.bin")" "ranks=4" "manifest"
 python3 - "$work/on/checkpoints/checkpoint-$steps.bin" "$work/off/checkpoints/checkpoint-$steps.bin" <<'PY' ||
-import array, sys
-def payload(path):
-    data = open(path, 'rb').read()
+import array, re, sys
+def section(data):
     values = array.array('f')
     values.frombytes(data[data.index(b'\n\n') + 2:])
     return values
+def payload(path):
+    data = open(path, 'rb').read()
+    if not data.startswith(b'trn-train native checkpoint 3 manifest'):
+        return section(data)
+    ranks = int(re.search(rb'ranks=(\d+)', data).group(1))
+    shards = [section(open(path[:-4] + f'.shard-{r}-of-{ranks}.bin', 'rb').read()) for r in range(ranks)]
+    parts = [array.array('f') for _ in range(3)]
+    for s in shards:
+        c = len(s) // 3
+        for k in range(3): parts[k].extend(s[k * c:(k + 1) * c])
+    return parts[0] + parts[1] + parts[2]
 a, b = payload(sys.argv[1]), payload(sys.argv[2])
 n = len(b) // 3
 for k, name in enumerate(['parameters', 'AdamW m', 'AdamW v']):
@@ -72,4 +88,16 @@ expect_contains "$(cat "$work/moved.out")" "sharded over 2 ranks" "re-sharded at
 train 1 "$work/moved"
 expect_contains "$(cat "$work/moved.out")" "at step 9" "resume at 1"
 agree "$work/moved" "$work/on" "4 -> 2 -> 1 ranks resumed vs uninterrupted"
+# Saved at 2 ranks, resumed at 4: each rank reads the halves of the two shards its slice spans.
+train 2 "$work/grown" distributed_strategy.zero1=true trainer.max_steps=6
+train 4 "$work/grown" distributed_strategy.zero1=true
+expect_contains "$(cat "$work/grown.out")" "resumed from $work/grown/checkpoints/checkpoint-6.bin at step 6" "resume at 4"
+agree "$work/grown" "$work/on" "2 -> 4 ranks resumed vs uninterrupted"
+
+# A truncated shard of the newest checkpoint: the previous one is resumed, and that is said.
+ckpt=$work/grown/checkpoints
+truncate -s 5000 "$ckpt/checkpoint-$steps.shard-1-of-4.bin"
+train 4 "$work/grown" distributed_strategy.zero1=true trainer.max_steps=$((steps + 1))
+expect_contains "$(cat "$work/grown.out")" "warning: $ckpt/checkpoint-$steps.shard-1-of-4.bin = 5000 bytes: truncated" "truncated shard named"
+expect_contains "$(cat "$work/grown.out")" "falling back to the previous checkpoint $ckpt/checkpoint-6.bin" "fallback said"
 echo ok

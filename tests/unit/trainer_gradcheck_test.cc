@@ -1,11 +1,14 @@
 // The native engine's backward pass checked against central finite differences of
-// its own forward pass (double-checked in fp32 with a tolerance that fits fp32).
+// its own forward pass (double-checked in fp32 with a tolerance that fits fp32), for
+// every parameter, with the generic kernels and with the graphs compiled for the
+// shape (real host compiler, scratch compile cache).
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 #include <vector>
 
+#include "tests/unit/trainer_kernels_fixture.h"
 #include "trainer/llama.h"
 
 namespace {
@@ -13,17 +16,7 @@ namespace {
 using trn::native::Llama;
 using trn::native::ModelShape;
 
-ModelShape tiny_shape() {
-  ModelShape s;
-  s.vocab_size = 11;
-  s.hidden_size = 8;
-  s.intermediate_size = 12;
-  s.num_layers = 2;
-  s.num_heads = 4;
-  s.num_kv_heads = 2;  // grouped-query: 2 query heads per kv head
-  s.seq_length = 5;
-  return s;
-}
+using trn::native::test_support::tiny_shape;
 
 struct Batch {
   std::vector<int> tokens, targets;
@@ -37,10 +30,18 @@ Batch random_batch(const ModelShape& s, int B, unsigned seed) {
   return b;
 }
 
-TEST(NativeGradcheck, BackwardMatchesFiniteDifferences) {
+class NativeGradcheck : public ::testing::TestWithParam<bool> {};
+
+TEST_P(NativeGradcheck, BackwardMatchesFiniteDifferences) {
   const ModelShape s = tiny_shape();
   const int B = 2;
   Llama model(s, B);
+  if (GetParam()) {
+    trn::native::KernelTable compiled;
+    std::string err;
+    ASSERT_TRUE(trn::native::test_support::compiled_kernels(s, &compiled, &err)) << err;
+    model.use_kernels(compiled);
+  }
   model.init(42);
   // Larger weights than the training init so every path carries a visible gradient.
   for (auto& p : model.params()) p *= 3.0f;
@@ -75,7 +76,10 @@ TEST(NativeGradcheck, BackwardMatchesFiniteDifferences) {
   EXPECT_EQ(bad, 0) << "of " << checked << " checked";
 }
 
-TEST(NativeGradcheck, LossStartsNearLogVocab) {
+INSTANTIATE_TEST_SUITE_P(Kernels, NativeGradcheck, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Compiled" : "Generic"; });
+
+TEST(NativeLoss, StartsNearLogVocab) {
   const ModelShape s = tiny_shape();
   Llama model(s, 1);
   model.init(1);

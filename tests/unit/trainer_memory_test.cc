@@ -26,6 +26,24 @@ TEST(MemoryEstimate, CountsStateAndActivations) {
   EXPECT_TRUE(memory_problems(s, 2, 4, uint64_t{1} << 40).empty());
 }
 
+// ZeRO-1: each rank holds AdamW m, v and the weight-decay mask of its shard only.
+TEST(MemoryEstimate, Zero1CountsTheOptimizerShardOnly) {
+  const ModelShape s = shape(64, 64, 2, 32);
+  const uint64_t params = ParameterLayout(s).total;
+  for (int ranks : {2, 3, 4}) {
+    const uint64_t shard = (params + ranks - 1) / ranks;
+    EXPECT_EQ(*training_bytes(s, 2) - *training_bytes(s, 2, ranks), (params - shard) * (2 * 4 + 1)) << ranks;
+  }
+  EXPECT_EQ(*training_bytes(s, 2, 1), *training_bytes(s, 2));
+}
+
+// The flash-style attention keeps a log-sum-exp [B,NH,T] per layer, not the
+// probabilities [B,NH,T,T]: the activations grow linearly with seq_length.
+TEST(MemoryEstimate, ActivationsGrowLinearlyWithSequenceLength) {
+  const auto at = [](int seq) { return static_cast<int64_t>(*training_bytes(shape(64, 64, 2, seq), 2)); };
+  EXPECT_EQ(at(2048) - at(1024), at(3072) - at(2048));
+}
+
 TEST(MemoryEstimate, RefusesWhatTheMachineCannotHoldNamingBothFigures) {
   const ModelShape s = shape(100'000, 8192, 80, 4096);  // ~70e9 parameters
   const trn::Problems p = memory_problems(s, 1, 2, uint64_t{64} << 30);

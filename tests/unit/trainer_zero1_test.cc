@@ -39,13 +39,12 @@ TEST(Zero1, ShardedAdamWEqualsTheWholeUpdate) {
   o.lr = 1e-2, o.weight_decay = 0.1, o.warmup_steps = 1, o.decay_steps = 5;
   std::vector<float> whole(n), sharded(n), grads(n);
   for (size_t i = 0; i < n; ++i) whole[i] = sharded[i] = 0.01f * static_cast<float>(i) - 0.5f;
-  AdamW full(n, no_decay);
+  AdamW full(n, {0, n}, no_decay);
   std::vector<AdamW> parts;
   const int world = 3;
   for (int r = 0; r < world; ++r) {
     const Shard s = shard_of(n, world, r);
-    parts.emplace_back(n, no_decay);
-    parts.back().keep_shard(s, std::vector<float>(s.size), std::vector<float>(s.size));
+    parts.emplace_back(n, s, no_decay);
     EXPECT_TRUE(parts.back().sharded());
     EXPECT_EQ(parts.back().m().size(), s.size);  // 1/N of the state per rank
   }
@@ -58,6 +57,27 @@ TEST(Zero1, ShardedAdamWEqualsTheWholeUpdate) {
   EXPECT_EQ(whole, sharded);
   for (AdamW& p : parts)
     for (size_t i = 0; i < p.shard().size; ++i) EXPECT_EQ(p.m()[i], full.m()[p.shard().begin + i]);
+}
+
+// main.cc sizes the AdamW state by this before anything is loaded: a ZeRO-1 rank
+// never allocates the full m and v (it used to, and kept its slice only at resume).
+TEST(Zero1, TheOptimizerShardIsTheRanksSliceOnlyWithZero1OverSeveralRanks) {
+  for (const auto& [yaml, world, want_sharded] :
+       {std::tuple{"distributed_strategy: {zero1: true}", 4, true}, std::tuple{"distributed_strategy: {zero1: true}", 1, false},
+        std::tuple{"distributed_strategy: {zero1: false}", 4, false}, std::tuple{"distributed_strategy: {zero1: maybe}", 4, false}}) {
+    TrainSettings s;
+    trn::Problems problems;
+    ASSERT_TRUE(trn::config::Document::parse(yaml, "test.yaml", &s.doc, &problems)) << yaml;
+    for (int rank = 0; rank < world; ++rank) {
+      const Shard got = optimizer_shard(s, 100672, world, rank);
+      const Shard want = want_sharded ? shard_of(100672, world, rank) : Shard{0, 100672};
+      EXPECT_EQ(got.begin, want.begin) << yaml;
+      EXPECT_EQ(got.size, want.size) << yaml;
+      AdamW opt(100672, got, {});
+      EXPECT_EQ(opt.m().size(), want.size);
+      EXPECT_EQ(opt.sharded(), want_sharded);
+    }
+  }
 }
 
 TEST(Zero1, ReadsTheNxdtKey) {

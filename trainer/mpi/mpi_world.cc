@@ -54,13 +54,13 @@ bool rank0_refused(const Mpi& mpi, const Problems& problems) {
   return bad;
 }
 
-bool memory_refused(const Mpi& mpi, const ModelShape& shape, long long micro_batch) {
+bool memory_refused(const Mpi& mpi, const ModelShape& shape, long long micro_batch, int zero1_ranks) {
   MPI_Comm node;
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, mpi.rank, MPI_INFO_NULL, &node);
   int ranks_here = 1;
   MPI_Comm_size(node, &ranks_here);
   MPI_Comm_free(&node);
-  const Problems problems = memory_problems(shape, micro_batch, ranks_here, available_memory_bytes());
+  const Problems problems = memory_problems(shape, micro_batch, ranks_here, available_memory_bytes(), zero1_ranks);
   int first_bad = problems.empty() ? mpi.world : mpi.rank;
   MPI_Allreduce(MPI_IN_PLACE, &first_bad, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
   if (first_bad == mpi.rank) report_problems(kTool, problems);

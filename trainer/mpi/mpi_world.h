@@ -30,6 +30,7 @@ bool report(const Mpi& mpi, const Problems& problems);
 bool rank0_refused(const Mpi& mpi, const Problems& problems);
 // The memory a run needs against what each node has, before anything big is
 // allocated. Every node checks its own ranks; the first rank with a problem prints it.
-bool memory_refused(const Mpi& mpi, const ModelShape& shape, long long micro_batch);
+// zero1_ranks: the ranks the AdamW state is sharded over (1 without ZeRO-1).
+bool memory_refused(const Mpi& mpi, const ModelShape& shape, long long micro_batch, int zero1_ranks);
 
 }  // namespace trn::native

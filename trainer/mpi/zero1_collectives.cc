@@ -49,22 +49,39 @@ void allgather_slices(std::vector<float>* full, const std::vector<size_t>& sizes
                  MPI_COMM_WORLD);
 }
 
-void gather_slices(const std::vector<float>& mine, const std::vector<size_t>& sizes, std::vector<float>* full) {
-  const Layout l = layout_of(sizes);
-  MPI_Gatherv(mine.data(), static_cast<int>(mine.size()), MPI_FLOAT, full->data(), l.counts.data(), l.displs.data(),
-              MPI_FLOAT, 0, MPI_COMM_WORLD);
-}
-
-void scatter_slices(const std::vector<float>& full, const std::vector<size_t>& sizes, std::vector<float>* mine) {
-  const Layout l = layout_of(sizes);
-  mine->resize(sizes[my_rank()]);
-  MPI_Scatterv(full.data(), l.counts.data(), l.displs.data(), MPI_FLOAT, mine->data(), static_cast<int>(mine->size()),
-               MPI_FLOAT, 0, MPI_COMM_WORLD);
-}
-
 double allreduce_sum(double x) {
   MPI_Allreduce(MPI_IN_PLACE, &x, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
   return x;
+}
+
+std::vector<std::string> gather_text(const std::string& mine) {
+  int world = 1, size = static_cast<int>(mine.size());
+  MPI_Comm_size(MPI_COMM_WORLD, &world);
+  std::vector<int> sizes(static_cast<size_t>(world)), displs(static_cast<size_t>(world));
+  MPI_Gather(&size, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  int total = 0;
+  for (int r = 0; r < world; ++r) displs[static_cast<size_t>(r)] = total, total += sizes[static_cast<size_t>(r)];
+  std::string all(my_rank() == 0 ? static_cast<size_t>(total) : 0, '\0');
+  MPI_Gatherv(mine.data(), size, MPI_CHAR, all.data(), sizes.data(), displs.data(), MPI_CHAR, 0, MPI_COMM_WORLD);
+  std::vector<std::string> out;
+  if (my_rank() == 0)
+    for (int r = 0; r < world; ++r)
+      out.push_back(all.substr(static_cast<size_t>(displs[static_cast<size_t>(r)]),
+                               static_cast<size_t>(sizes[static_cast<size_t>(r)])));
+  return out;
+}
+
+void bcast_text(std::string* text, int root) {
+  int size = static_cast<int>(text->size());
+  MPI_Bcast(&size, 1, MPI_INT, root, MPI_COMM_WORLD);
+  text->resize(static_cast<size_t>(size));
+  MPI_Bcast(text->data(), size, MPI_CHAR, root, MPI_COMM_WORLD);
+}
+
+int lowest_rank_with(bool flag) {
+  int rank = flag ? my_rank() : INT_MAX;
+  MPI_Allreduce(MPI_IN_PLACE, &rank, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  return rank == INT_MAX ? -1 : rank;
 }
 
 }  // namespace trn::native

@@ -4,6 +4,7 @@
 // whose parameter count does not fit (zero1_problems).
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "common/problem.h"
@@ -16,11 +17,14 @@ Problems zero1_problems(size_t n);
 void reduce_scatter_sum(const std::vector<float>& full, const std::vector<size_t>& sizes, std::vector<float>* mine);
 // Every rank's slice of *full (in place) sent to all ranks.
 void allgather_slices(std::vector<float>* full, const std::vector<size_t>& sizes);
-// Rank 0's *full (sized there only) = the ranks' slices `mine`.
-void gather_slices(const std::vector<float>& mine, const std::vector<size_t>& sizes, std::vector<float>* full);
-// *mine = this rank's slice of rank 0's `full` (read there only).
-void scatter_slices(const std::vector<float>& full, const std::vector<size_t>& sizes, std::vector<float>* mine);
 // The sum over ranks.
 double allreduce_sum(double x);
+
+// The sharded checkpoints' few words between ranks (trainer/checkpoint_shards.h):
+// rank 0 gets every rank's `mine`, in rank order (others: empty); *text of `root`
+// sent to all; the lowest rank where `flag` is set (-1: none), known to all.
+std::vector<std::string> gather_text(const std::string& mine);
+void bcast_text(std::string* text, int root);
+int lowest_rank_with(bool flag);
 
 }  // namespace trn::native

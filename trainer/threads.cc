@@ -1,0 +1,28 @@
+#include "trainer/threads.h"
+
+#include <cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace trn::native {
+
+int kernel_threads() {
+  static const int threads = [] {
+    openblas_set_num_threads(1);
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+  }();
+  return threads;
+}
+
+Share share_of(int n, int index, int count) {
+  const long long begin = static_cast<long long>(n) * index / count;
+  const long long end = static_cast<long long>(n) * (index + 1) / count;
+  return {static_cast<int>(begin), static_cast<int>(end)};
+}
+
+}  // namespace trn::native
