@@ -6,8 +6,16 @@ bench: all
 
 # In-process launcher benchmark (planning + hostlist expansion vs scontrol).
 LAUNCHER_BENCH := $(BUILD)/bench/launcher_inprocess
-$(OBJDIR)/bench/%.o: MODULE_FLAGS := $(YAMLCPP_CFLAGS) $(JSON_CFLAGS)
+$(OBJDIR)/bench/%.o: MODULE_FLAGS := $(YAMLCPP_CFLAGS) $(JSON_CFLAGS) $(OPENBLAS_CFLAGS)
 $(LAUNCHER_BENCH): $(OBJDIR)/bench/launcher_inprocess.o $(LAUNCHER_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $< $(LAUNCHER_LDLIBS)
 bench: $(LAUNCHER_BENCH)
+
+# The machine's OpenBLAS sgemm peak, the yardstick of bench/trainer_bench.sh. Built with
+# `all` (one small file) so tests/scripts/test_bench_trainer_quick.sh can run the benchmark.
+SGEMM_PEAK := $(BUILD)/bench/sgemm_peak
+$(SGEMM_PEAK): $(OBJDIR)/bench/sgemm_peak.o
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $< $(OPENBLAS_LIBS)
+all: $(SGEMM_PEAK)

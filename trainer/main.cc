@@ -18,6 +18,7 @@
 #include "trainer/mpi/mpi_world.h"
 #include "trainer/native_graphs.h"
 #include "trainer/resume.h"
+#include "trainer/threads.h"
 #include "trainer/train_loop.h"
 
 namespace {
@@ -53,10 +54,23 @@ int compile_run(const Mpi& mpi, const TrainSettings& s, Llama* model, const Batc
 }
 
 // --kernels: auto (the graphs compiled for this shape when they can be had, else
-// the generic kernels), generic, or compiled (no fallback). False: no compiled graphs.
-bool use_kernels(const Mpi& mpi, const TrainSettings& s, const trn::CacheSettings& cache, const std::string& mode,
+// the generic kernels), generic, or compiled (no fallback).
+enum class KernelChoice { kAuto, kGeneric, kCompiled };
+
+bool parse_kernel_choice(const std::string& text, KernelChoice* out) {
+  for (const auto& [name, choice] : {std::pair{"auto", KernelChoice::kAuto}, {"generic", KernelChoice::kGeneric},
+                                     {"compiled", KernelChoice::kCompiled}})
+    if (text == name) {
+      *out = choice;
+      return true;
+    }
+  return false;
+}
+
+// False: --kernels=compiled and no compiled graphs.
+bool use_kernels(const Mpi& mpi, const TrainSettings& s, const trn::CacheSettings& cache, KernelChoice mode,
                  Llama* model) {
-  if (mode == "generic") {
+  if (mode == KernelChoice::kGeneric) {
     if (mpi.rank == 0) std::printf("native: generic kernels (--kernels=generic)\n");
     return true;
   }
@@ -71,8 +85,9 @@ bool use_kernels(const Mpi& mpi, const TrainSettings& s, const trn::CacheSetting
   }
   if (mpi.rank == 0)
     std::fprintf(stderr, "trn-train-native: %s: %s\n",
-                 mode == "compiled" ? "error: --kernels=compiled" : "warning: using the generic kernels", err.c_str());
-  return mode != "compiled";
+                 mode == KernelChoice::kCompiled ? "error: --kernels=compiled" : "warning: using the generic kernels",
+                 err.c_str());
+  return mode != KernelChoice::kCompiled;
 }
 
 }  // namespace
@@ -122,7 +137,8 @@ int main(int argc, char** argv) {
   }
 
   trn::Problems problems;
-  if (kernel_mode != "auto" && kernel_mode != "generic" && kernel_mode != "compiled")
+  KernelChoice kernels = KernelChoice::kAuto;
+  if (!parse_kernel_choice(kernel_mode, &kernels))
     problems.push_back({"--kernels", kernel_mode,
                         "give auto (compiled graphs when available, else generic), generic or compiled"});
   TrainSettings s;
@@ -150,6 +166,7 @@ int main(int argc, char** argv) {
   if (report(mpi, problems)) return trn::kExitBadInput;
 
   const int accum = static_cast<int>(s.train.global_batch_size / (s.train.micro_batch_size * mpi.world));
+  size_kernel_threads(ranks_on_this_node(mpi));
   Llama model(s.shape, static_cast<int>(s.train.micro_batch_size));
   model.init(s.train.seed);
   if (compile) return compile_run(mpi, s, &model, *data, cache);
@@ -164,7 +181,7 @@ int main(int argc, char** argv) {
     if (!err.empty()) std::fprintf(stderr, "trn-train-native: warning: %s\n", err.c_str());
     std::printf("native: experiment %s\n", s.exp.log_dir.c_str());
   }
-  if (!use_kernels(mpi, s, cache, kernel_mode, &model)) return 1;
+  if (!use_kernels(mpi, s, cache, kernels, &model)) return 1;
   if (mpi.rank == 0)
     std::printf("native: %zu parameters, %d layers, hidden %d, heads %d/%d kv, seq %d | world %d, micro %lld, global "
                 "%lld, accumulation %d | %s\n",

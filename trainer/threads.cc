@@ -1,11 +1,23 @@
 #include "trainer/threads.h"
 
 #include <cblas.h>
+
+#include <algorithm>
+#include <cstdlib>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 namespace trn::native {
+
+void size_kernel_threads(int ranks_here) {
+#ifdef _OPENMP
+  const char* env = std::getenv("OMP_NUM_THREADS");
+  if (!env || !*env) omp_set_num_threads(std::max(1, omp_get_num_procs() / std::max(1, ranks_here)));
+#else
+  (void)ranks_here;
+#endif
+}
 
 int kernel_threads() {
   static const int threads = [] {

@@ -54,10 +54,13 @@ expect_contains "$(cat "$work/logs/${job[0]}/0/2/log")" "Using a cached neff" "t
 # Failed compiles (collect-then-compile, and plain neuron_parallel_compile exiting 0
 # after failures) are test_launcher_neuron_compile.sh.
 
-# Missing programs: one error each before anything starts (exit 2).
+# Missing programs: one error each before anything starts (exit 2). The PATH is an
+# empty folder: /usr/bin may hold a torchrun (Debian's python3-torch, which the
+# trainer benchmark installs).
+mkdir "$work/nobin"
 for compile in 0 1; do
   set +e
-  err=$(COMPILE=$compile srun -N1 env PATH=/usr/bin:/bin "$TRN_TRAIN" run --conf "$conf" 2>&1); rc=$?
+  err=$(COMPILE=$compile srun -N1 env PATH="$work/nobin" "$TRN_TRAIN" run --conf "$conf" 2>&1); rc=$?
   set -e
   expect_eq "$rc" 2 "COMPILE=$compile without the SDK on PATH: exit status"
   expect_contains "$err" "torchrun = (not on PATH)" "COMPILE=$compile missing torchrun"

@@ -5,11 +5,7 @@
 # kernels), a checkpoint is written atomically, a longer run resumes from it, and a
 # cancelled job (SIGTERM) checkpoints before it exits.
 source "$(dirname "$0")/lib.sh"
-native=$TRN_BUILD/bin/trn-train-native
-fixture=$TRN_TOP/tests/fixtures/tiny_native.yaml
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export TRN_TRAIN_CACHE_DIR=$work/cache
+source "$(dirname "$0")/../scripts/trainer_lib.sh"
 # The host compiler, wrapped to log each invocation (node and graph source file).
 cat > "$work/cxx" <<EOF
 #!/bin/bash

@@ -4,13 +4,8 @@
 # and every step's loss and the final state equal an uninterrupted 4-rank run's to the bit.
 # The same with ZeRO-1 (rank-sharded checkpoints), and a 4-rank checkpoint resumed on 2 nodes.
 source "$(dirname "$0")/lib.sh"
-native=$TRN_BUILD/bin/trn-train-native
-fixture=$TRN_TOP/tests/fixtures/tiny_native.yaml
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export TRN_TRAIN_CACHE_DIR=$work/cache
+source "$(dirname "$0")/../scripts/trainer_lib.sh"
 args="--config $fixture trainer.max_steps=40 trainer.log_every_n_steps=1 trainer.val_check_interval=10"
-losses() { sed -n 's/.*"step":\([0-9]*\),.*"reduced_train_loss":\([^,]*\),.*/\1 \2/p' "$1/metrics.jsonl" | sort -n -u; }
 payload() { head -c 4096 "$1/checkpoints/checkpoint-40.bin" | tr -d '\0' | sed -n 's/^payload_sha256=//p'; }
 
 out=$(srun --mpi=pmix -N4 -n4 $native $args exp_manager.explicit_log_dir="$work/straight" 2>&1) \

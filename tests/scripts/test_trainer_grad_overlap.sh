@@ -5,15 +5,8 @@
 # accumulation (only the last micro-batch's backward starts reductions). Buckets of
 # 0.05 MiB cut the fixture's 100672 gradients into 8, across tensor boundaries.
 source "$(dirname "$0")/lib.sh"
-native=$TRN_BUILD/bin/trn-train-native
-fixture=$TRN_TOP/tests/fixtures/tiny_native.yaml
-[ -x "$native" ] || fail "$native not built"
-command -v mpirun >/dev/null || { echo "skip: no mpirun"; exit 77; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export TRN_TRAIN_CACHE_DIR=$work/cache
-# Containers often forbid the cross-memory attach Open MPI's shared-memory transport tries first.
-export OMPI_MCA_btl_vader_single_copy_mechanism=none
+source "$(dirname "$0")/trainer_lib.sh"
+need_mpirun
 steps=6
 # train RANKS BUCKET_MIB DIR ARGS...
 train() {

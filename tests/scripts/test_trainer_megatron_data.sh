@@ -4,14 +4,10 @@
 # decodes with the tokenizer the dataset records; a dataset whose ids exceed the
 # model's vocabulary is refused before step 1.
 source "$(dirname "$0")/lib.sh"
-native=$TRN_BUILD/bin/trn-train-native
+source "$(dirname "$0")/trainer_lib.sh"
 [ -x "$TRN_BUILD/bin/trn-train" ] || fail "trn-train not built"
-fixture=$TRN_TOP/tests/fixtures/tiny_native.yaml
 text=/usr/share/common-licenses/GPL-3   # English prose on every Debian machine (base-files)
 [ -r "$text" ] || { echo "skip: $text missing"; exit 77; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export TRN_TRAIN_CACHE_DIR=$work/cache
 run() { rc=0; out=$(timeout 300 "$@" 2>&1) || rc=$?; }
 
 run "$TRN_BUILD/bin/trn-train" data --input "$text" --output-prefix "$work/gpl" --tokenizer byte --workers 1

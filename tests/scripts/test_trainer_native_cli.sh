@@ -7,12 +7,7 @@
 # to the previous good one, stale temporary files are cleaned and an unusable checkpoint
 # folder is an error before step 1.
 source "$(dirname "$0")/lib.sh"
-native=$TRN_BUILD/bin/trn-train-native
-fixture=$TRN_TOP/tests/fixtures/tiny_native.yaml
-[ -x "$native" ] || fail "$native not built"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export TRN_TRAIN_CACHE_DIR=$work/cache
+source "$(dirname "$0")/trainer_lib.sh"
 
 # run ARGS...: sets $out (stdout+stderr) and $rc; a hang counts as a failure.
 run() { rc=0; out=$(timeout 120 "$@" 2>&1) || rc=$?; }

@@ -5,14 +5,10 @@
 # reduced_train_loss equal to the JSONL's, validation, save_top_k, resume_if_exists,
 # weight_init_only, and the generate mode.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/trainer_lib.sh"
 expect_eq() { [ "$1" == "$2" ] || fail "$3: expected '$2', got '$1'"; }
-native=$TRN_BUILD/bin/trn-train-native
-fixture=$TRN_TOP/tests/fixtures/tiny_native.yaml
 py=/usr/bin/python3
 [ -x "$py" ] && "$py" -c 'import google.protobuf' 2>/dev/null || { echo "skip: python3-protobuf not installed"; exit 77; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export TRN_TRAIN_CACHE_DIR=$work/cache
 cd "$work"
 run() { rc=0; out=$(timeout 120 "$@" 2>&1) || rc=$?; }
 

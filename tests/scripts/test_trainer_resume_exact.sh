@@ -4,18 +4,13 @@
 # (the JSONL keeps full precision) and the final state equal an uninterrupted run's
 # to the bit. Also SIGTERM, and a truncated newest checkpoint falling back.
 source "$(dirname "$0")/lib.sh"
-native=$TRN_BUILD/bin/trn-train-native
-fixture=$TRN_TOP/tests/fixtures/tiny_native.yaml
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export TRN_TRAIN_CACHE_DIR=$work/cache
+source "$(dirname "$0")/trainer_lib.sh"
 steps=40
 train() {  # DIR ARGS...: one run of the same experiment settings into DIR (exec: the signal reaches it)
   local dir=$1; shift
   exec "$native" --config "$fixture" exp_manager.explicit_log_dir="$dir" trainer.max_steps=$steps \
     trainer.log_every_n_steps=1 trainer.val_check_interval=5 trainer.limit_val_batches=1 "$@"
 }
-losses() { sed -n 's/.*"step":\([0-9]*\),.*"reduced_train_loss":\([^,]*\),.*/\1 \2/p' "$1/metrics.jsonl" | sort -n -u; }
 payload() { sed -n 's/^payload_sha256=//p' <(head -c 4096 "$1/checkpoints/checkpoint-$steps.bin" | tr -d '\0'); }
 
 (train "$work/straight") >"$work/straight.out" 2>&1 || fail "uninterrupted run: $(tail -5 "$work/straight.out")"

@@ -7,15 +7,8 @@
 # (re-sharded), written at 2 they resume at 4, and each continues the same curve; a
 # truncated shard of the newest checkpoint falls back to the previous one and says so.
 source "$(dirname "$0")/lib.sh"
-native=$TRN_BUILD/bin/trn-train-native
-fixture=$TRN_TOP/tests/fixtures/tiny_native.yaml
-[ -x "$native" ] || fail "$native not built"
-command -v mpirun >/dev/null || { echo "skip: no mpirun"; exit 77; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export TRN_TRAIN_CACHE_DIR=$work/cache
-# Containers often forbid the cross-memory attach Open MPI's shared-memory transport tries first.
-export OMPI_MCA_btl_vader_single_copy_mechanism=none
+source "$(dirname "$0")/trainer_lib.sh"
+need_mpirun
 steps=12
 # train RANKS DIR ARGS...: one run of the fixture (global batch 8) into DIR; the lr
 # schedule is the same whatever trainer.max_steps a part of the run is given.
@@ -26,7 +19,6 @@ train() {
     model.optim.sched.max_steps=$steps "$@" >"$dir.out" 2>&1 ||
     fail "$np ranks into $dir: $(tail -5 "$dir.out")"
 }
-losses() { sed -n 's/.*"step":\([0-9]*\),.*"reduced_train_loss":\([^,]*\),.*/\1 \2/p' "$1/metrics.jsonl" | sort -n -u; }
 # agree A B WHAT: the same steps, each loss within 1e-4 relative; prints the largest difference.
 agree() {
   local diff

@@ -2,7 +2,13 @@
 
 #include <mpi.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdint>
+#include <fstream>
+#include <functional>
+#include <string>
 
 #include "trainer/memory_estimate.h"
 
@@ -54,13 +60,30 @@ bool rank0_refused(const Mpi& mpi, const Problems& problems) {
   return bad;
 }
 
+// Which machine this rank runs on: its kernel's boot id (one per booted kernel, so
+// the local cluster's "nodes", all slurmd on one host, count as the one machine whose
+// cores and memory they share; PMIx would call them separate nodes), else the host name.
+uint64_t machine_id() {
+  std::string id;
+  std::getline(std::ifstream("/proc/sys/kernel/random/boot_id"), id);
+  if (id.empty()) {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    id = host;
+  }
+  return std::hash<std::string>{}(id);
+}
+
+int ranks_on_this_node(const Mpi& mpi) {
+  std::vector<uint64_t> ids(static_cast<size_t>(mpi.world));
+  const uint64_t mine = machine_id();
+  MPI_Allgather(&mine, 1, MPI_UINT64_T, ids.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD);
+  return static_cast<int>(std::count(ids.begin(), ids.end(), mine));
+}
+
 bool memory_refused(const Mpi& mpi, const ModelShape& shape, long long micro_batch, int zero1_ranks) {
-  MPI_Comm node;
-  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, mpi.rank, MPI_INFO_NULL, &node);
-  int ranks_here = 1;
-  MPI_Comm_size(node, &ranks_here);
-  MPI_Comm_free(&node);
-  const Problems problems = memory_problems(shape, micro_batch, ranks_here, available_memory_bytes(), zero1_ranks);
+  const Problems problems =
+      memory_problems(shape, micro_batch, ranks_on_this_node(mpi), available_memory_bytes(), zero1_ranks);
   int first_bad = problems.empty() ? mpi.world : mpi.rank;
   MPI_Allreduce(MPI_IN_PLACE, &first_bad, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
   if (first_bad == mpi.rank) report_problems(kTool, problems);

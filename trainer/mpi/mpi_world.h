@@ -24,6 +24,9 @@ int allreduce_max(int flag);
 float allreduce_mean(float x, const Mpi& mpi);
 void bcast_ints(long long* values, int n);
 
+// The ranks sharing this rank's machine (its cores and memory), this one included.
+int ranks_on_this_node(const Mpi& mpi);
+
 // Bad input: every rank reaches the same verdict, rank 0 prints the problems.
 bool report(const Mpi& mpi, const Problems& problems);
 // Rank 0's verdict, agreed by all: problems is rank 0's, printed there; true if any.
