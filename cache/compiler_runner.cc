@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/child_exec.h"
+
 namespace trn::cache {
 
 static std::string substitute(const std::string& word, const CompileRequest& r) {
@@ -26,25 +28,27 @@ CompileFn command_compiler(std::vector<std::string> argv_template) {
     std::vector<std::string> args;
     for (const auto& w : argv_template) args.push_back(substitute(w, r));
     if (args.empty()) return 127;
-    pid_t parent = ::getpid();
-    pid_t pid = ::fork();
-    if (pid < 0) return 127;
+    const std::string program = args[0];
+    // Prepared here, not in the child: the caller holds lock heartbeat threads (see
+    // common/child_exec.h). O_CLOEXEC: only the dup2'd copies reach the compiler.
+    const ChildExec exec(std::move(args), "cannot run compiler " + program + ": ", "");
+    const int log_fd = ::open(r.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+      if (log_fd >= 0) ::close(log_fd);
+      return 127;
+    }
     if (pid == 0) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != parent) ::_exit(126);
-      int fd = ::open(r.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        ::close(fd);
+      if (log_fd >= 0) {
+        ::dup2(log_fd, 1);
+        ::dup2(log_fd, 2);
       }
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execvp(argv[0], argv.data());
-      std::fprintf(stderr, "cannot run compiler %s: %s\n", argv[0], std::strerror(errno));
-      ::_exit(127);
+      exec.exec_or_exit();
     }
+    if (log_fd >= 0) ::close(log_fd);
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) {
       if (errno != EINTR) return 127;

@@ -23,6 +23,16 @@ $(TESTDIR)/cache_tests: $(CACHE_TEST_SRCS:%.cc=$(OBJDIR)/%.o) $(CACHE_LIB) $(COM
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CACHE_LDLIBS) $(GTEST_LIBS)
 endif
 
+# tests/unit/child_exec_test.cc replaces operator new (an allocation in a forked child
+# fails the test), so it is a binary of its own.
+ifneq ($(HAVE_GTEST),no)
+UNIT_TESTS += $(TESTDIR)/child_exec_tests
+$(OBJDIR)/tests/unit/child_exec_test.o: MODULE_FLAGS := $(GTEST_CFLAGS)
+$(TESTDIR)/child_exec_tests: $(OBJDIR)/tests/unit/child_exec_test.o $(CACHE_LIB) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CACHE_LDLIBS) $(GTEST_LIBS)
+endif
+
 # cache_driver: the stress tests' and benchmarks' client (get/compile/populate/
 # lookup-bench) plus `cache status|verify|clean|clear-locks` through the same
 # launcher/cache_command.cc that trn-train links, so the cache can be tested

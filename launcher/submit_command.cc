@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/child_exec.h"
 #include "launcher/commands.h"
 #include "launcher/errors.h"
 #include "launcher/instance_catalog.h"
@@ -41,19 +42,20 @@ std::string run_sbatch(const std::vector<std::string>& argv) {
     std::fprintf(stderr, "trn-train: error: sbatch = %s: cannot start it (%s)\n", argv[0].c_str(), std::strerror(errno));
     return "";
   }
+  const ChildExec exec(argv, "trn-train: error: sbatch = " + argv[0] + ": cannot run it (", "); is Slurm installed and on PATH?");
   const pid_t pid = fork();
   if (pid == 0) {
     dup2(fds[1], 1);
     close(fds[0]);
     close(fds[1]);
-    std::vector<char*> a;
-    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    execvp(a[0], a.data());
-    std::fprintf(stderr, "trn-train: cannot run sbatch: %s\n", std::strerror(errno));
-    _exit(127);
+    exec.exec_or_exit();
   }
   close(fds[1]);
+  if (pid < 0) {
+    close(fds[0]);
+    std::fprintf(stderr, "trn-train: error: sbatch = %s: cannot start it (fork: %s)\n", argv[0].c_str(), std::strerror(errno));
+    return "";
+  }
   std::string out;
   char buf[256];
   ssize_t n;

@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/child_exec.h"
+
 namespace trn {
 namespace {
 
@@ -53,6 +55,7 @@ SuperviseResult supervise(const std::vector<std::string>& argv, int log_fd,
   }
   // Blocked across fork: a signal arriving now is delivered (and forwarded) once the
   // backend's group exists, and never runs our handler in the child.
+  const ChildExec exec(argv, "trn-train: error: " + argv[0] + ": cannot run it (", "); is it installed and on PATH?");
   ::sigprocmask(SIG_BLOCK, &block, &old);
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -64,13 +67,7 @@ SuperviseResult supervise(const std::vector<std::string>& argv, int log_fd,
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
-    std::vector<char*> a;
-    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    ::execvp(a[0], a.data());
-    std::fprintf(stderr, "trn-train: error: %s: cannot run it (%s); is it installed and on PATH?\n", a[0],
-                 std::strerror(errno));
-    _exit(127);
+    exec.exec_or_exit();
   }
   if (pid < 0) {
     ::sigprocmask(SIG_SETMASK, &old, nullptr);

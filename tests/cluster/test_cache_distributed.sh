@@ -9,6 +9,17 @@ mkdir -p "$work/graphs"
 for i in $(seq -w 1 24); do echo "graph $i" > "$work/graphs/g$i.hlo"; done
 export CACHE_TEST_COMPILE_S=1 CACHE_TEST_COMPILER_LOG=$work/invocations
 opts=(--dir "$work/cache" --heartbeat 1 --stale 4 --quiet --per-node 2)
+# Each step is bounded (a few seconds when healthy): a hung rank fails the step with
+# what every rank and compiler was doing, not the suite's 600 s timeout with nothing.
+srun() {
+  local rc=0
+  timeout -k 10 120 "$(type -P srun)" "$@" || rc=$?
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+    ps -eo pid,ppid,stat,wchan:24,etime,args | grep -E '[c]ache_driver|[c]ache_test_compiler' >&2
+    fail "srun $* did not finish within 120 s"
+  fi
+  return "$rc"
+}
 start=$SECONDS
 out=$(srun -N4 --ntasks-per-node=8 "$driver" compile "${opts[@]}" "$work"/graphs/*.hlo 2>&1) || fail "compile: $out"
 echo "distributed compile: $((SECONDS - start)) s"
