@@ -10,15 +10,15 @@ std::string trainium_family(const std::string& name) {
   return "";
 }
 
-NodeInstanceFacts read_node_instance(const std::string& root) {
-  NodeInstanceFacts out;
+// The DMI product name, which is read before any device folder; empty facts when it names no Trainium type.
+static NodeInstanceFacts from_dmi(const std::string& root) {
   const std::string dmi = under_root(root, "/sys/class/dmi/id/product_name");
-  if (std::string name = sysfs_line(dmi); !trainium_family(name).empty()) {
-    out = {name, trainium_family(name), dmi};
-    return out;
-  }
-  const NeuronDevices devices = read_neuron_devices(root);
-  if (devices.first.empty()) return out;
+  if (std::string name = sysfs_line(dmi); !trainium_family(name).empty()) return {name, trainium_family(name), dmi};
+  return {};
+}
+
+static NodeInstanceFacts from_devices(const NeuronDevices& devices) {
+  if (devices.first.empty()) return {};
   const std::string arch = devices.dir + "/" + devices.first + "/info/architecture/";
   if (std::string name = sysfs_line(arch + "instance_type"); !trainium_family(name).empty()) {
     return {name, trainium_family(name), arch + "instance_type"};
@@ -26,7 +26,17 @@ NodeInstanceFacts read_node_instance(const std::string& root) {
   if (std::string chip = sysfs_line(arch + "device_name"); !trainium_family(chip).empty()) {
     return {"", trainium_family(chip), arch + "device_name"};
   }
-  return out;
+  return {};
+}
+
+NodeInstanceFacts read_node_instance(const std::string& root) {
+  NodeInstanceFacts out = from_dmi(root);
+  return out.family.empty() ? from_devices(read_neuron_devices(root)) : out;
+}
+
+NodeInstanceFacts read_node_instance(const std::string& root, const NeuronDevices& devices) {
+  NodeInstanceFacts out = from_dmi(root);
+  return out.family.empty() ? from_devices(devices) : out;
 }
 
 }  // namespace trn

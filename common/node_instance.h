@@ -8,6 +8,8 @@
 
 #include <string>
 
+#include "common/node_sysfs.h"
+
 namespace trn {
 
 struct NodeInstanceFacts {
@@ -21,5 +23,8 @@ std::string trainium_family(const std::string& name);
 
 // Never fails: a node that says nothing gives empty facts.
 NodeInstanceFacts read_node_instance(const std::string& root);
+// The same, with the node's Neuron devices already read (the plugin's discovery has
+// them): no second scan of the device folders.
+NodeInstanceFacts read_node_instance(const std::string& root, const NeuronDevices& devices);
 
 }  // namespace trn

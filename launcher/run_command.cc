@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "common/fs.h"
+#include "common/process_identity.h"
 #include "launcher/backend_programs.h"
 #include "launcher/commands.h"
 #include "launcher/compile_summary.h"
@@ -73,23 +74,26 @@ int run_command(const CommonOptions& opts) {
   const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) throw writable(log_path + ": " + std::strerror(errno));
 
-  // Warnings never stop a run. They go to the node's log, once per node, and to the
-  // console once per job, from node 0: they come from the config, the shared cache and
-  // the admin's node settings (the open-file limit), the same on every node, and the
-  // console is where all nodes' output meets (4 nodes printed each line 4 times).
-  // A node whose settings differ still has its own lines in its log.
-  std::vector<std::string> lines;
-  for (const auto& r : warm.report) lines.push_back("trn-train: " + r + "\n");
+  // Warnings never stop a run. They go to the node's log, once per node. On the
+  // console, where all nodes' output meets, a warning that is the same on every node
+  // (from the config and the shared cache) is printed once, by node 0 (4 nodes printed
+  // each line 4 times); one about this node's own settings (the open-file limit) is
+  // printed by each node that has it, naming the node, since it may be the only one.
+  std::vector<std::string> job_lines, node_lines;
+  for (const auto& r : warm.report) job_lines.push_back("trn-train: " + r + "\n");
   std::vector<std::string> warnings = p.warnings;
-  if (std::string w = raise_file_limit(); !w.empty()) warnings.push_back(w);
   if (!warm.warning.empty()) warnings.push_back(warm.warning);
-  for (const auto& w : warnings) lines.push_back("trn-train: warning: " + w + "\n");
-  if (p.local_rank != 0) lines.clear();
-  for (const auto& line : lines) {
-    if (p.node_rank == 0) std::fputs(line.c_str(), stderr);
-    if (::write(log_fd, line.data(), line.size()) < 0) {
-      // best effort, as below
-    }
+  for (const auto& w : warnings) job_lines.push_back("trn-train: warning: " + w + "\n");
+  if (std::string w = raise_file_limit(); !w.empty())
+    node_lines.push_back("trn-train: warning: node " + ProcessIdentity::self().host + ": " + w + "\n");
+  if (p.local_rank == 0) {
+    for (const auto* lines : {&job_lines, &node_lines})
+      for (const auto& line : *lines) {
+        if (p.node_rank == 0 || lines == &node_lines) std::fputs(line.c_str(), stderr);
+        if (::write(log_fd, line.data(), line.size()) < 0) {
+          // best effort, as below
+        }
+      }
   }
   for (const auto& [k, v] : p.env) setenv(k.c_str(), v.c_str(), 1);
   std::fflush(nullptr);

@@ -25,7 +25,7 @@ void discover_neuron(const std::string& root, const PluginConfig& config, NodeIn
     out.instance_type = config.instance.find('.') != std::string::npos ? config.instance : "";
     out.family = trn::trainium_family(config.instance);
   } else {
-    const trn::NodeInstanceFacts node = trn::read_node_instance(root);
+    const trn::NodeInstanceFacts node = trn::read_node_instance(root, found);
     out.instance_type = node.instance_type;
     out.family = node.family;
   }

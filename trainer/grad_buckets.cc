@@ -33,6 +33,10 @@ GradBuckets::GradBuckets(size_t n, size_t cap) : n_(n), cap_(cap) {
   }
 }
 
+void GradBuckets::rearm() {
+  for (Bucket& b : buckets_) b.pending = b.end - b.begin;
+}
+
 const std::vector<size_t>& GradBuckets::complete(size_t begin, size_t end) {
   completed_.clear();
   if (begin >= end) return completed_;

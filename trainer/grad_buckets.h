@@ -44,6 +44,8 @@ class GradBuckets {
   // [begin, end) is final (each element reported once): the indices of the buckets
   // this completes, lowest first. The reference is valid until the next call.
   const std::vector<size_t>& complete(size_t begin, size_t end);
+  // Every bucket pending in full again: the next step's reports start over.
+  void rearm();
 
  private:
   size_t n_, cap_;

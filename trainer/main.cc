@@ -34,7 +34,7 @@ std::vector<std::pair<size_t, size_t>> norm_ranges(const ParameterLayout& l, int
 // The compile run checks one full step on every rank (no update), then compiles the graphs.
 int compile_run(const Mpi& mpi, const TrainSettings& s, Llama* model, const BatchSource& data,
                 const trn::CacheSettings& cache) {
-  const StepResult r = forward_backward(mpi, s, model, data, 0);
+  const StepResult r = forward_backward(mpi, s, model, data, 0, bucket_overlap(mpi, model).get());
   if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm)) {
     if (mpi.rank == 0)
       trn::report_problems("trn-train-native", {{"step 1", "loss " + std::to_string(r.loss),

@@ -76,16 +76,6 @@ float local_forward_backward(const Mpi& mpi, const TrainSettings& s, Llama* mode
   return loss;
 }
 
-// The all-reduce's bucket size in floats (trainer/grad_buckets.h), read once; 0: no overlap.
-size_t bucket_floats_of_env(const Mpi& mpi) {
-  static const size_t floats = [&] {
-    Problem bad;
-    const size_t f = grad_bucket_floats(std::getenv(kGradBucketEnv), &bad);
-    if (mpi.rank == 0 && !bad.key.empty()) std::fprintf(stderr, "trn-train-native: warning: %s\n", bad.str().c_str());
-    return f;
-  }();
-  return floats;
-}
 
 // ZeRO-1's forward_backward: *shard_grads = this rank's slice of the mean gradients,
 // clipped by the norm of all of them. One reduce-scatter after backward: it is not
@@ -178,15 +168,21 @@ class Report {
 
 }  // namespace
 
+std::unique_ptr<OverlappedAllreduce> bucket_overlap(const Mpi& mpi, Llama* model) {
+  Problem bad;
+  const size_t floats = grad_bucket_floats(std::getenv(kGradBucketEnv), &bad);
+  if (mpi.rank == 0 && !bad.key.empty()) std::fprintf(stderr, "trn-train-native: warning: %s\n", bad.str().c_str());
+  return floats ? std::make_unique<OverlappedAllreduce>(&model->grads(), floats) : nullptr;
+}
+
 StepResult forward_backward(const Mpi& mpi, const TrainSettings& s, Llama* model, const BatchSource& data,
-                            long long consumed_samples) {
+                            long long consumed_samples, OverlappedAllreduce* overlap) {
   auto& g = model->grads();
   float loss = 0;
-  if (const size_t bucket_floats = bucket_floats_of_env(mpi)) {
-    OverlappedAllreduce sum(&g, bucket_floats);
+  if (overlap) {
     loss = local_forward_backward(mpi, s, model, data, consumed_samples,
-                                  [&sum](size_t begin, size_t end) { sum.ready(begin, end); });
-    sum.wait();
+                                  [overlap](size_t begin, size_t end) { overlap->ready(begin, end); });
+    overlap->wait();
   } else {
     loss = local_forward_backward(mpi, s, model, data, consumed_samples);
     allreduce_sum(&g);
@@ -219,6 +215,7 @@ int train_loop(const Mpi& mpi, const TrainSettings& s, Llama* model, AdamW* opt,
 
   const std::vector<size_t> sizes = shard_sizes(model->params().size(), mpi.world);
   std::vector<float> shard_grads;  // ZeRO-1: this rank's slice of the step's gradients
+  const std::unique_ptr<OverlappedAllreduce> overlap = opt->sharded() ? nullptr : bucket_overlap(mpi, model);
 
   const auto t0 = std::chrono::steady_clock::now();
   int step = start.step, saved_step = start.step;
@@ -226,7 +223,7 @@ int train_loop(const Mpi& mpi, const TrainSettings& s, Llama* model, AdamW* opt,
   while (step < last_step) {
     const StepResult r = opt->sharded()
                              ? zero1_forward_backward(mpi, s, model, data, consumed, sizes, &shard_grads)
-                             : forward_backward(mpi, s, model, data, consumed);
+                             : forward_backward(mpi, s, model, data, consumed, overlap.get());
     ++step;
     // Loss and norm are all-reduced, so every rank stops here together; nothing of
     // this step (or later) is checkpointed.

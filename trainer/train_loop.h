@@ -13,9 +13,12 @@
 // to every bit.
 #pragma once
 
+#include <memory>
+
 #include "trainer/adamw.h"
 #include "trainer/batch_source.h"
 #include "trainer/llama.h"
+#include "trainer/mpi/grad_allreduce.h"
 #include "trainer/mpi/mpi_world.h"
 #include "trainer/resume.h"
 #include "trainer/train_settings.h"
@@ -28,8 +31,14 @@ struct StepResult {
 };
 
 // One step's gradients (all-reduced and clipped in model->grads()) and loss; no update.
+// `overlap`: the all-reduce in buckets overlapped with backward (bucket_overlap below);
+// nullptr: one all-reduce after backward.
 StepResult forward_backward(const Mpi& mpi, const TrainSettings& s, Llama* model, const BatchSource& data,
-                            long long consumed_samples);
+                            long long consumed_samples, OverlappedAllreduce* overlap);
+
+// The overlapped all-reduce of model->grads() that TRN_NATIVE_GRAD_BUCKET_MB asks for
+// (trainer/grad_buckets.h; built once per run), or nullptr when it is 0.
+std::unique_ptr<OverlappedAllreduce> bucket_overlap(const Mpi& mpi, Llama* model);
 
 // A Problem when validation is asked for but the data has no held-out split.
 Problems validation_problems(const TrainSettings& s, const BatchSource& data);

@@ -1,13 +1,16 @@
 // libFuzzer: what trn-train-native reads before step 1: its settings (the YAML and
-// the HF config.json; the input's first NUL byte separates them) and a checkpoint's
-// header, which comes from a shared folder and is untrusted until checked. Every
+// the HF config.json; the input's first NUL byte separates them), a checkpoint's
+// header and a sharded checkpoint's manifest, which come from a shared folder and
+// are untrusted until checked; a manifest that reads back is written back alike. Every
 // input ends in settings or Problems, a header or a Problem; never a crash, a hang
 // or an allocation sized by the input.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "trainer/checkpoint_format.h"
+#include "trainer/checkpoint_shards.h"
 #include "trainer/train_settings.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -21,5 +24,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   trn::native::CheckpointHeader header;
   trn::Problem problem;
   if (!trn::native::read_checkpoint_header(bytes, &header, &problem) && problem.fix.empty()) __builtin_trap();
+  trn::native::Manifest manifest, again;
+  problem = {};
+  if (trn::native::read_manifest_text(bytes, &manifest, &problem)) {
+    // What was accepted is what gets written: the text of the fields reads back the same.
+    const std::string text = trn::native::manifest_text(manifest);
+    if (!trn::native::read_manifest_text(text, &again, &problem) || trn::native::manifest_text(again) != text)
+      __builtin_trap();
+  } else if (problem.fix.empty()) {
+    __builtin_trap();
+  }
   return 0;
 }

@@ -111,4 +111,17 @@ TEST(GradBuckets, CompleteBucketsHoldFinalGradientsDuringBackward) {
   }
 }
 
+// Built once per run: after a step's buckets are all complete, rearm() makes the next
+// step's reports complete them again, in the same order.
+TEST(GradBuckets, RearmedBucketsCompleteAgainNextStep) {
+  GradBuckets buckets(100, 30);
+  for (int step = 0; step < 3; ++step) {
+    std::vector<size_t> order;
+    for (size_t end = 100; end > 0; end -= 10)
+      for (size_t k : buckets.complete(end - 10, end)) order.push_back(k);
+    EXPECT_EQ(order, (std::vector<size_t>{0, 1, 2, 3})) << "step " << step;
+    buckets.rearm();
+  }
+}
+
 }  // namespace

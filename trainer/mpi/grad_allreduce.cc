@@ -2,6 +2,8 @@
 
 #include <mpi.h>
 
+#include <algorithm>
+
 namespace trn::native {
 
 struct OverlappedAllreduce::Requests {
@@ -38,6 +40,9 @@ void OverlappedAllreduce::wait() {
     if (!started_[bucket]) start(bucket);
   auto& p = requests_->pending;
   MPI_Waitall(static_cast<int>(p.size()), p.data(), MPI_STATUSES_IGNORE);
+  p.clear();
+  std::fill(started_.begin(), started_.end(), 0);
+  buckets_.rearm();
 }
 
 }  // namespace trn::native

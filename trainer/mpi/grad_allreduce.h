@@ -1,7 +1,8 @@
 // The data-parallel sum of the gradients, overlapped with backward: the buckets of
 // trainer/grad_buckets.h, each all-reduced (MPI_Iallreduce, in place) as soon as the
 // last micro-batch's backward has finalised all of it, while earlier layers still
-// run; wait() before clipping and the optimizer. Each element is summed over the
+// run; wait() before clipping and the optimizer. Built once per run: wait() leaves
+// it ready for the next step. Each element is summed over the
 // ranks as one MPI_Allreduce of the whole buffer sums it when Open MPI reduces both
 // along the same tree: Open MPI 4.1's do at 2, 4, 6 and 8 ranks (bitwise at 2 and 4:
 // tests/scripts/test_trainer_grad_overlap.sh); at 3 or 5 ranks its blocking and
@@ -29,7 +30,8 @@ class OverlappedAllreduce {
   // moves a non-blocking collective only inside MPI calls).
   void ready(size_t begin, size_t end);
   // Every bucket summed over the ranks, in place. A bucket backward never reported
-  // complete is started here, so the sum is whole whatever the reports were.
+  // complete is started here, so the sum is whole whatever the reports were. Then
+  // every bucket is pending again, for the next step.
   void wait();
 
  private:
