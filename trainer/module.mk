@@ -28,7 +28,10 @@ TRAINER_LDLIBS := $(TRAINER_LIB) $(DATA_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON
                   -ldl -lpthread -fopenmp
 
 # OpenMP: the process's one thread pool (trainer/threads.h); libgomp ships with g++.
-$(OBJDIR)/trainer/%.o: MODULE_FLAGS := $(MPI_CXXFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS) $(JSON_CFLAGS) -fopenmp
+# -fno-trapping-math: lets the kernels' range selects vectorise (kernels/common.h,
+# exp_simd); nothing here reads floating-point exception flags, and results do not change.
+$(OBJDIR)/trainer/%.o: MODULE_FLAGS := $(MPI_CXXFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS) $(JSON_CFLAGS) -fopenmp \
+                                      -fno-trapping-math
 
 $(TRAINER_LIB): $(TRAINER_OBJS)
 	@mkdir -p $(@D)

@@ -46,8 +46,9 @@ bool host_compiler(std::string* path, cache::CompilerIdentity* id, std::string* 
   return true;
 }
 
-// -fopenmp: the kernels run on the trainer's OpenMP team (trainer/threads.h).
-const std::vector<std::string> kFlags = {"-O3", "-std=c++17", "-shared", "-fPIC", "-fopenmp"};
+// -fopenmp: the kernels run on the trainer's OpenMP team (trainer/threads.h);
+// -fno-trapping-math as for the generic kernels (trainer/module.mk).
+const std::vector<std::string> kFlags = {"-O3", "-std=c++17", "-shared", "-fPIC", "-fopenmp", "-fno-trapping-math"};
 
 // The cache, the compiler, and each graph's key and source file (private temp folder).
 struct Prepared {

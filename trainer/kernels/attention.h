@@ -11,10 +11,14 @@ namespace trn::native::kernels {
 
 constexpr int kQueryTile = 16, kKeyTile = 64;
 
-// Floats of scratch one thread needs (the caller sizes it once per thread).
+// Floats of scratch one thread needs (the caller sizes it once per thread): the
+// forward's score tile and accumulators, or the backward's contiguous copies of a
+// key tile's k and v, its dk and dv sums, and one query row's P and dS.
 template <typename D>
 size_t attention_scratch_floats(const D& d) {
-  return static_cast<size_t>(kQueryTile) * (kKeyTile + d.HS + 2);
+  const size_t forward = static_cast<size_t>(kQueryTile) * (kKeyTile + d.HS + 2);
+  const size_t backward = static_cast<size_t>(kKeyTile) * (4 * d.HS + 2);
+  return std::max(forward, backward);
 }
 
 template <typename D>
@@ -56,14 +60,16 @@ void attention_forward(const D& d, float* out, float* lse, const float* q, const
           si[j - s0] = dot(d, qt, k + (at(b * T + j, NKV) + kvh) * HS) * scale;
           mx = std::max(mx, si[j - s0]);
         }
-        const float correction = std::exp(m[i] - mx);
+        const float correction = exp_simd(m[i] - mx);  // 0 at the first tile (m = -inf)
         float* ai = acc + i * HS;
         float sum = l[i] * correction;
         for (int c = 0; c < HS; ++c) ai[c] *= correction;
+        const int count = end - s0;
+#pragma omp simd reduction(+ : sum)
+        for (int j = 0; j < count; ++j) sum += (si[j] = exp_simd(si[j] - mx));
         for (int j = s0; j < end; ++j) {
-          const float p = std::exp(si[j - s0] - mx);
+          const float p = si[j - s0];
           const float* vj = v + (at(b * T + j, NKV) + kvh) * HS;
-          sum += p;
 #pragma omp simd
           for (int c = 0; c < HS; ++c) ai[c] += p * vj[c];
         }
@@ -80,10 +86,14 @@ void attention_forward(const D& d, float* out, float* lse, const float* q, const
   }
 }
 
-// Writes dq, dk, dv (each item zeroes its own rows first). Work items are (b, kv head): the item owns dk and dv of
-// its key/value head and dq of the query heads that read it, so no two threads write
-// the same value and every sum runs in the same order whatever the thread count.
+// Writes dq, dk, dv. Work items are (b, kv head): the item owns dk and dv of its
+// key/value head and dq of the query heads that read it, so no two threads write the
+// same value and every sum runs in the same order whatever the thread count.
 // P = exp(q.k * scale - lse); dP = dout.v; dS = P * (dP - D) with D = rowsum(dout * out).
+// Key tile by key tile: the tile's k and v rows are copied next to each other and its
+// dk and dv summed there, then stored once. (Summed in place, rows NKV * HS floats
+// apart, dk and dv were read and written at a stride that maps them onto a few cache
+// sets; the backward then ran no faster on 2 threads than on 1.)
 template <typename D>
 void attention_backward(const D& d, float* dq, float* dk, float* dv, const float* dout, const float* out,
                         const float* lse, const float* q, const float* k, const float* v, int B, float* scratch,
@@ -94,41 +104,52 @@ void attention_backward(const D& d, float* dq, float* dk, float* dv, const float
 #pragma omp parallel for schedule(dynamic) num_threads(threads) if (worth_threads(at(B * NH, T) * T * HS / 2))
   for (int item = 0; item < B * NKV; ++item) {
     const int b = item / NKV, kvh = item % NKV;
-    float* rowsum = scratch + thread_index() * per_thread;  // D of the query tile
-    for (int t = 0; t < T; ++t) {
-      std::fill_n(dk + (at(b * T + t, NKV) + kvh) * HS, HS, 0.0f);
-      std::fill_n(dv + (at(b * T + t, NKV) + kvh) * HS, HS, 0.0f);
-      std::fill_n(dq + (at(b * T + t, NH) + kvh * group) * HS, group * HS, 0.0f);
-    }
-    for (int h = kvh * group; h < (kvh + 1) * group; ++h)
-      for (int t0 = 0; t0 < T; t0 += kQueryTile) {
-        const int t1 = std::min(T, t0 + kQueryTile);
-        for (int t = t0; t < t1; ++t) {
+    float* kt = scratch + thread_index() * per_thread;  // [kKeyTile][HS] each: k, v, dk, dv of the tile
+    float *vt = kt + kKeyTile * HS, *dkt = vt + kKeyTile * HS, *dvt = dkt + kKeyTile * HS;
+    float *p = dvt + kKeyTile * HS, *ds = p + kKeyTile;  // one query row's P and dS over the tile
+    for (int t = 0; t < T; ++t) std::fill_n(dq + (at(b * T + t, NH) + kvh * group) * HS, group * HS, 0.0f);
+    for (int s0 = 0; s0 < T; s0 += kKeyTile) {
+      const int s1 = std::min(T, s0 + kKeyTile), n = s1 - s0;
+      for (int j = s0; j < s1; ++j) {
+        const size_t kv = (at(b * T + j, NKV) + kvh) * HS;
+        std::copy_n(k + kv, HS, kt + (j - s0) * HS);
+        std::copy_n(v + kv, HS, vt + (j - s0) * HS);
+      }
+      std::fill_n(dkt, n * HS, 0.0f);
+      std::fill_n(dvt, n * HS, 0.0f);
+      for (int h = kvh * group; h < (kvh + 1) * group; ++h)
+        for (int t = s0; t < T; ++t) {  // the queries that see this tile
           const size_t row = (at(b * T + t, NH) + h) * HS;
-          rowsum[t - t0] = dot(d, dout + row, out + row);
-        }
-        for (int s0 = 0; s0 < t1; s0 += kKeyTile) {
-          const int s1 = std::min(t1, s0 + kKeyTile);
-          for (int t = std::max(t0, s0); t < t1; ++t) {
-            const size_t row = (at(b * T + t, NH) + h) * HS;
-            const float *qt = q + row, *gt = dout + row, l = lse[at(b * NH + h, T) + t], D_t = rowsum[t - t0];
-            float* dqt = dq + row;
-            for (int j = s0, end = std::min(s1, t + 1); j < end; ++j) {
-              const size_t kv = (at(b * T + j, NKV) + kvh) * HS;
-              const float p = std::exp(dot(d, qt, k + kv) * scale - l);
-              const float ds = p * (dot(d, gt, v + kv) - D_t) * scale;
-              const float* kj = k + kv;
-              float *dkj = dk + kv, *dvj = dv + kv;
+          const float *qt = q + row, *gt = dout + row, l = lse[at(b * NH + h, T) + t];
+          const float D_t = dot(d, gt, out + row);
+          const int m = std::min(s1, t + 1) - s0;
+          for (int j = 0; j < m; ++j) {
+            p[j] = dot(d, qt, kt + j * HS);
+            ds[j] = dot(d, gt, vt + j * HS);
+          }
 #pragma omp simd
-              for (int c = 0; c < HS; ++c) {
-                dvj[c] += p * gt[c];
-                dqt[c] += ds * kj[c];
-                dkj[c] += ds * qt[c];
-              }
+          for (int j = 0; j < m; ++j) {
+            p[j] = exp_simd(p[j] * scale - l);
+            ds[j] = p[j] * (ds[j] - D_t) * scale;
+          }
+          float* dqt = dq + row;
+          for (int j = 0; j < m; ++j) {
+            const float pj = p[j], dsj = ds[j], *kj = kt + j * HS;
+            float *dkj = dkt + j * HS, *dvj = dvt + j * HS;
+#pragma omp simd
+            for (int c = 0; c < HS; ++c) {
+              dvj[c] += pj * gt[c];
+              dkj[c] += dsj * qt[c];
+              dqt[c] += dsj * kj[c];
             }
           }
         }
+      for (int j = s0; j < s1; ++j) {
+        const size_t kv = (at(b * T + j, NKV) + kvh) * HS;
+        std::copy_n(dkt + (j - s0) * HS, HS, dk + kv);
+        std::copy_n(dvt + (j - s0) * HS, HS, dv + kv);
       }
+    }
   }
 }
 

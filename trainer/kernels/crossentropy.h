@@ -18,7 +18,8 @@ float crossentropy_forward(const D& d, float* logits, float* row_loss, const int
     for (int j = 0; j < V; ++j) maxv = std::max(maxv, row[j]);
     const float target_logit = row[targets[n]];
     float sum = 0.0f;
-    for (int j = 0; j < V; ++j) sum += (row[j] = std::exp(row[j] - maxv));
+#pragma omp simd reduction(+ : sum)
+    for (int j = 0; j < V; ++j) sum += (row[j] = exp_simd(row[j] - maxv));
     const float inv = 1.0f / sum;
     for (int j = 0; j < V; ++j) row[j] *= inv;
     row_loss[n] = std::log(sum) - (target_logit - maxv);
