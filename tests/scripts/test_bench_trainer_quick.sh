@@ -1,5 +1,5 @@
 # bench/trainer_bench.sh --quick --no-peer (no PyTorch, no timing asserted): it runs the
-# native engine, the sgemm probe and the scaling sweep end to end and prints the summary
+# native engine, the sgemm probe and the scaling sweep (with its no-communication ceiling) end to end and prints the summary
 # table with every target and a verdict; a bad argument is one clear error, exit 2.
 source "$(dirname "$0")/lib.sh"
 bench=$TRN_TOP/bench/trainer_bench.sh
@@ -12,6 +12,8 @@ expect_contains "$out" "GFLOP/s" "sgemm peak"
 grep -Eq '^trn-train-native: [0-9]+ parameters, [0-9.]+ tokens/s, peak RSS [0-9]+ MB$' <<<"$out" || fail "engine line: $out"
 grep -Eq '^scaling: 2 ranks x 1 threads [0-9.]+ tokens/s vs 1 rank x 1 threads [0-9.]+: efficiency [0-9]+%$' <<<"$out" ||
   fail "scaling line: $out"
+grep -Eq '^  ceiling here: 2 independent 1-rank runs at once [0-9.]+ tokens/s in all: [0-9]+% \(no communication\)$' <<<"$out" ||
+  fail "scaling ceiling line: $out"
 summary=$(sed -n '/^summary/,$p' <<<"$out")
 for target in "tokens/s vs PyTorch >= 2.0x" "peak RSS vs PyTorch <= 0.6x" "model FLOP/s vs sgemm peak >= 60%" \
   "compiled vs generic kernels" "DP scaling efficiency >= 95%"; do
@@ -20,7 +22,7 @@ done
 expect_contains "$summary" "n/a (--no-peer)" "no peer"
 grep -Eq '^model FLOP/s vs sgemm peak >= 60% +[0-9]+% \([0-9.]+ of [0-9.]+ GFLOP/s\) +(PASS|MISS)$' <<<"$summary" ||
   fail "FLOP/s row: $summary"
-grep -Eq '^DP scaling efficiency >= 95% +[0-9]+% at 1->2 ranks x 1 threads +(PASS|MISS)$' <<<"$summary" ||
+grep -Eq '^DP scaling efficiency >= 95% +[0-9]+% at 1->2 ranks x 1 threads \(ceiling [0-9]+%\) +(PASS|MISS)$' <<<"$summary" ||
   fail "scaling row: $summary"
 
 set +e
