@@ -3,7 +3,10 @@
 # is shipped, against the Neuron test doubles (tests/doubles): its preflight step, then
 # COMPILE=1, then COMPILE=0, must all succeed on every node. Examples of bigger configs
 # (70B: 8-16 nodes, 405B: 64) are listed as not run. The native example runs in
-# test_installed_package.sh and test_trainer_native.sh.
+# test_installed_package.sh and test_trainer_native.sh. The acceptance job
+# (examples/acceptance.sbatch) runs on the 4 trn1 nodes: its report says PASS with the
+# loss falling; with an experiment folder it cannot write, the report says FAIL, names
+# the failed steps, and the job fails.
 source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -57,3 +60,26 @@ for j in "${jobs[@]}"; do
   echo "ran $name on $nodes node(s)"
 done
 echo "not run here (too big for the local cluster): ${not_run[*]}"
+
+# The acceptance job: preflight, the native engine compiled and trained across the
+# nodes, one report.
+acceptance=$TRN_TOP/examples/acceptance.sbatch
+sbatch --wait -N4 -p trn1 -o "$work/acceptance.out" "$acceptance" >/dev/null ||
+  fail "acceptance job failed: $(cat "$work/acceptance.out")"
+out=$(sed -n '/^trn-train acceptance report/,$p' "$work/acceptance.out")
+expect_contains "$out" "4 nodes (trn1-st-trn1-[1-4])" "acceptance report: the nodes"
+for s in preflight compile train; do expect_contains "$out" "  $s: ok" "acceptance report: $s"; done
+loss=$(sed -n 's/^  training: loss \([0-9.]*\) at step 10 -> \([0-9.]*\) at step 60, [0-9]* tokens\/s on 4 ranks$/\1 \2/p' <<<"$out")
+[ -n "$loss" ] || fail "acceptance report: no training line: $out"
+awk -v a="${loss% *}" -v b="${loss#* }" 'BEGIN { exit !(b < a) }' || fail "acceptance report: the loss did not fall: $out"
+expect_contains "$out" "verdict: PASS" "acceptance verdict"
+touch "$work/not-a-folder"  # a folder below a file cannot be made, not even by root
+set +e
+TRN_ACCEPTANCE_DIR=$work/not-a-folder/exp sbatch --wait -N4 -p trn1 -o "$work/acceptance-bad.out" "$acceptance" >/dev/null
+rc=$?
+set -e
+out=$(sed -n '/^trn-train acceptance report/,$p' "$work/acceptance-bad.out")
+[ "$rc" != 0 ] || fail "an acceptance job whose training failed passed: $out"
+expect_contains "$out" "  train: FAILED (exit " "acceptance report: the failed step named"
+expect_contains "$out" "verdict: FAIL" "acceptance verdict on failure"
+echo "acceptance job: PASS on 4 nodes, FAIL reported when training cannot write"
