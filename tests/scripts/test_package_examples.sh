@@ -1,6 +1,7 @@
 # examples/: one sbatch script per shipped model config (conf/*.yaml but the instance
 # catalog), each valid bash that names its config, compiles before it trains, and asks
 # for requeue and an early TERM; each config's node count and instance type match.
+# Besides those, examples/acceptance.sbatch (run by tests/cluster/test_examples_local.sh).
 # (tests/cluster/test_installed_package.sh runs the installed native one on the local cluster.)
 source "$(dirname "$0")/lib.sh"
 cd "$TRN_TOP"
@@ -24,5 +25,7 @@ for conf in conf/*.yaml; do
   fi
 done
 for ex in examples/*.sbatch; do
+  [ "$ex" = examples/acceptance.sbatch ] && continue  # the cluster acceptance job: tiny_llama_native on any N
   [ -f "conf/$(basename "$ex" .sbatch).yaml" ] || fail "$ex has no config conf/$(basename "$ex" .sbatch).yaml"
 done
+bash -n examples/acceptance.sbatch || fail "examples/acceptance.sbatch: not valid bash"
