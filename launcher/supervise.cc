@@ -53,9 +53,9 @@ SuperviseResult supervise(const std::vector<std::string>& argv, int log_fd,
     ::sigaction(s, &sa, nullptr);
     sigaddset(&block, s);
   }
+  const ChildExec exec(argv, "trn-train: error: " + argv[0] + ": cannot run it (", "); is it installed and on PATH?");
   // Blocked across fork: a signal arriving now is delivered (and forwarded) once the
   // backend's group exists, and never runs our handler in the child.
-  const ChildExec exec(argv, "trn-train: error: " + argv[0] + ": cannot run it (", "); is it installed and on PATH?");
   ::sigprocmask(SIG_BLOCK, &block, &old);
   const pid_t pid = ::fork();
   if (pid == 0) {
