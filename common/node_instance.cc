@@ -10,7 +10,7 @@ std::string trainium_family(const std::string& name) {
   return "";
 }
 
-// The DMI product name, which is read before any device folder; empty facts when it names no Trainium type.
+// What the DMI product name says (tried first: it needs no device folder); empty facts when it names no Trainium type.
 static NodeInstanceFacts from_dmi(const std::string& root) {
   const std::string dmi = under_root(root, "/sys/class/dmi/id/product_name");
   if (std::string name = sysfs_line(dmi); !trainium_family(name).empty()) return {name, trainium_family(name), dmi};

@@ -79,21 +79,20 @@ int run_command(const CommonOptions& opts) {
   // (from the config and the shared cache) is printed once, by node 0 (4 nodes printed
   // each line 4 times); one about this node's own settings (the open-file limit) is
   // printed by each node that has it, naming the node, since it may be the only one.
-  std::vector<std::string> job_lines, node_lines;
-  for (const auto& r : warm.report) job_lines.push_back("trn-train: " + r + "\n");
-  std::vector<std::string> warnings = p.warnings;
-  if (!warm.warning.empty()) warnings.push_back(warm.warning);
-  for (const auto& w : warnings) job_lines.push_back("trn-train: warning: " + w + "\n");
-  if (std::string w = raise_file_limit(); !w.empty())
-    node_lines.push_back("trn-train: warning: node " + ProcessIdentity::self().host + ": " + w + "\n");
+  const std::string file_limit = raise_file_limit();  // every rank: each process has its own limit
+  const auto emit = [&](const std::string& line, bool to_console) {
+    if (to_console) std::fputs(line.c_str(), stderr);
+    if (::write(log_fd, line.data(), line.size()) < 0) {
+      // best effort, as below
+    }
+  };
   if (p.local_rank == 0) {
-    for (const auto* lines : {&job_lines, &node_lines})
-      for (const auto& line : *lines) {
-        if (p.node_rank == 0 || lines == &node_lines) std::fputs(line.c_str(), stderr);
-        if (::write(log_fd, line.data(), line.size()) < 0) {
-          // best effort, as below
-        }
-      }
+    for (const auto& r : warm.report) emit("trn-train: " + r + "\n", p.node_rank == 0);
+    std::vector<std::string> warnings = p.warnings;
+    if (!warm.warning.empty()) warnings.push_back(warm.warning);
+    for (const auto& w : warnings) emit("trn-train: warning: " + w + "\n", p.node_rank == 0);
+    if (!file_limit.empty())
+      emit("trn-train: warning: node " + ProcessIdentity::self().host + ": " + file_limit + "\n", true);
   }
   for (const auto& [k, v] : p.env) setenv(k.c_str(), v.c_str(), 1);
   std::fflush(nullptr);

@@ -42,7 +42,8 @@ std::string run_sbatch(const std::vector<std::string>& argv) {
     std::fprintf(stderr, "trn-train: error: sbatch = %s: cannot start it (%s)\n", argv[0].c_str(), std::strerror(errno));
     return "";
   }
-  const ChildExec exec(argv, "trn-train: error: sbatch = " + argv[0] + ": cannot run it (", "); is Slurm installed and on PATH?");
+  const ChildExec exec(argv, "trn-train: error: sbatch = " + argv[0] + ": cannot run it (",
+                       "); is Slurm installed and on PATH?");
   const pid_t pid = fork();
   if (pid == 0) {
     dup2(fds[1], 1);
@@ -53,7 +54,8 @@ std::string run_sbatch(const std::vector<std::string>& argv) {
   close(fds[1]);
   if (pid < 0) {
     close(fds[0]);
-    std::fprintf(stderr, "trn-train: error: sbatch = %s: cannot start it (fork: %s)\n", argv[0].c_str(), std::strerror(errno));
+    std::fprintf(stderr, "trn-train: error: sbatch = %s: cannot start it (fork: %s)\n", argv[0].c_str(),
+                 std::strerror(errno));
     return "";
   }
   std::string out;

@@ -53,7 +53,8 @@ SuperviseResult supervise(const std::vector<std::string>& argv, int log_fd,
     ::sigaction(s, &sa, nullptr);
     sigaddset(&block, s);
   }
-  const ChildExec exec(argv, "trn-train: error: " + argv[0] + ": cannot run it (", "); is it installed and on PATH?");
+  const ChildExec exec(argv, "trn-train: error: " + argv[0] + ": cannot run it (",
+                       "); is it installed and on PATH?");
   // Blocked across fork: a signal arriving now is delivered (and forwarded) once the
   // backend's group exists, and never runs our handler in the child.
   ::sigprocmask(SIG_BLOCK, &block, &old);

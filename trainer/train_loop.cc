@@ -76,7 +76,6 @@ float local_forward_backward(const Mpi& mpi, const TrainSettings& s, Llama* mode
   return loss;
 }
 
-
 // ZeRO-1's forward_backward: *shard_grads = this rank's slice of the mean gradients,
 // clipped by the norm of all of them. One reduce-scatter after backward: it is not
 // overlapped with backward in buckets as forward_backward's all-reduce is.

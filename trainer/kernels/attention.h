@@ -13,11 +13,12 @@ constexpr int kQueryTile = 16, kKeyTile = 64;
 
 // Floats of scratch one thread needs (the caller sizes it once per thread): the
 // forward's score tile and accumulators, or the backward's contiguous copies of a
-// key tile's k and v, its dk and dv sums, and one query row's P and dS.
+// key tile's k and v, its dk and dv sums, one query row's P and dS, and D of every
+// query row of the item's heads.
 template <typename D>
 size_t attention_scratch_floats(const D& d) {
   const size_t forward = static_cast<size_t>(kQueryTile) * (kKeyTile + d.HS + 2);
-  const size_t backward = static_cast<size_t>(kKeyTile) * (4 * d.HS + 2);
+  const size_t backward = static_cast<size_t>(kKeyTile) * (4 * d.HS + 2) + static_cast<size_t>(d.NH / d.NKV) * d.T;
   return std::max(forward, backward);
 }
 
@@ -107,7 +108,14 @@ void attention_backward(const D& d, float* dq, float* dk, float* dv, const float
     float* kt = scratch + thread_index() * per_thread;  // [kKeyTile][HS] each: k, v, dk, dv of the tile
     float *vt = kt + kKeyTile * HS, *dkt = vt + kKeyTile * HS, *dvt = dkt + kKeyTile * HS;
     float *p = dvt + kKeyTile * HS, *ds = p + kKeyTile;  // one query row's P and dS over the tile
-    for (int t = 0; t < T; ++t) std::fill_n(dq + (at(b * T + t, NH) + kvh * group) * HS, group * HS, 0.0f);
+    float* rowsum = ds + kKeyTile;                        // [group][T]: D, read by every key tile
+    for (int t = 0; t < T; ++t) {
+      std::fill_n(dq + (at(b * T + t, NH) + kvh * group) * HS, group * HS, 0.0f);
+      for (int g = 0; g < group; ++g) {
+        const size_t row = (at(b * T + t, NH) + kvh * group + g) * HS;
+        rowsum[at(g, T) + t] = dot(d, dout + row, out + row);
+      }
+    }
     for (int s0 = 0; s0 < T; s0 += kKeyTile) {
       const int s1 = std::min(T, s0 + kKeyTile), n = s1 - s0;
       for (int j = s0; j < s1; ++j) {
@@ -121,7 +129,7 @@ void attention_backward(const D& d, float* dq, float* dk, float* dv, const float
         for (int t = s0; t < T; ++t) {  // the queries that see this tile
           const size_t row = (at(b * T + t, NH) + h) * HS;
           const float *qt = q + row, *gt = dout + row, l = lse[at(b * NH + h, T) + t];
-          const float D_t = dot(d, gt, out + row);
+          const float D_t = rowsum[at(h - kvh * group, T) + t];
           const int m = std::min(s1, t + 1) - s0;
           for (int j = 0; j < m; ++j) {
             p[j] = dot(d, qt, kt + j * HS);

@@ -2,8 +2,8 @@
 // trainer/grad_buckets.h, each all-reduced (MPI_Iallreduce, in place) as soon as the
 // last micro-batch's backward has finalised all of it, while earlier layers still
 // run; wait() before clipping and the optimizer. Built once per run: wait() leaves
-// it ready for the next step. Each element is summed over the
-// ranks as one MPI_Allreduce of the whole buffer sums it when Open MPI reduces both
+// it ready for the next step. Each element is summed over the ranks as one
+// MPI_Allreduce of the whole buffer sums it when Open MPI reduces both
 // along the same tree: Open MPI 4.1's do at 2, 4, 6 and 8 ranks (bitwise at 2 and 4:
 // tests/scripts/test_trainer_grad_overlap.sh); at 3 or 5 ranks its blocking and
 // non-blocking all-reduce may add in another order (fp32 rounding, nothing more).
