@@ -1,5 +1,7 @@
 #include "launcher/backend_command.h"
 
+#include "common/config/config_paths.h"
+
 namespace trn {
 
 std::vector<std::string> backend_command(const Plan& p, const LoadedConfig& cfg, const std::string& bindir) {
@@ -29,11 +31,22 @@ std::vector<std::string> backend_command(const Plan& p, const LoadedConfig& cfg,
     // The experiment (checkpoints, resume) must be one folder for every node and every
     // requeue: like train.sh, explicit_log_dir=null and NEMO_EXPM_VERSION=<job id>
     // (neuron_env). A folder the config or the user names is theirs, so it is not overridden.
-    if (!cfg.doc.has("exp_manager.explicit_log_dir")) argv.push_back("exp_manager.explicit_log_dir=null");
+    // As train.sh writes it where the config has the key (null); `++` where it lacks it,
+    // since Hydra refuses a plain `key=` for a missing key.
+    const char* log_dir = "exp_manager.explicit_log_dir";
+    if (!cfg.doc.has(log_dir))
+      argv.push_back(std::string(cfg.doc.value(log_dir).IsDefined() ? "" : "++") + log_dir + "=null");
   } else {
     argv.insert(argv.end(), {"--config", cfg.path});
   }
   argv.insert(argv.end(), cfg.override_args.begin(), cfg.override_args.end());
+  if (p.backend == Backend::kNxdt) {
+    // Relative paths mean the config's folder for every backend (common/config/config_paths.h);
+    // NxDT would take them from its working directory, so it is handed them absolute.
+    config::Document resolved = cfg.doc.clone();
+    for (const std::string& key : config::make_paths_absolute(&resolved, cfg.dir))
+      argv.push_back("++" + key + "=" + config::hydra_value(resolved.value(key)));
+  }
   return argv;
 }
 

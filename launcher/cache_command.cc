@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/fs.h"
@@ -22,6 +23,8 @@
 #include "common/config/cache_location.h"
 #include "common/config/site_file.h"
 #include "common/problem.h"
+#include "launcher/config_loader.h"
+#include "launcher/errors.h"
 
 namespace trn {
 namespace {
@@ -32,6 +35,7 @@ constexpr const char* kTool = "trn-train";
 
 struct Shared {
   std::string dir;
+  std::string conf;  // the cache a job of this config would use
   bool json = false;
 };
 
@@ -46,12 +50,17 @@ bool open_dir(const Shared& s, CacheOptions* opt, int* exit_code) {
     *exit_code = report_problems(kTool, problems);
     return false;
   }
-  config::CacheSources sources;
+  std::optional<LoadedConfig> cfg;
+  if (!s.conf.empty()) {
+    try {
+      cfg = load_config(s.conf, {}, site);
+    } catch (const InputError& e) {
+      *exit_code = report_problems(kTool, e.problems());
+      return false;
+    }
+  }
+  config::CacheSources sources = cache_sources(cfg ? &*cfg : nullptr, site);
   sources.explicit_dir = s.dir;
-  sources.site_root = site.cache_root;
-  sources.site_group = site.cache_group;
-  sources.site_max_size = site.cache_max_size;
-  sources.site_path = site.path;
   static_cast<CacheSettings&>(*opt) = config::resolve_cache_settings(sources, env, &problems);
   if (!problems.empty()) {
     *exit_code = report_problems(kTool, problems);
@@ -63,7 +72,7 @@ bool open_dir(const Shared& s, CacheOptions* opt, int* exit_code) {
     report_problems(kTool, {{"cache dir", opt->dir,
                              "does not exist: nothing has been cached there (chosen by " + opt->dir_source +
                                  "); check --dir, TRN_TRAIN_CACHE_DIR, NEURON_CC_FLAGS --cache_dir, "
-                                 "NEURON_COMPILE_CACHE_URL or the site file's cache_root"}});
+                                 "NEURON_COMPILE_CACHE_URL, launch.cache_dir or the site file's cache_root"}});
     *exit_code = 1;
     return false;
   }
@@ -198,7 +207,11 @@ void add_cache_command(CLI::App& app, int* exit_code) {
   cache->require_subcommand(1);
   cache->add_option("--dir", shared->dir,
                     "Cache directory (default, first set: $TRN_TRAIN_CACHE_DIR, --cache_dir in $NEURON_CC_FLAGS, "
-                    "$NEURON_COMPILE_CACHE_URL, the site file's cache_root, /var/tmp/neuron-compile-cache)");
+                    "$NEURON_COMPILE_CACHE_URL, --conf's launch.cache_dir, the site file's cache_root, --conf's "
+                    "compiler_cache_url, /var/tmp/neuron-compile-cache)");
+  cache->add_option("--conf", shared->conf,
+                    "Inspect the cache a job of this config would use (its launch.cache_dir and compiler_cache_url "
+                    "take part in the choice above)");
 
   auto entries = std::make_shared<bool>(false);
   CLI::App* status = cache->add_subcommand("status", "Entries per compiler version, by state, with sizes and stats");

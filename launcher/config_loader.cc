@@ -1,5 +1,6 @@
 #include "launcher/config_loader.h"
 
+#include "common/config/config_paths.h"
 #include "common/config/search_path.h"
 #include "launcher/errors.h"
 
@@ -50,7 +51,7 @@ void read_launch_block(const config::Document& doc, const config::SiteConfig& si
   doc.check_keys("launch", {"backend", "instance", "nodes", "procs_per_node", "allow_devices_mismatch", "ports",
                             "requeue", "log_dir", "script", "partition", "job_name", "time", "sbatch_flags",
                             "max_restarts", "signal_grace", "neuron_compile", "compile_slots",
-                            "require_warm_cache", "preflight"},
+                            "require_warm_cache", "preflight", "cache_dir"},
                  problems);
   doc.check_keys("launch.ports", {"master"}, problems);
   // No default instance here: "" lets launcher/instance_resolution.cc ask the node, the
@@ -67,6 +68,7 @@ void read_launch_block(const config::Document& doc, const config::SiteConfig& si
   str("launch.ports.master", &l->master_ports);
   str("launch.log_dir", &l->log_dir);
   str("launch.script", &l->script);
+  str("launch.cache_dir", &l->cache_dir);
   str("launch.partition", &l->partition);
   str("launch.job_name", &l->job_name);
   str("launch.time", &l->time);
@@ -105,18 +107,32 @@ LoadedConfig load_config(const std::string& conf, const std::vector<std::string>
   for (const auto& arg : overrides)
     if (arg.rfind("launch.", 0) != 0) cfg.override_args.push_back(arg);
   read_launch_block(cfg.doc, site, &cfg.launch, &problems);
+  // The training keys every backend shares (trainer.max_steps=ten is refused here,
+  // not later inside the backend): the same reader the native trainer uses.
+  config::read_training_config(cfg.doc, &cfg.training, &problems);
   if (cfg.launch.job_name.empty()) cfg.launch.job_name = cfg.name;
   throw_if_any(problems);
   return cfg;
 }
 
+config::CacheSources cache_sources(const LoadedConfig* cfg, const config::SiteConfig& site) {
+  config::CacheSources s;
+  if (cfg) {
+    s.config_url = cfg->training.compiler_cache_url;
+    s.launch_dir = cfg->launch.cache_dir;
+  }
+  s.site_root = site.cache_root;
+  s.site_group = site.cache_group;
+  s.site_max_size = site.cache_max_size;
+  s.site_path = site.path;
+  return s;
+}
+
 std::string effective_config_text(const LoadedConfig& cfg) {
   config::Document doc = cfg.doc.clone();
-  Problems ignored;
   doc.set_string("launch.backend", to_string(cfg.launch.backend));
   doc.set_string("launch.instance", cfg.launch.instance);
-  if (auto mc = doc.get_string("model.model_config", &ignored); mc && !mc->empty() && (*mc)[0] != '/')
-    doc.set_string("model.model_config", cfg.dir + "/" + *mc);
+  config::make_paths_absolute(&doc, cfg.dir);
   return "# Effective config written by trn-train run: " + cfg.path + " after overrides and site defaults.\n" +
          doc.dump();
 }

@@ -7,8 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "common/config/cache_location.h"
 #include "common/config/document.h"
 #include "common/config/site_file.h"
+#include "common/config/training.h"
 
 namespace trn {
 
@@ -41,6 +43,7 @@ struct LaunchSettings {
   NeuronCompile neuron_compile = NeuronCompile::kCollectThenCompile;
   int compile_slots = 0;        // concurrent compiles per node in collect-then-compile; 0 = the node's cores
   WarmCachePolicy require_warm_cache = WarmCachePolicy::kWarn;
+  std::string cache_dir;        // a private compile cache (outranks the site's cache_root)
   std::string script;           // nxdt: training_orchestrator.py; torchneuron: the user's script
   std::string partition;
   std::string job_name;
@@ -53,6 +56,7 @@ struct LoadedConfig {
   std::string name;       // file stem (Hydra --config-name)
   std::string dir;        // its directory (Hydra --config-path)
   config::Document doc;   // after overrides
+  config::TrainingConfig training;  // the keys every backend shares, read once from doc
   std::vector<std::string> override_args;  // as given, for Hydra (launch.* left out: NxDT would reject it)
   LaunchSettings launch;
 };
@@ -62,9 +66,13 @@ struct LoadedConfig {
 LoadedConfig load_config(const std::string& conf, const std::vector<std::string>& overrides,
                          const config::SiteConfig& site);
 
+// Where the compile cache of a job of `cfg` comes from (common/config/cache_location.h):
+// the config's keys and the site file; `cfg` may be null (no --conf: the site alone).
+config::CacheSources cache_sources(const LoadedConfig* cfg, const config::SiteConfig& site);
+
 // The config a run hands to the native backend: the document after overrides with
-// the resolved launch: block written back and model.model_config made absolute, so
-// the file means the same thing wherever it is read from.
+// the resolved launch: block written back and its paths made absolute
+// (common/config/config_paths.h), so the file means the same thing wherever it is read from.
 std::string effective_config_text(const LoadedConfig& cfg);
 
 }  // namespace trn

@@ -6,12 +6,14 @@
 // anything runs.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "common/nearest.h"
 #include "launcher/cache_command.h"
 #include "launcher/commands.h"
 #include "launcher/data_command.h"
@@ -51,17 +53,30 @@ bool check_command(std::vector<std::string>* args, trn::Problems* problems) {
     for (const auto& c : cache_commands)
       if ((*args)[2] == c) return true;
     problems->push_back({"cache command", (*args)[2],
-                         "unknown; the cache commands are " + joined(cache_commands) + " (see trn-train cache --help)"});
+                         "unknown" + trn::did_you_mean((*args)[2], cache_commands) + "; the cache commands are " +
+                             joined(cache_commands) + " (see trn-train cache --help)"});
     return false;
   }
   for (const auto& c : kCommands)
     if (first == c) return true;
   if (first == "-h" || first == "--help" || first == "--version") return true;
   if (first[0] == '-' || first.find('=') != std::string::npos) {
+    // `trn-train --conf X plan` would run, with `plan` taken as an override: the
+    // command must come first, so say so instead.
+    for (size_t i = 2; i < args->size(); ++i) {
+      const std::string& a = (*args)[i];
+      const bool option_value = (*args)[i - 1].rfind("--", 0) == 0 && (*args)[i - 1].find('=') == std::string::npos;
+      if (!option_value && std::find(kCommands.begin(), kCommands.end(), a) != kCommands.end()) {
+        problems->push_back({"command", a, "comes first: trn-train " + a + " [OPTIONS] [KEY=VALUE...]"});
+        return false;
+      }
+    }
     args->insert(args->begin() + 1, "run");
     return true;
   }
-  problems->push_back({"command", first, "unknown; the commands are " + joined(kCommands) + " (see trn-train --help)"});
+  problems->push_back({"command", first,
+                       "unknown" + trn::did_you_mean(first, kCommands) + "; the commands are " + joined(kCommands) +
+                           " (see trn-train --help)"});
   return false;
 }
 

@@ -22,7 +22,8 @@ bool has_flag(const std::string& flags, const std::string& name) { return flags.
 
 }  // namespace
 
-std::map<std::string, std::string> derive_env(const Plan& p, const config::Document& doc, const InstanceType& inst,
+std::map<std::string, std::string> derive_env(const Plan& p, const config::Document& doc,
+                                              const config::TrainingConfig& training, const InstanceType& inst,
                                               const EnvMap& user_env) {
   EnvBuilder b{user_env, {}};
   Problems ignored;  // types were checked while planning
@@ -84,7 +85,6 @@ std::map<std::string, std::string> derive_env(const Plan& p, const config::Docum
 
   // Precision table (training_orchestrator.py).
   std::string cc_extra;
-  const std::string prec = str("precision.type").value_or("");
   auto prec_env = [&](const char* bf16, const char* down, const char* sr) {
     if (nxdt) {  // TorchNeuron's mixed precision is torch.autocast(device_type="neuron") in the script
       b.set_default("XLA_USE_BF16", bf16);
@@ -92,25 +92,20 @@ std::map<std::string, std::string> derive_env(const Plan& p, const config::Docum
     }
     if (sr) b.set_default("NEURON_RT_STOCHASTIC_ROUNDING_EN", sr);
   };
-  if (prec == "bf16SR") {
-    prec_env("1", "0", "1");
-    cc_extra = "--enable-mixed-precision-accumulation";
-  } else if (prec == "mixed_precision") {
-    prec_env("0", "1", "0");
-    cc_extra = "--enable-mixed-precision-accumulation";
-  } else if (prec == "mixed_precision_SR") {
-    prec_env("0", "1", "1");
-    cc_extra = "--enable-mixed-precision-accumulation";
-  } else if (prec == "fp32") {
-    prec_env("0", "0", nullptr);
-    cc_extra = "--auto-cast none";
-  } else if (prec == "autocast") {
-    prec_env("0", "0", "0");
-    cc_extra = "--enable-mixed-precision-accumulation --auto-cast none";
-  } else if (prec == "manual") {
-    auto num = [&](const char* key) { return flag(key) ? std::string("1") : std::string("0"); };
-    prec_env(num("precision.xla_use_bf16").c_str(), num("precision.xla_downcast_bf16").c_str(),
-             num("precision.neuron_rt_stochastic_rounding_en").c_str());
+  const char* mixed_accumulation = "--enable-mixed-precision-accumulation";
+  const config::ManualPrecision& m = training.manual_precision;
+  switch (training.precision) {
+    case config::Precision::kUnset: break;
+    case config::Precision::kBf16SR: prec_env("1", "0", "1"), cc_extra = mixed_accumulation; break;
+    case config::Precision::kMixedPrecision: prec_env("0", "1", "0"), cc_extra = mixed_accumulation; break;
+    case config::Precision::kMixedPrecisionSR: prec_env("0", "1", "1"), cc_extra = mixed_accumulation; break;
+    case config::Precision::kFp32: prec_env("0", "0", nullptr), cc_extra = "--auto-cast none"; break;
+    case config::Precision::kAutocast:
+      prec_env("0", "0", "0"), cc_extra = std::string(mixed_accumulation) + " --auto-cast none";
+      break;
+    case config::Precision::kManual:
+      prec_env(m.xla_use_bf16 ? "1" : "0", m.xla_downcast_bf16 ? "1" : "0", m.stochastic_rounding ? "1" : "0");
+      break;
   }
 
   // NEURON_CC_FLAGS: the user's value, then what no one else adds. NxDT's

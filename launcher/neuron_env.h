@@ -14,13 +14,15 @@
 #include <string>
 
 #include "common/config/document.h"
+#include "common/config/training.h"
 #include "common/env_map.h"
 #include "launcher/instance_catalog.h"
 #include "launcher/plan.h"
 
 namespace trn {
 
-std::map<std::string, std::string> derive_env(const Plan& plan, const config::Document& doc, const InstanceType& inst,
+std::map<std::string, std::string> derive_env(const Plan& plan, const config::Document& doc,
+                                              const config::TrainingConfig& training, const InstanceType& inst,
                                               const EnvMap& user_env);
 
 }  // namespace trn

@@ -67,10 +67,6 @@ Plan make_plan(const PlanInputs& in) {
   const config::Document& doc = cfg.doc;
   const LaunchEnv& le = in.launch;
   Problems problems;
-  // The training keys every backend shares (trainer.max_steps=ten is refused here,
-  // not later inside the backend): the same reader the native trainer uses.
-  config::TrainingConfig training;
-  config::read_training_config(doc, &training, &problems);
   Plan p;
   p.config_path = cfg.path;
   p.config_name = cfg.name;
@@ -86,7 +82,7 @@ Plan make_plan(const PlanInputs& in) {
   p.platform = inst->platform;
   p.vcpus = inst->vcpus;
 
-  constexpr long long kMaxDegree = 1 << 20, kMaxBatch = 1LL << 40;
+  constexpr long long kMaxDegree = 1 << 20;
   // LNC: trainer.lnc, else the platform default (NxDT: None -> 2 on trn2, 1 elsewhere).
   p.lnc = static_cast<int>(doc.get_int("trainer.lnc", 1, 8, &problems).value_or(inst->lnc_default));
   const long long devices = doc.get_int("trainer.devices", 1, 4096, &problems).value_or(0);
@@ -98,6 +94,10 @@ Plan make_plan(const PlanInputs& in) {
   if (le.kind == LaunchKind::kStandalone && le.hosts.empty() && !le.nodes_from_hint) {
     // Outside any job and without --nodes: launch.nodes, else trainer.num_nodes.
     p.nodes = static_cast<int>(cfg.launch.nodes.value_or(doc.get_int("trainer.num_nodes", 1, 65536, &problems).value_or(1)));
+  } else if (auto written = doc.get_int("trainer.num_nodes", 1, 65536, &problems); written && *written != p.nodes) {
+    p.warnings.push_back("trainer.num_nodes = " + std::to_string(*written) + " in the config, but the job has " +
+                         std::to_string(p.nodes) + (le.nodes_from_hint ? " nodes (--nodes)" : " nodes") + ": " +
+                         std::to_string(p.nodes) + " is used, as train.sh hands NxDT the allocation's node count");
   }
   p.node_rank = le.node_rank;
   p.task_rank = le.task_rank;
@@ -126,8 +126,9 @@ Plan make_plan(const PlanInputs& in) {
   p.vpp = degree("distributed_strategy.virtual_pipeline_model_parallel_size");
   p.cp = degree("distributed_strategy.context_parallel_size");
   p.ep = degree("distributed_strategy.expert_model_parallel_size");
-  p.micro_batch_size = doc.get_int("data.micro_batch_size", 1, kMaxBatch, &problems).value_or(1);
-  p.global_batch_size = doc.get_int("data.global_batch_size", 1, kMaxBatch, &problems).value_or(p.micro_batch_size);
+  // One reader, one range per key: the typed training config's.
+  p.micro_batch_size = cfg.training.micro_batch_size;
+  p.global_batch_size = cfg.training.global_batch_size;
   // DP = world / (TP*PP*CP) <= world, so it fits an int; a product that overflows is
   // simply not a divisor of the world (validate says so), never a zero divisor.
   const auto mp = product({p.tp, p.pp, p.cp});
@@ -161,16 +162,10 @@ Plan make_plan(const PlanInputs& in) {
   p.log_dir = cfg.launch.log_dir + "/" + p.job_id + "/" + std::to_string(p.restart_count) + "/" +
               std::to_string(p.node_rank) + "/";
   p.effective_config = p.log_dir + "config.yaml";
-  config::CacheSources cache_sources;
-  cache_sources.config_url = doc.get_string("compiler_cache_url", &problems).value_or("");
-  cache_sources.site_root = in.site.cache_root;
-  cache_sources.site_group = in.site.cache_group;
-  cache_sources.site_max_size = in.site.cache_max_size;
-  cache_sources.site_path = in.site.path;
-  p.cache = config::resolve_cache_settings(cache_sources, in.env, &problems);
+  p.cache = config::resolve_cache_settings(cache_sources(&cfg, in.site), in.env, &problems);
 
   if (ports_ok && problems.empty()) {
-    auto rules = validate_plan(p, doc, *inst, devices, cfg.launch.allow_devices_mismatch);
+    auto rules = validate_plan(p, doc, cfg.training, *inst, devices, cfg.launch.allow_devices_mismatch);
     problems.insert(problems.end(), rules.begin(), rules.end());
   }
   throw_if_any(problems);
@@ -187,7 +182,7 @@ Plan make_plan(const PlanInputs& in) {
     p.master_host = p.nodes > 1 ? "" : "localhost";
   }
   if (!p.master_host.empty()) p.master_addr = in.resolve ? in.resolve(p.master_host) : p.master_host;
-  p.env = derive_env(p, doc, *inst, in.env);
+  p.env = derive_env(p, doc, cfg.training, *inst, in.env);
   p.command = backend_command(p, cfg, in.bindir);
   return p;
 }

@@ -10,8 +10,8 @@ namespace {
 std::string s(long long v) { return std::to_string(v); }
 }  // namespace
 
-Problems validate_plan(const Plan& p, const config::Document& doc, const InstanceType& inst, long long devices,
-                       bool allow_mismatch) {
+Problems validate_plan(const Plan& p, const config::Document& doc, const config::TrainingConfig& training,
+                       const InstanceType& inst, long long devices, bool allow_mismatch) {
   Problems out;
   Problems ignored;  // types were checked while planning
   const long long world = p.world_size;
@@ -61,7 +61,7 @@ Problems validate_plan(const Plan& p, const config::Document& doc, const Instanc
   // remainder over the later stages (hf_llama3.1_405B: 126 layers on PP 32), so there
   // every stage only needs one layer.
   if (auto layers = doc.get_int("model.num_layers", 1, 1 << 20, &out); layers) {
-    const bool hf = doc.get_string("model_source", &ignored).value_or("") == "hf";
+    const bool hf = training.model_source == config::ModelSource::kHf;
     if (!hf && *layers % p.pp != 0) {
       out.push_back({"model.num_layers", s(*layers),
                      "must be a multiple of pipeline_model_parallel_size (" + s(p.pp) +

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/config/document.h"
+#include "common/config/training.h"
 #include "common/problem.h"
 #include "launcher/instance_catalog.h"
 #include "launcher/plan.h"
@@ -13,7 +14,7 @@
 namespace trn {
 
 // `plan` has the parallel degrees and derived sizes filled in; `root` is the config.
-Problems validate_plan(const Plan& plan, const config::Document& doc, const InstanceType& instance,
-                       long long config_devices, bool allow_devices_mismatch);
+Problems validate_plan(const Plan& plan, const config::Document& doc, const config::TrainingConfig& training,
+                       const InstanceType& instance, long long config_devices, bool allow_devices_mismatch);
 
 }  // namespace trn

@@ -59,8 +59,9 @@ CacheSettings resolve_cache_settings(const CacheSources& src, const EnvMap& env,
       {env_value(env, "TRN_TRAIN_CACHE_DIR"), "TRN_TRAIN_CACHE_DIR"},
       {cache_dir_flag(cc_flags), "--cache_dir in NEURON_CC_FLAGS"},
       {strip_file_scheme(env_value(env, "NEURON_COMPILE_CACHE_URL")), "NEURON_COMPILE_CACHE_URL"},
-      {strip_file_scheme(src.config_url), "compiler_cache_url in the config"},
+      {src.launch_dir, "launch.cache_dir in the config"},
       {src.site_root, "cache_root in " + site},
+      {strip_file_scheme(src.config_url), "compiler_cache_url in the config"},
       {"/var/tmp/neuron-compile-cache", "default (node-local)"},
   };
   for (const auto& r : rules) {

@@ -4,9 +4,11 @@
 //          2. TRN_TRAIN_CACHE_DIR
 //          3. --cache_dir=D in NEURON_CC_FLAGS       (Neuron's own rule: beats the URL)
 //          4. NEURON_COMPILE_CACHE_URL               (user, or the SPANK plugin's cache_dir)
-//          5. compiler_cache_url in the model config
-//          6. cache_root in the site file
-//          7. /var/tmp/neuron-compile-cache         (node-local: warned about by `plan`)
+//          5. launch.cache_dir in the model config    (a user's own cache, chosen on purpose)
+//          6. cache_root in the site file            (the admin's: one cache for every job)
+//          7. compiler_cache_url in the model config (NxDT's example path, e.g. /home/ubuntu/
+//                                                      neuron_cache: only where the site has no cache)
+//          8. /var/tmp/neuron-compile-cache         (node-local: warned about by `plan`)
 //   group: TRN_CACHE_GROUP, else site cache_group
 //   size:  TRN_CACHE_MAX_SIZE, else site cache_max_size
 //   retry: TRN_CACHE_RETRY_FAILED=1 or --retry_failed_compilation in NEURON_CC_FLAGS
@@ -27,6 +29,7 @@ namespace trn::config {
 
 struct CacheSources {
   std::string explicit_dir;   // --dir
+  std::string launch_dir;     // launch.cache_dir of the model config ("" = none)
   std::string config_url;     // compiler_cache_url of the model config ("" = none)
   std::string site_root;      // site cache_root
   std::string site_group;     // site cache_group

@@ -4,7 +4,9 @@
 #include <cerrno>
 #include <cmath>
 
+#include "common/config/duplicate_keys.h"
 #include "common/fs.h"
+#include "common/nearest.h"
 
 namespace trn::config {
 namespace {
@@ -18,10 +20,6 @@ std::vector<std::string> split_key(const std::string& dotted) {
     if (dot == std::string::npos) return parts;
     start = dot + 1;
   }
-}
-
-bool valid_key(const std::vector<std::string>& parts) {
-  return !parts.empty() && std::none_of(parts.begin(), parts.end(), [](const std::string& p) { return p.empty(); });
 }
 
 std::string show(const YAML::Node& n) {
@@ -64,6 +62,9 @@ bool Document::parse(const std::string& text, const std::string& origin, Documen
     problems->push_back({origin, "(unreadable YAML)", std::string(e.what()) + "; fix the file's syntax"});
     return false;
   }
+  const size_t before = problems->size();
+  find_duplicate_keys(text, origin, problems);
+  if (problems->size() != before) return false;
   if (root.IsNull() || !root.IsDefined()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) {
     problems->push_back({origin, show(root), "the top level must be a mapping of keys"});
@@ -230,54 +231,79 @@ void Document::check_keys(const std::string& block, const std::vector<std::strin
   }
 }
 
+namespace {
+
+// Every key of `n` as a dotted path (mappings only), for "did you mean".
+void collect_keys(const YAML::Node& n, const std::string& prefix, std::vector<std::string>* out) {
+  if (!n.IsMap()) return;
+  for (const auto& kv : n) {
+    if (!kv.first.IsScalar()) continue;
+    const std::string key = prefix.empty() ? kv.first.Scalar() : prefix + "." + kv.first.Scalar();
+    out->push_back(key);
+    collect_keys(kv.second, key, out);
+  }
+}
+
+}  // namespace
+
 bool Document::apply_overrides(const std::vector<std::string>& args, Problems* problems) {
   const size_t before = problems->size();
   for (const std::string& arg : args) {
-    const auto eq = arg.find('=');
-    std::string key = arg.substr(0, eq);
-    const bool remove = !key.empty() && key[0] == '~';
-    if (!key.empty() && (key[0] == '+' || key[0] == '~')) key.erase(0, 1);
-    const std::vector<std::string> path = split_key(key);
-    if ((eq == std::string::npos && !remove) || !valid_key(path)) {
-      problems->push_back({"override", arg, "write KEY.SUB=VALUE, e.g. trainer.max_steps=10"});
-      continue;
-    }
-    YAML::Node value;
-    if (!remove) {
-      const std::string text = arg.substr(eq + 1);
-      try {
-        value = YAML::Load(text.empty() ? "''" : text);
-      } catch (const YAML::Exception& e) {
-        problems->push_back({key, text,
-                             "not a valid value (" + e.msg + "); quote it to mean a string, e.g. " + key + "='\"" +
-                                 text + "\"'"});
-        continue;
-      }
-    }
-    // Walk down creating maps; fresh handles at each step (see node()).
-    std::vector<YAML::Node> chain{root_};
-    bool blocked = false;
-    for (size_t i = 0; i + 1 < path.size(); ++i) {
-      YAML::Node next = chain.back()[path[i]];
-      if (next.IsDefined() && !next.IsNull() && !next.IsMap()) {
-        problems->push_back({key, arg.substr(eq == std::string::npos ? arg.size() : eq + 1),
-                             "cannot be set: " + path[i] + " is " + show(next) + ", not a mapping"});
-        blocked = true;
-        break;
-      }
-      chain.push_back(next);
-    }
-    if (blocked) continue;
-    if (remove) {
-      chain.back().remove(path.back());
-    } else {
-      chain.back()[path.back()] = value;
-    }
+    const std::optional<Override> o = parse_override(arg, problems);
+    if (o) apply_override(*o, problems);
   }
   return problems->size() == before;
 }
 
-void Document::set_string(const std::string& key, const std::string& value) {
+void Document::apply_override(const Override& o, Problems* problems) {
+  const std::vector<std::string> path = split_key(o.key);
+  const std::string written = o.value ? show(*o.value) : "(delete)";
+  const YAML::Node current = node(o.key);
+  const bool exists = current.IsDefined();
+  // launch: is trn-train's own block: its keys are set without `+` and checked by name
+  // where it is read (check_keys), so a typo there is refused all the same.
+  const bool ours = path.size() > 1 && path[0] == "launch";
+  auto refuse = [&](const std::string& fix) { problems->push_back({o.key, written, fix}); };
+  auto near = [&] {
+    std::vector<std::string> known;
+    collect_keys(root_, "", &known);
+    return did_you_mean(o.key, known);
+  };
+  switch (o.kind) {
+    case OverrideKind::kSet:
+      if (!exists && !ours)
+        return refuse("no such key in " + origin_ + near() + "; to add a new key write +" + o.key + "=" + written);
+      break;
+    case OverrideKind::kAdd:
+      if (exists) return refuse("is already set (to " + show(current) + "); write " + o.key + "=... to change it");
+      break;
+    case OverrideKind::kForceAdd:
+      break;
+    case OverrideKind::kDelete:
+      if (!exists && ours) return;  // our own block: deleting an unset launch key is a no-op
+      if (!exists) return refuse("no such key to delete in " + origin_ + near());
+      if (o.value && show(current) != show(*o.value))
+        return refuse("holds " + show(current) + ", not " + show(*o.value) + "; ~" + o.key + " deletes it whatever it holds");
+      break;
+  }
+  // Walk down creating maps; fresh handles at each step (see node()).
+  std::vector<YAML::Node> chain{root_};
+  for (size_t i = 0; i + 1 < path.size(); ++i) {
+    YAML::Node next = chain.back()[path[i]];
+    if (next.IsDefined() && !next.IsNull() && !next.IsMap())
+      return refuse("cannot be set: " + path[i] + " is " + show(next) + ", not a mapping");
+    chain.push_back(next);
+  }
+  if (o.kind == OverrideKind::kDelete) {
+    chain.back().remove(path.back());
+  } else {
+    chain.back()[path.back()] = *o.value;
+  }
+}
+
+void Document::set_string(const std::string& key, const std::string& value) { set(key, YAML::Node(value)); }
+
+void Document::set(const std::string& key, const YAML::Node& value) {
   const std::vector<std::string> path = split_key(key);
   std::vector<YAML::Node> chain{root_};
   for (size_t i = 0; i + 1 < path.size(); ++i) chain.push_back(chain.back()[path[i]]);

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "common/config/override.h"
 #include "common/problem.h"
 
 namespace trn::config {
@@ -32,14 +33,19 @@ class Document {
   // Parses YAML text (tests, generated configs); `origin` names it in problems.
   static bool parse(const std::string& text, const std::string& origin, Document* out, Problems* problems);
 
-  // Hydra-style overrides: `a.b.c=value` sets (creating maps), `+a.b=value` adds,
-  // `~a.b` deletes. The value is parsed as a YAML scalar or flow value (`[1,2]`,
-  // `true`, `3e-4` keep their type); one that is not valid YAML is a Problem (quote
-  // it to mean a string). All arguments are checked; false if any was refused.
+  // Command-line overrides in Hydra's grammar (common/config/override.h): `a.b=v` sets
+  // a key that exists, `+a.b=v` adds a new one, `++a.b=v` adds or sets, `~a.b` deletes.
+  // A refused one is a Problem naming the key and the nearest existing keys; keys under
+  // `launch.` (trn-train's own block, checked by name where it is read) need no `+`.
+  // All arguments are checked; false if any was refused.
   bool apply_overrides(const std::vector<std::string>& args, Problems* problems);
 
   // Sets `key` to the string `value` as is (no YAML parsing), creating maps.
   void set_string(const std::string& key, const std::string& value);
+  // Sets `key` to `value` (a scalar, list or mapping), creating maps.
+  void set(const std::string& key, const YAML::Node& value);
+  // A copy of the node at `key` (undefined when absent).
+  YAML::Node value(const std::string& key) const { return YAML::Clone(node(key)); }
   // A deep copy (Document itself is a handle: copies share the tree).
   Document clone() const;
 
@@ -72,6 +78,7 @@ class Document {
 
  private:
   YAML::Node node(const std::string& key) const;  // never inserts; undefined when absent
+  void apply_override(const Override& o, Problems* problems);
   std::string origin_;
   YAML::Node root_;
 };

@@ -1,5 +1,9 @@
 #include "common/config/search_path.h"
 
+#include <filesystem>
+
+#include "common/nearest.h"
+
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -61,9 +65,15 @@ std::string resolve_config(const std::string& key, const std::string& conf, cons
   }
   if (std::string found = find_in(search, conf + ".yaml"); !found.empty()) return found;
   std::string tried;
-  for (const auto& d : search) tried += (tried.empty() ? "" : ", ") + d;
+  std::vector<std::string> names;  // every config name on the path, for "did you mean"
+  for (const auto& d : search) {
+    tried += (tried.empty() ? "" : ", ") + d;
+    std::error_code ec;  // an unreadable folder lists nothing; never an exception
+    for (std::filesystem::directory_iterator it(d, ec), end; !ec && it != end; it.increment(ec))
+      if (it->path().extension() == ".yaml") names.push_back(it->path().stem().string());
+  }
   problems->push_back({key, conf,
-                       "no config named '" + conf + ".yaml' in the search path (" + tried +
+                       "no config named '" + conf + ".yaml'" + did_you_mean(conf, names) + " in the search path (" + tried +
                            "); give a path to the YAML, or add its directory to the site file's conf_dirs"});
   return "";
 }

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <vector>
+
+#include "common/nearest.h"
 
 namespace trn::config {
 namespace {
@@ -54,6 +57,47 @@ void read_string(const Document& d, const std::string& key, std::string* out, Pr
   set(d.get_string(target(d, key), p), out);
 }
 
+// `key` as one of `values` (named by to_string), or a Problem listing them.
+template <typename E, size_t N>
+void read_enum(const Document& d, const std::string& key, const E (&values)[N], E* out, Problems* p) {
+  const auto v = d.get_string(target(d, key), p);
+  if (!v) return;
+  std::vector<std::string> names;
+  for (E e : values) {
+    if (*v == to_string(e)) {
+      *out = e;
+      return;
+    }
+    names.push_back(to_string(e));
+  }
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  p->push_back({key, *v, "unknown value" + did_you_mean(*v, names) + "; must be one of " + list});
+}
+
+void read_precision(const Document& d, TrainingConfig* c, Problems* p) {
+  read_enum(d, "precision.type",
+            {Precision::kBf16SR, Precision::kMixedPrecision, Precision::kMixedPrecisionSR, Precision::kFp32,
+             Precision::kAutocast, Precision::kManual},
+            &c->precision, p);
+  // NxDT's configs write these switches as 0/1 (they become environment variables).
+  auto on_off = [&](const char* key, bool* out) {
+    const std::string at = target(d, key);
+    const std::string v = d.text(at);
+    if (v == "(absent)" || v == "null") return;
+    if (v == "0" || v == "1") {
+      *out = v == "1";
+    } else {
+      set(d.get_bool(at, p), out);
+    }
+  };
+  ManualPrecision& m = c->manual_precision;
+  on_off("precision.xla_use_bf16", &m.xla_use_bf16);
+  on_off("precision.xla_downcast_bf16", &m.xla_downcast_bf16);
+  on_off("precision.neuron_rt_stochastic_rounding_en", &m.stochastic_rounding);
+  read_enum(d, "model_source", {ModelSource::kHf, ModelSource::kMegatron}, &c->model_source, p);
+}
+
 // The blocks the keys above live in. One present but not a mapping (`model.optim: 3`,
 // `trainer=5` as an override) would make every key under it read as unset, so the
 // run would silently train with the defaults: it is a Problem instead.
@@ -90,6 +134,28 @@ void read_optim(const Document& d, TrainingConfig* c, Problems* p) {
 
 }  // namespace
 
+const char* to_string(Precision p) {
+  switch (p) {
+    case Precision::kUnset: return "";
+    case Precision::kBf16SR: return "bf16SR";
+    case Precision::kMixedPrecision: return "mixed_precision";
+    case Precision::kMixedPrecisionSR: return "mixed_precision_SR";
+    case Precision::kFp32: return "fp32";
+    case Precision::kAutocast: return "autocast";
+    case Precision::kManual: return "manual";
+  }
+  return "";
+}
+
+const char* to_string(ModelSource m) {
+  switch (m) {
+    case ModelSource::kUnset: return "";
+    case ModelSource::kHf: return "hf";
+    case ModelSource::kMegatron: return "megatron";
+  }
+  return "";
+}
+
 bool read_training_config(const Document& d, TrainingConfig* c, Problems* problems) {
   Problems p;
   require_blocks(d, &p);
@@ -123,6 +189,7 @@ bool read_training_config(const Document& d, TrainingConfig* c, Problems* proble
   set(number_in(d, "trainer.val_check_interval", 0, kMaxSteps, false, &p), &c->val_check_interval);
   set(number_in(d, "trainer.limit_val_batches", 0, kMaxSteps, false, &p), &c->limit_val_batches);
   read_string(d, "compiler_cache_url", &c->compiler_cache_url, &p);
+  read_precision(d, c, &p);
 
   // A key read twice through a reference (sched.max_steps: ${trainer.max_steps}) is reported once.
   for (const Problem& q : p)

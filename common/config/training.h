@@ -33,6 +33,12 @@
 //   trainer.val_check_interval                              0 .. 1e9 (0 off; < 1: x max_steps) 0
 //   trainer.limit_val_batches                               0 .. 1e9 (< 1: fraction) 1
 //   compiler_cache_url                                      text             ""
+//   precision.type        bf16SR | mixed_precision | mixed_precision_SR | fp32 | autocast | manual  (unset)
+//   precision.xla_use_bf16, .xla_downcast_bf16, .neuron_rt_stochastic_rounding_en (manual)  0/1 or bool  0
+//   model_source                                            hf | megatron    (unset)
+//
+// An enum value that is not one of its names is a Problem listing them (a typo must
+// not quietly select nothing).
 //
 // Each block above (trainer, data, model, model.optim, model.optim.sched, exp_manager,
 // exp_manager.checkpoint_callback_params), when present, must be a mapping.
@@ -46,6 +52,18 @@
 #include "common/problem.h"
 
 namespace trn::config {
+
+// NxDT's precision.type (training_orchestrator.py's table).
+enum class Precision { kUnset, kBf16SR, kMixedPrecision, kMixedPrecisionSR, kFp32, kAutocast, kManual };
+const char* to_string(Precision p);  // the config's spelling; "" for kUnset
+
+enum class ModelSource { kUnset, kHf, kMegatron };
+const char* to_string(ModelSource m);  // "hf" | "megatron"; "" for kUnset
+
+// precision.type: manual's three switches.
+struct ManualPrecision {
+  bool xla_use_bf16 = false, xla_downcast_bf16 = false, stochastic_rounding = false;
+};
 
 struct OptimConfig {
   double lr = 3e-4;
@@ -81,6 +99,9 @@ struct TrainingConfig {
   double val_check_interval = 0;  // whole: every N steps; a fraction: of max_steps; 0: never
   double limit_val_batches = 1;   // whole: micro-batches per rank; a fraction: of the held-out split
   std::string compiler_cache_url;
+  Precision precision = Precision::kUnset;
+  ManualPrecision manual_precision;
+  ModelSource model_source = ModelSource::kUnset;
 };
 
 // Fills *out from `doc`; every bad value is a Problem naming the key, the value

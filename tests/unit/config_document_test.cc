@@ -73,7 +73,7 @@ TEST(Document, OverridesSetAddDeleteAndKeepTypes) {
   Document d = doc_of("trainer: {max_steps: 10}\nmodel: {name: x}\n");
   Problems p;
   EXPECT_TRUE(d.apply_overrides({"trainer.max_steps=20", "+model.optim.betas=[0.9,0.99]", "~model.name",
-                                 "data.flag=true"},
+                                 "++data.flag=true"},
                                 &p));
   EXPECT_EQ(*d.get_int("trainer.max_steps", 1, 100, &p), 20);
   EXPECT_EQ(d.get_number_list("model.optim.betas", &p)->at(1), 0.99);
@@ -87,13 +87,13 @@ TEST(Document, OverridesSetAddDeleteAndKeepTypes) {
 TEST(Document, MalformedOverrideIsAProblemNotAnException) {
   Document d = doc_of("trainer: {max_steps: 10}\n");
   Problems p;
-  EXPECT_FALSE(d.apply_overrides({"trainer.foo=[", "nokey", "a..b=1", "trainer.max_steps.x=1"}, &p));
+  EXPECT_FALSE(d.apply_overrides({"trainer.foo=[", "nokey", "a..b=1", "++trainer.max_steps.x=1"}, &p));
   ASSERT_EQ(p.size(), 4u);
   EXPECT_EQ(p[0].key, "trainer.foo");
   EXPECT_EQ(p[0].value, "[");
   EXPECT_EQ(p[1].key, "override");
   EXPECT_NE(p[3].fix.find("not a mapping"), std::string::npos);
-  EXPECT_TRUE(d.apply_overrides({"trainer.s='['"}, &p));
+  EXPECT_TRUE(d.apply_overrides({"+trainer.s='['"}, &p));
   EXPECT_EQ(*d.get_string("trainer.s", &p), "[");
 }
 
@@ -143,10 +143,12 @@ TEST(CacheLocation, PrecedenceFirstMatchWins) {
   Problems p;
   EXPECT_EQ(resolve_cache_settings(src, {}, &p).dir, "/var/tmp/neuron-compile-cache");
   EXPECT_TRUE(resolve_cache_settings(src, {}, &p).node_local_default);
-  src.site_root = "/site";
-  EXPECT_EQ(resolve_cache_settings(src, {}, &p).dir, "/site");
   src.config_url = "file:///config/";
   EXPECT_EQ(resolve_cache_settings(src, {}, &p).dir, "/config");
+  src.site_root = "/site";
+  EXPECT_EQ(resolve_cache_settings(src, {}, &p).dir, "/site");  // the admin's cache beats an example path
+  src.launch_dir = "/launch";
+  EXPECT_EQ(resolve_cache_settings(src, {}, &p).dir, "/launch");  // a user's deliberate private cache
   EnvMap env{{"NEURON_COMPILE_CACHE_URL", "/url"}};
   EXPECT_EQ(resolve_cache_settings(src, env, &p).dir, "/url");
   env["NEURON_CC_FLAGS"] = "--model-type transformer --cache_dir=/flags --retry_failed_compilation";

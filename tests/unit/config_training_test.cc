@@ -21,11 +21,15 @@ std::string top() {
   return t && *t ? t : ".";
 }
 
+// The fixture with `overrides` applied as `++key=value` (add or set): these tests are
+// about the values' ranges, not about which keys the fixture happens to have.
 Document tiny(const std::vector<std::string>& overrides = {}) {
   Problems p;
   Document d;
   EXPECT_TRUE(Document::load(top() + "/tests/fixtures/tiny_native.yaml", &d, &p));
-  EXPECT_TRUE(d.apply_overrides(overrides, &p));
+  std::vector<std::string> forced;
+  for (const auto& o : overrides) forced.push_back(o[0] == '~' || o[0] == '+' ? o : "++" + o);
+  EXPECT_TRUE(d.apply_overrides(forced, &p));
   EXPECT_TRUE(p.empty()) << p.front().str();
   return d;
 }

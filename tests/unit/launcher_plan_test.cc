@@ -71,8 +71,8 @@ TEST(Rules, WorldDivisibleByTpPpCp) {
   EXPECT_NE(errors({}, 3).find("TP*PP*CP"), std::string::npos);
 }
 TEST(Rules, WorldDivisibleByTpPpEp) {
-  EXPECT_EQ(errors({"distributed_strategy.expert_model_parallel_size=2"}), "");
-  EXPECT_NE(errors({"distributed_strategy.expert_model_parallel_size=3"}).find("TP*PP*EP"), std::string::npos);
+  EXPECT_EQ(errors({"+distributed_strategy.expert_model_parallel_size=2"}), "");
+  EXPECT_NE(errors({"+distributed_strategy.expert_model_parallel_size=3"}).find("TP*PP*EP"), std::string::npos);
 }
 TEST(Rules, GbsMultipleOfMbsTimesDp) {
   EXPECT_EQ(errors({"data.global_batch_size=1022"}), "");
@@ -263,8 +263,8 @@ TEST(Issue8, MalformedOverrideValueIsAProblem) {
 // `trn-train cache` use the shared folder instead of a node-local /var/tmp one.
 TEST(Issue8, SiteCacheRootReachesEveryBackend) {
   for (const char* conf : {"conf/tiny_llama_native.yaml", "conf/hf_llama3_70B_config.yaml"}) {
-    // ~key deletes: the published 70B config names its own compiler_cache_url.
-    PlanInputs in = inputs({"~compiler_cache_url"}, {}, std::string(conf).find("native") != std::string::npos ? 4 : 16, conf);
+    // The published 70B config names its own compiler_cache_url: the site's cache wins over it.
+    PlanInputs in = inputs({}, {}, std::string(conf).find("native") != std::string::npos ? 4 : 16, conf);
     in.site.cache_root = "/fsx/cache";
     in.site.path = "/etc/trn-train/site.yaml";
     const Plan p = make_plan(in);
@@ -278,10 +278,19 @@ TEST(Issue8, SiteCacheRootReachesEveryBackend) {
   EXPECT_NE(p.env.at("NEURON_CC_FLAGS").find("--cache_dir=/fsx/cache"), std::string::npos);
 }
 
+// Issue 17 (defect 7): the published configs' compiler_cache_url (/home/ubuntu/neuron_cache,
+// an example path) outranked the admin's site cache_root; now the site wins over it, and a
+// user who wants a private cache says so with launch.cache_dir (or the environment).
 TEST(Issue8, CacheLocationPrecedence) {
   PlanInputs in = inputs({"compiler_cache_url=/from/config"}, {}, 16);
-  in.site.cache_root = "/from/site";
   EXPECT_EQ(make_plan(in).cache.dir, "/from/config");
+  EXPECT_EQ(make_plan(in).cache.dir_source, "compiler_cache_url in the config");
+  in.site.cache_root = "/from/site";
+  EXPECT_EQ(make_plan(in).cache.dir, "/from/site");
+  in = inputs({"compiler_cache_url=/from/config", "launch.cache_dir=/from/launch"}, {}, 16);
+  in.site.cache_root = "/from/site";
+  EXPECT_EQ(make_plan(in).cache.dir, "/from/launch");
+  EXPECT_EQ(make_plan(in).cache.dir_source, "launch.cache_dir in the config");
   in.env["NEURON_COMPILE_CACHE_URL"] = "/from/plugin";
   EXPECT_EQ(make_plan(in).cache.dir, "/from/plugin");
   in.env["TRN_TRAIN_CACHE_DIR"] = "/from/env";

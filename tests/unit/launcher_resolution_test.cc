@@ -270,7 +270,7 @@ TEST(Counts, PlanRefusesHugeValuesWithoutCrashing) {
   const std::string big = "distributed_strategy.tensor_model_parallel_size=";
   EXPECT_NE(config_errors(conf, {big + "4294967298"}, 16).find("4294967298"), std::string::npos);
   EXPECT_NE(config_errors(conf, {big + "1048576", "distributed_strategy.pipeline_model_parallel_size=1048576",
-                                 "distributed_strategy.context_parallel_size=1048576", "model.fusions.ring_attention=true"},
+                                 "distributed_strategy.context_parallel_size=1048576", "++model.fusions.ring_attention=true"},
                           16)
                 .find("TP*PP*CP"),
             std::string::npos);

@@ -42,11 +42,12 @@ TEST(TrainSettings, ShippedNativeConfigLoads) {
   EXPECT_EQ(s.train.checkpoint_every_n_steps, 10);
 }
 
+// Hydra's grammar: `key=` sets an existing key, `++key=` creates one (issue 17).
 TEST(TrainSettings, OverridesWinAndCreateKeys) {
   trn::Problems problems;
   TrainSettings s;
   ASSERT_TRUE(load_train_settings(
-      kFixture, {"trainer.max_steps=7", "model.num_layers=1", "exp_manager.explicit_log_dir=/x"}, &s, &problems))
+      kFixture, {"trainer.max_steps=7", "++model.num_layers=1", "++exp_manager.explicit_log_dir=/x"}, &s, &problems))
       << problems.front().str();
   EXPECT_EQ(s.train.max_steps, 7);
   EXPECT_EQ(s.shape.num_layers, 1);
@@ -212,8 +213,8 @@ TEST(TrainSettings, ExperimentAndValidationKeys) {
                                   {"exp_manager.exp_dir=/fsx/exp", "exp_manager.name=hf_llama",
                                    "exp_manager.version=v2", "exp_manager.checkpoint_callback_params.save_top_k=1",
                                    "exp_manager.resume_if_exists=False", "exp_manager.resume_from_checkpoint=/ck",
-                                   "+model.weight_init_only=true", "+trainer.val_check_interval=0.25",
-                                   "+trainer.limit_val_batches=0.0"},
+                                   "model.weight_init_only=true", "trainer.val_check_interval=0.25",
+                                   "trainer.limit_val_batches=0.0"},
                                   &s, &problems))
       << problems.front().str();
   EXPECT_EQ(s.exp.log_dir, "/fsx/exp/hf_llama/v2");
@@ -229,7 +230,7 @@ TEST(TrainSettings, ExperimentAndValidationKeys) {
   problems.clear();
   EXPECT_FALSE(load_train_settings(kFixture,
                                    {"exp_manager.checkpoint_callback_params.save_top_k=-2",
-                                    "exp_manager.resume_if_exists=maybe", "+trainer.val_check_interval=-1"},
+                                    "exp_manager.resume_if_exists=maybe", "trainer.val_check_interval=-1"},
                                    &s, &problems));
   EXPECT_NE(at(problems, "exp_manager.checkpoint_callback_params.save_top_k"), nullptr);
   EXPECT_NE(at(problems, "exp_manager.resume_if_exists"), nullptr);

@@ -1,0 +1,40 @@
+#include "common/config/config_paths.h"
+
+#include <filesystem>
+
+namespace trn::config {
+namespace {
+
+// `path` made absolute against `base_dir`; true if it changed.
+bool absolute(YAML::Node& scalar, const std::string& base_dir) {
+  if (!scalar.IsScalar() || scalar.Scalar().empty() || scalar.Scalar()[0] == '/') return false;
+  scalar = (std::filesystem::path(base_dir) / scalar.Scalar()).lexically_normal().string();
+  return true;
+}
+
+}  // namespace
+
+const std::vector<std::string> kPathKeys = {"model.model_config", "data.data_prefix"};
+
+std::vector<std::string> make_paths_absolute(Document* doc, const std::string& base_dir) {
+  std::vector<std::string> changed;
+  for (const std::string& key : kPathKeys) {
+    YAML::Node value = doc->value(key);
+    bool any = false;
+    if (value.IsScalar()) {
+      any = absolute(value, base_dir);
+    } else if (value.IsSequence()) {
+      // [PREFIX] or [weight, PREFIX, weight, PREFIX, ...]: the prefixes are the odd items.
+      for (size_t i = value.size() == 1 ? 0 : 1; i < value.size(); i += 2) {
+        YAML::Node item = value[i];
+        any = absolute(item, base_dir) || any;
+      }
+    }
+    if (!any) continue;
+    doc->set(key, value);
+    changed.push_back(key);
+  }
+  return changed;
+}
+
+}  // namespace trn::config

@@ -1,0 +1,25 @@
+// Where a relative path in a config resolves: one rule for every key, every backend
+// and every command. A relative path — written in the YAML file or given as an
+// override — is taken from the folder of the config file, as the README and
+// trn-train.yaml(5) say. `trn-train run` writes the resolved, absolute paths into the
+// effective config the native backend reads, and hands NxDT absolute overrides for
+// them, so no backend resolves them again from its own working directory (the log
+// folder, the launch folder).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/config/document.h"
+
+namespace trn::config {
+
+// The keys that name files: model.model_config (a HF config.json) and data.data_prefix
+// (PREFIX, [PREFIX] or [weight, PREFIX, ...] of a Megatron dataset).
+extern const std::vector<std::string> kPathKeys;
+
+// Rewrites each relative path at kPathKeys as `base_dir`/path; returns the keys it
+// changed (absent keys and absolute paths are left alone).
+std::vector<std::string> make_paths_absolute(Document* doc, const std::string& base_dir);
+
+}  // namespace trn::config
