@@ -60,8 +60,20 @@ int pick_token(const float* probs, int vocab, int top_k, double temperature, dou
   return order[k - 1];
 }
 
+int pick_token_except(const float* probs, int vocab, int banned, int top_k, double temperature, double uniform) {
+  if (banned < 0 || banned >= vocab) return pick_token(probs, vocab, top_k, temperature, uniform);
+  // The vocabulary without `banned`: the ids above it move down one, and back up after.
+  std::vector<float> rest(probs, probs + banned);
+  rest.insert(rest.end(), probs + banned + 1, probs + vocab);
+  const int picked = pick_token(rest.data(), vocab - 1, top_k, temperature, uniform);
+  return picked < banned ? picked : picked + 1;
+}
+
 int generate(const TrainSettings& s, const GenerateOptions& o) {
   Problems problems;
+  if (o.min_new_tokens < 0 || o.min_new_tokens > o.max_new_tokens)
+    problems.push_back({"--min-new-tokens", std::to_string(o.min_new_tokens),
+                        "must be from 0 to --max-new-tokens (" + std::to_string(o.max_new_tokens) + ")"});
   std::string name = !o.tokenizer.empty() ? o.tokenizer : dataset_tokenizer(s);
   std::unique_ptr<data::Tokenizer> tok;
   if (!name.empty()) {
@@ -113,12 +125,16 @@ int generate(const TrainSettings& s, const GenerateOptions& o) {
     const size_t len = std::min<size_t>(ids.size(), static_cast<size_t>(T));
     std::copy(ids.end() - static_cast<long>(len), ids.end(), window.begin());
     model.forward(window.data(), targets.data());
-    const int next = pick_token(model.next_token_probs(0, static_cast<int>(len) - 1), s.shape.vocab_size, o.top_k,
-                                o.temperature, uniform(rng));
+    // A model may end the text at once: the end of sequence waits for --min-new-tokens.
+    const int banned = tok && n < o.min_new_tokens ? tok->eos_id() : -1;
+    const int next = pick_token_except(model.next_token_probs(0, static_cast<int>(len) - 1), s.shape.vocab_size,
+                                       banned, o.top_k, o.temperature, uniform(rng));
     if (tok && next == tok->eos_id()) break;
     ids.push_back(next);
     out.push_back(next);
   }
+  // Before the text: callers that read both streams take the text as the last line.
+  std::fprintf(stderr, "generate: added %zu tokens\n", out.size());
   if (tok) {
     // Decoded as one sequence: SentencePiece drops a piece's leading space when it
     // starts the text, so the continuation alone would lose the space after the prompt.

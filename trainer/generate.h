@@ -16,6 +16,7 @@ namespace trn::native {
 struct GenerateOptions {
   std::string prompt;
   int max_new_tokens = 64;
+  int min_new_tokens = 0;    // the end of sequence is not picked before this many are added
   int top_k = 0;             // 0: greedy (argmax); K: sample from the K likeliest
   double temperature = 1.0;  // divides the logits before top-k sampling
   std::string tokenizer;     // "" (see above), "byte" or a SentencePiece model path
@@ -27,5 +28,9 @@ int generate(const TrainSettings& s, const GenerateOptions& o);
 // Pure: the next token from `probs` (vocab entries, a softmax): argmax when top_k is
 // 0, else a draw from the top_k likeliest at `temperature` using `uniform` in [0, 1).
 int pick_token(const float* probs, int vocab, int top_k, double temperature, double uniform);
+
+// Pure: pick_token among every token but `banned` (-1: none), which keeps the others'
+// order and relative odds; generate bans the end of sequence until --min-new-tokens.
+int pick_token_except(const float* probs, int vocab, int banned, int top_k, double temperature, double uniform);
 
 }  // namespace trn::native

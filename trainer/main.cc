@@ -108,6 +108,8 @@ int main(int argc, char** argv) {
   app.add_option("--prompt", gen_opts.prompt, "--generate: the text to continue");
   app.add_option("--max-new-tokens", gen_opts.max_new_tokens, "--generate: tokens to add (default 64)")
       ->check(CLI::Range(1, 1000000));
+  app.add_option("--min-new-tokens", gen_opts.min_new_tokens,
+                 "--generate: tokens to add before the end of sequence may end the text (default 0)");
   app.add_option("--top-k", gen_opts.top_k, "--generate: sample from the K likeliest tokens (default 0: greedy)")
       ->check(CLI::Range(0, 1 << 30));
   app.add_option("--temperature", gen_opts.temperature, "--generate: logit temperature for top-k (default 1.0)")

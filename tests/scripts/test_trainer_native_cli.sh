@@ -5,7 +5,8 @@
 # allocated, numerically invalid settings are refused, a run that diverges stops naming
 # the step without checkpointing NaN, checkpoints are verified on resume with a fallback
 # to the previous good one, stale temporary files are cleaned and an unusable checkpoint
-# folder is an error before step 1.
+# folder is an error before step 1. Issue 17: --generate checks --min-new-tokens and
+# reports the tokens it added.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/trainer_lib.sh"
 
@@ -44,6 +45,10 @@ bad_input "out of range" "data.micro_batch_size = 0: " --config "$fixture" data.
 bad_input "missing config" "$work/none.yaml = (unreadable): " --config "$work/none.yaml"
 bad_input "global batch vs micro batch" "data.global_batch_size = 6: must be a multiple" \
   --config "$fixture" data.global_batch_size=6 data.micro_batch_size=4
+bad_input "min-new-tokens above max-new-tokens" "--min-new-tokens = 17: must be from 0 to --max-new-tokens (16)" \
+  --config "$fixture" --generate --prompt "1 2" --max-new-tokens 16 --min-new-tokens 17
+bad_input "negative min-new-tokens" "--min-new-tokens = -1: " --config "$fixture" --generate --prompt "1" \
+  --min-new-tokens -1
 
 # refused WHAT EXPECTED OVERRIDES...: bad input, refused before training starts.
 refused() {
@@ -85,6 +90,12 @@ train trainer.max_steps=12
 [ "$rc" = 0 ] || fail "training: exit $rc: $out"
 expect_contains "$out" "checkpoint: removed $ck/checkpoint-3.bin.tmp.0123456789abcdef.1" "stale temp reported"
 [ "$(ls "$ck" | tr '\n' ' ')" = "checkpoint-10.bin checkpoint-12.bin " ] || fail "not the newest two: $(ls "$ck")"
+
+# generate says on stderr how many tokens it added (token ids: no end of sequence).
+run "$native" --generate --config "$fixture" exp_manager.explicit_log_dir="$work/run" --prompt "1 2 3" \
+  --min-new-tokens 8 --max-new-tokens 16
+[ "$rc" = 0 ] || fail "generate: exit $rc: $out"
+expect_contains "$out" "generate: added 16 tokens" "generate reports the tokens it added"
 
 # A flipped byte in the newest: refused, set aside, the previous one resumed, and said so.
 printf '\x01' | dd of="$ck/checkpoint-12.bin" bs=1 seek=4000 conv=notrunc status=none

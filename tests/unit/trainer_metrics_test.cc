@@ -130,4 +130,20 @@ TEST(Generate, PicksGreedyOrFromTheTopK) {
   EXPECT_EQ(pick_token(probs, 4, 4, 1.0, 0.999), 0);  // token 0 (the least likely) is last
 }
 
+// Before --min-new-tokens are added the end of sequence is banned, however likely it is:
+// greedy takes the next likeliest, top-k draws from the others at their relative odds.
+TEST(Generate, NeverPicksTheBannedToken) {
+  const float probs[] = {0.1f, 0.5f, 0.15f, 0.25f};
+  EXPECT_EQ(pick_token_except(probs, 4, 1, 0, 1.0, 0.5), 3);
+  EXPECT_EQ(pick_token_except(probs, 4, 3, 0, 1.0, 0.5), 1);
+  EXPECT_EQ(pick_token_except(probs, 4, -1, 0, 1.0, 0.5), 1);  // -1: nothing banned
+  // Without 1, the top 2 = {3: 0.25, 2: 0.15}: the first 0.625 of [0, 1) picks 3, the rest 2.
+  EXPECT_EQ(pick_token_except(probs, 4, 1, 2, 1.0, 0.6), 3);
+  EXPECT_EQ(pick_token_except(probs, 4, 1, 2, 1.0, 0.65), 2);
+  // Ids on both sides of the banned one come back as themselves.
+  EXPECT_EQ(pick_token_except(probs, 4, 1, 4, 1.0, 0.999), 0);
+  EXPECT_EQ(pick_token_except(probs, 4, 0, 0, 1.0, 0.5), 1);
+  for (int i = 0; i < 100; ++i) EXPECT_NE(pick_token_except(probs, 4, 1, 4, 1.0, i / 100.0), 1) << i;
+}
+
 }  // namespace
