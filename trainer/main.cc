@@ -17,6 +17,7 @@
 #include "trainer/generate.h"
 #include "trainer/mpi/mpi_world.h"
 #include "trainer/native_graphs.h"
+#include "trainer/plan_world.h"
 #include "trainer/resume.h"
 #include "trainer/threads.h"
 #include "trainer/train_loop.h"
@@ -90,6 +91,17 @@ bool use_kernels(const Mpi& mpi, const TrainSettings& s, const trn::CacheSetting
   return mode != KernelChoice::kCompiled;
 }
 
+// True when the launcher planned another world than MPI_Init gave this task (srun
+// without PMIx: a world of one per task). Every rank checks and prints on its own,
+// with no collective first: a task outside the planned world has no peers to agree with.
+bool outside_planned_world(const Mpi& mpi) {
+  const trn::EnvMap env = trn::current_environment();
+  const trn::Problems problems =
+      plan_world_problems(trn::lookup(env, "WORLD_SIZE"), trn::lookup(env, "RANK"), mpi.world, mpi.rank);
+  if (!problems.empty()) trn::report_problems("trn-train-native", problems);
+  return !problems.empty();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -137,6 +149,8 @@ int main(int argc, char** argv) {
                   "give one: --compile (check one step, compile the graphs), --train (the default) or --generate"}});
     return trn::kExitBadInput;
   }
+  // --generate runs on rank 0 alone: the world does not matter to it.
+  if (!gen && outside_planned_world(mpi)) return trn::kExitBadInput;
 
   trn::Problems problems;
   KernelChoice kernels = KernelChoice::kAuto;

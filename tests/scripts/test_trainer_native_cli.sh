@@ -6,7 +6,8 @@
 # the step without checkpointing NaN, checkpoints are verified on resume with a fallback
 # to the previous good one, stale temporary files are cleaned and an unusable checkpoint
 # folder is an error before step 1. Issue 17: --generate checks --min-new-tokens and
-# reports the tokens it added.
+# reports the tokens it added, and a task whose MPI world is not the plan's (WORLD_SIZE,
+# RANK) is refused.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/trainer_lib.sh"
 
@@ -20,8 +21,10 @@ expect_contains "$out" "| 2/2 [" "COMPILE=1 --train trains"
 [[ $out != *"Total graphs"* ]] || fail "COMPILE=1 --train compiled instead of training: $out"
 [ -f "$work/a/checkpoints/checkpoint-2.bin" ] || fail "COMPILE=1 --train wrote no checkpoint: $out"
 
-# Nor does it with no mode flag: the default is --train.
-run env COMPILE=1 "$native" --config "$fixture" trainer.max_steps=1 exp_manager.explicit_log_dir="$work/b"
+# Nor does it with no mode flag: the default is --train. The plan's WORLD_SIZE and
+# RANK that trn-train run exports agree with this singleton MPI world.
+run env COMPILE=1 WORLD_SIZE=1 RANK=0 "$native" --config "$fixture" trainer.max_steps=1 \
+  exp_manager.explicit_log_dir="$work/b"
 [ "$rc" = 0 ] || fail "COMPILE=1, no mode flag: exit $rc: $out"
 expect_contains "$out" "| 1/1 [" "the default mode trains"
 
@@ -55,6 +58,14 @@ refused() {
   bad_input "$1" "$2" --config "$fixture" exp_manager.explicit_log_dir="$work/bad" "${@:3}"
   [[ $out != *"global_step="* ]] || fail "$1: trained before refusing: $out"
 }
+
+# A task outside the world trn-train run planned (srun without PMIx gives each task a
+# world of one) is refused before it reads data or trains alone (issue 17).
+pmix="the tasks did not join one MPI world: start the tasks with PMIx: srun --mpi=pmix, or set MpiDefault=pmix"
+WORLD_SIZE=2 RANK=1 refused "world of one, plan of two" "WORLD_SIZE = 2 (the plan's; MPI's world size is 1): $pmix"
+expect_contains "$out" "trn-train-native: error: RANK = 1 (the plan's; MPI's rank is 0): $pmix" "the rank named too"
+RANK=1 refused "rank 0, planned rank 1" "RANK = 1 (the plan's; MPI's rank is 0): $pmix"
+WORLD_SIZE=two refused "malformed WORLD_SIZE" "WORLD_SIZE = two: must be a whole number"
 
 # Absurd shapes: the figure and this machine's memory, not bad_alloc, an OOM kill or a hang.
 refused "huge sequence" "memory = " data.seq_length=10000000
