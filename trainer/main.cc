@@ -68,6 +68,16 @@ bool parse_kernel_choice(const std::string& text, KernelChoice* out) {
   return false;
 }
 
+// Rank 0's line on its graphs: a training run compiles those the cache lacks (no
+// compile run before it, an evicted entry), so "loaded" would not always be true.
+std::string describe_origins(const GraphOrigins& o) {
+  const std::string n = std::to_string(o.from_cache + o.compiled);
+  if (o.compiled == 0) return n + " compiled graphs for this shape loaded from the compile cache";
+  if (o.from_cache == 0) return n + " graphs for this shape compiled now and stored in the compile cache";
+  return n + " compiled graphs for this shape: " + std::to_string(o.from_cache) + " loaded from the compile cache, " +
+         std::to_string(o.compiled) + " compiled now and stored in it";
+}
+
 // False: --kernels=compiled and no compiled graphs.
 bool use_kernels(const Mpi& mpi, const TrainSettings& s, const trn::CacheSettings& cache, KernelChoice mode,
                  Llama* model) {
@@ -77,11 +87,9 @@ bool use_kernels(const Mpi& mpi, const TrainSettings& s, const trn::CacheSetting
   }
   KernelTable kernels;
   std::string err;
-  if (load_graphs(s.shape, cache, &kernels, &err)) {
+  if (const std::optional<GraphOrigins> origins = load_graphs(s.shape, cache, &kernels, &err)) {
     model->use_kernels(kernels);
-    if (mpi.rank == 0)
-      std::printf("native: %zu compiled graphs for this shape loaded from the compile cache\n",
-                  graph_list(s.shape).size());
+    if (mpi.rank == 0) std::printf("native: %s\n", describe_origins(*origins).c_str());
     return true;
   }
   if (mpi.rank == 0)

@@ -175,29 +175,32 @@ int compile_graphs(const ModelShape& shape, const CacheSettings& cache, int mpi_
   return summary.failed;
 }
 
-bool load_graphs(const ModelShape& shape, const CacheSettings& cache, KernelTable* kernels, std::string* error) {
+std::optional<GraphOrigins> load_graphs(const ModelShape& shape, const CacheSettings& cache, KernelTable* kernels,
+                                        std::string* error) {
   Prepared p;
-  if (!prepare(shape, cache, &p, error)) return false;
+  if (!prepare(shape, cache, &p, error)) return std::nullopt;
   KernelTable loaded;
+  GraphOrigins counted;
   for (size_t i = 0; i < p.jobs.size(); ++i) {
     const cache::CacheResult r = p.cache->get_or_compile(p.jobs[i].key, p.jobs[i].path, compile_fn(p.compiler));
     if (!r.ok()) {
       *error = r.message;
-      return false;
+      return std::nullopt;
     }
+    ++(r.outcome == cache::Outcome::kCompiled ? counted.compiled : counted.from_cache);
     // Kept loaded for the life of the process: the model calls into it every step.
     void* so = ::dlopen(r.artifact_path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!so) {
       *error = "cannot load " + r.artifact_path + ": " + ::dlerror();
-      return false;
+      return std::nullopt;
     }
     if (!bind_entry(so, p.graphs[i].kernel, &loaded)) {
       *error = r.artifact_path + " lacks the trn_" + p.graphs[i].kernel + " entry point";
-      return false;
+      return std::nullopt;
     }
   }
   *kernels = loaded;
-  return true;
+  return counted;
 }
 
 }  // namespace trn::native

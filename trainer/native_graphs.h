@@ -8,6 +8,7 @@
 // generic kernels remain the path when no graph can be had.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,8 +38,17 @@ std::vector<Graph> graph_list(const ModelShape& shape);
 // number of failed graphs, or -1 with *error when the cache cannot be used.
 int compile_graphs(const ModelShape& shape, const CacheSettings& cache, int mpi_rank, std::string* error);
 
+// Where load_graphs had the graphs from: cache hits, or compiled by this process
+// (and stored in the cache).
+struct GraphOrigins {
+  int from_cache = 0;
+  int compiled = 0;
+};
+
 // The training job: fills *kernels with every graph from the cache (compiling a
-// missing one). False with *error, *kernels untouched, when one cannot be had.
-bool load_graphs(const ModelShape& shape, const CacheSettings& cache, KernelTable* kernels, std::string* error);
+// missing one) and says where they came from. Nothing, with *error and *kernels
+// untouched, when one cannot be had.
+std::optional<GraphOrigins> load_graphs(const ModelShape& shape, const CacheSettings& cache, KernelTable* kernels,
+                                        std::string* error);
 
 }  // namespace trn::native

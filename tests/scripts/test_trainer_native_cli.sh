@@ -6,8 +6,8 @@
 # the step without checkpointing NaN, checkpoints are verified on resume with a fallback
 # to the previous good one, stale temporary files are cleaned and an unusable checkpoint
 # folder is an error before step 1. Issue 17: --generate checks --min-new-tokens and
-# reports the tokens it added, and a task whose MPI world is not the plan's (WORLD_SIZE,
-# RANK) is refused.
+# reports the tokens it added, a task whose MPI world is not the plan's (WORLD_SIZE,
+# RANK) is refused, and the graphs' line says whether they were compiled now or loaded.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/trainer_lib.sh"
 
@@ -20,6 +20,10 @@ run env COMPILE=1 "$native" --config "$fixture" --train trainer.max_steps=2 exp_
 expect_contains "$out" "| 2/2 [" "COMPILE=1 --train trains"
 [[ $out != *"Total graphs"* ]] || fail "COMPILE=1 --train compiled instead of training: $out"
 [ -f "$work/a/checkpoints/checkpoint-2.bin" ] || fail "COMPILE=1 --train wrote no checkpoint: $out"
+# The cache was empty: the graphs were compiled now, not loaded (issue 17).
+expect_contains "$out" "native: 10 graphs for this shape compiled now and stored in the compile cache" \
+  "the first training run says it compiled the graphs"
+[[ $out != *"loaded from the compile cache"* ]] || fail "the first run claims cache hits: $out"
 
 # Nor does it with no mode flag: the default is --train. The plan's WORLD_SIZE and
 # RANK that trn-train run exports agree with this singleton MPI world.
@@ -27,6 +31,8 @@ run env COMPILE=1 WORLD_SIZE=1 RANK=0 "$native" --config "$fixture" trainer.max_
   exp_manager.explicit_log_dir="$work/b"
 [ "$rc" = 0 ] || fail "COMPILE=1, no mode flag: exit $rc: $out"
 expect_contains "$out" "| 1/1 [" "the default mode trains"
+expect_contains "$out" "native: 10 compiled graphs for this shape loaded from the compile cache" \
+  "the second training run loads the graphs"
 
 # --compile compiles (and does not train or checkpoint), also with COMPILE=0.
 run env COMPILE=0 "$native" --config "$fixture" --compile exp_manager.explicit_log_dir="$work/c"
