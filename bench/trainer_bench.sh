@@ -78,7 +78,7 @@ cat >"$work/bench.yaml" <<EOF
 name: trainer_bench
 seed: 1234
 trainer: {devices: 1, num_nodes: 1, max_steps: $steps, log_every_n_steps: 1, gradient_clip_val: 1.0, val_check_interval: 0}
-exp_manager: {resume_if_exists: false, create_tensorboard_logger: false, checkpoint_callback_params: {save_top_k: 1}}
+exp_manager: {explicit_log_dir: null, resume_if_exists: false, create_tensorboard_logger: false, checkpoint_callback_params: {save_top_k: 1}}
 data: {micro_batch_size: $micro, global_batch_size: $micro, seq_length: $seq, train_dir: synthetic}
 model:
   model_config: config.json

@@ -12,7 +12,7 @@ steps=6
 train() {
   local np=$1 mib=$2 dir=$3; shift 3
   TRN_NATIVE_GRAD_BUCKET_MB=$mib timeout 300 mpirun --allow-run-as-root --oversubscribe -np "$np" "$native" \
-    --config "$fixture" exp_manager.explicit_log_dir="$dir" trainer.max_steps=$steps trainer.log_every_n_steps=1 \
+    --config "$fixture" "exp_manager.explicit_log_dir='$dir'" trainer.max_steps=$steps trainer.log_every_n_steps=1 \
     "$@" >"$dir.out" 2>&1 || fail "$np ranks, buckets of $mib MiB: $(tail -5 "$dir.out")"
 }
 # Every step's numbers as the JSONL keeps them (full precision).

@@ -50,6 +50,16 @@ bad_input() {
 bad_input "--compile with --train" "mode = --compile and --train: " --config "$fixture" --compile --train
 bad_input "malformed override" "trainer.foo = [: " --config "$fixture" 'trainer.foo=['
 bad_input "wrong type" "trainer.max_steps = ten: must be a whole number" --config "$fixture" trainer.max_steps=ten
+# Issue 17: a mistyped key trained the config's value; Hydra's prefixes meant something else.
+bad_input "mistyped key" "trainer.max_step = 3: no such key in $fixture (did you mean trainer.max_steps?)" \
+  --config "$fixture" trainer.max_step=3
+bad_input "+ on an existing key" "trainer.max_steps = 3: is already set (to 40)" --config "$fixture" +trainer.max_steps=3
+bad_input "~ on a missing key" "trainer.nothing = (delete): no such key to delete" --config "$fixture" '~trainer.nothing'
+bad_input "a sweep without --multirun" "trainer.max_steps = 3,4: not a valid value: a comma" --config "$fixture" \
+  trainer.max_steps=3,4
+{ cat "$fixture"; echo "seed: 7"; } > "$work/twice.yaml"
+bad_input "a key written twice" "$work/twice.yaml:$(($(wc -l < "$fixture") + 1)): seed = (written twice): also set at line" \
+  --config "$work/twice.yaml"
 bad_input "out of range" "data.micro_batch_size = 0: " --config "$fixture" data.micro_batch_size=0
 bad_input "missing config" "$work/none.yaml = (unreadable): " --config "$work/none.yaml"
 bad_input "global batch vs micro batch" "data.global_batch_size = 6: must be a multiple" \
@@ -76,8 +86,8 @@ WORLD_SIZE=two refused "malformed WORLD_SIZE" "WORLD_SIZE = two: must be a whole
 # Absurd shapes: the figure and this machine's memory, not bad_alloc, an OOM kill or a hang.
 refused "huge sequence" "memory = " data.seq_length=10000000
 expect_contains "$out" "available (MemAvailable)" "huge sequence names the machine's memory"
-refused "huge depth" "memory = " model.num_layers=100000000
-refused "beyond 64 bits" "memory = more than 16 EiB" model.num_layers=100000000 data.seq_length=10000000 \
+refused "huge depth" "memory = " +model.num_layers=100000000
+refused "beyond 64 bits" "memory = more than 16 EiB" +model.num_layers=100000000 data.seq_length=10000000 \
   data.micro_batch_size=1000000 data.global_batch_size=1000000
 
 # yaml-cpp exceptions are Problems (issue 8's library; kept here as regressions).
