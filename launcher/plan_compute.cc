@@ -85,6 +85,17 @@ Plan make_plan(const PlanInputs& in) {
   constexpr long long kMaxDegree = 1 << 20;
   // LNC: trainer.lnc, else the platform default (NxDT: None -> 2 on trn2, 1 elsewhere).
   p.lnc = static_cast<int>(doc.get_int("trainer.lnc", 1, 8, &problems).value_or(inst->lnc_default));
+  // The plugin owns the task's LNC (it sets NEURON_LOGICAL_NC_CONFIG with its cores): a
+  // different value here is a contradiction to resolve, never one to overwrite.
+  if (auto task_lnc = lookup(in.env, "NEURON_LOGICAL_NC_CONFIG");
+      task_lnc && !task_lnc->empty() && *task_lnc != std::to_string(p.lnc)) {
+    problems.push_back({"NEURON_LOGICAL_NC_CONFIG",
+                        *task_lnc + " (this task's: the plugin's or the environment's; the plan's LNC is " +
+                            std::to_string(p.lnc) + ", from " +
+                            (doc.has("trainer.lnc") ? std::string("trainer.lnc") : inst->name + "'s default") + ")",
+                        "make them agree: trainer.lnc=" + *task_lnc + ", or the plugin's lnc= (sbatch --neuron-lnc), "
+                        "or unset the variable"});
+  }
   const long long devices = doc.get_int("trainer.devices", 1, 4096, &problems).value_or(0);
   p.procs_per_node = procs_per_node(*inst, cfg.launch, p.lnc, devices);
 

@@ -320,3 +320,89 @@ TEST(Issue8, PlanJsonEscapesEverything) {
 
 }  // namespace
 }  // namespace trn
+
+namespace trn {
+namespace {
+
+// --- Issue 17 ----------------------------------------------------------------------
+
+// Defect 1: a mistyped key passed `plan` and trained the config's value (native) or
+// failed inside Hydra on every node (nxdt); now every command refuses it up front.
+TEST(Issue17, MistypedOverrideKeyIsRefusedBeforeAnythingRuns) {
+  const std::string e = errors({"trainer.max_step=3"}, 4, "conf/tiny_llama_native.yaml");
+  EXPECT_NE(e.find("trainer.max_step = 3: no such key"), std::string::npos) << e;
+  EXPECT_NE(e.find("did you mean trainer.max_steps?"), std::string::npos) << e;
+  EXPECT_NE(errors({"tranier.max_steps=10"}, 4, "conf/hf_llama3_8B_config.yaml").find("tranier.max_steps"),
+            std::string::npos);
+}
+
+// Defect 4: a precision.type with a typo set no precision variable at all.
+TEST(Issue17, UnknownEnumValuesAreRefusedWithTheAllowedOnes) {
+  const std::string e = errors({"precision.type=mixed_precison"}, 4, "conf/hf_llama3_8B_config.yaml");
+  EXPECT_NE(e.find("precision.type = mixed_precison: unknown value (did you mean mixed_precision"), std::string::npos)
+      << e;
+  EXPECT_NE(e.find("bf16SR, mixed_precision, mixed_precision_SR, fp32, autocast, manual"), std::string::npos) << e;
+  EXPECT_NE(errors({"model_source=HF"}, 4, "conf/hf_llama3_8B_config.yaml").find("model_source = HF: unknown value"),
+            std::string::npos);
+  const Plan fp32 = make_plan(inputs({"precision.type=fp32"}, {}, 4, "conf/hf_llama3_8B_config.yaml"));
+  EXPECT_EQ(fp32.env.at("XLA_DOWNCAST_BF16"), "0");
+}
+
+// Defect 5: under `run` a relative data.data_prefix was resolved against the node's log
+// folder; the effective config now holds it absolute (from the config's folder), and
+// NxDT is handed the same absolute path.
+TEST(Issue17, RelativePathsResolveFromTheConfigsFolderForEveryBackend) {
+  const PlanInputs text = inputs({}, {}, 4, "conf/tiny_llama_text.yaml");
+  const std::string eff = effective_config_text(text.config);
+  EXPECT_NE(eff.find(text.config.dir + "/fortunes_text_document"), std::string::npos) << eff;
+  EXPECT_NE(eff.find(text.config.dir + "/tiny_llama_text_config.json"), std::string::npos) << eff;
+
+  const Plan nxdt = make_plan(inputs({"+data.data_prefix=[1.0,data/my_corpus]"}, {}, 4, "conf/hf_llama3_8B_config.yaml"));
+  std::string argv;
+  for (const auto& a : nxdt.command) argv += a + " ";
+  EXPECT_NE(argv.find("++data.data_prefix=[1.0," + text.config.dir + "/data/my_corpus]"), std::string::npos) << argv;
+  // Absolute paths in the published configs are handed on untouched: no extra override.
+  const Plan plain = make_plan(inputs({}, {}, 4, "conf/hf_llama3_8B_config.yaml"));
+  for (const auto& a : plain.command) EXPECT_EQ(a.find("++"), std::string::npos) << a;
+}
+
+// Defect 8: the config's trainer.num_nodes was replaced by the allocation's count silently.
+TEST(Issue17, NodeCountDifferingFromTheConfigIsSaidOnce) {
+  const Plan p = make_plan(inputs({}, {}, 2, "conf/tiny_llama_native.yaml"));  // config: num_nodes 4
+  std::string all;
+  for (const auto& w : p.warnings) all += w + "\n";
+  EXPECT_NE(all.find("trainer.num_nodes = 4 in the config, but the job has 2 nodes (--nodes): 2 is used"),
+            std::string::npos)
+      << all;
+  const Plan same = make_plan(inputs({}, {}, 4, "conf/tiny_llama_native.yaml"));
+  for (const auto& w : same.warnings) EXPECT_EQ(w.find("trainer.num_nodes"), std::string::npos) << w;
+}
+
+// Defect 9: a config name that is not found names the nearest ones.
+TEST(Issue17, UnknownConfigNameNamesTheNearest) {
+  try {
+    load_config("hf_llama3_8b_config", {}, config::SiteConfig{});
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(e.problems().at(0).fix.find("did you mean hf_llama3_8B_config"), std::string::npos)
+        << e.problems().at(0).str();
+  }
+}
+
+// Defect 10: the launcher overwrote the LNC the plugin set for the task; a contradiction
+// is now refused with both values.
+TEST(Issue17, TaskLncFromThePluginIsNotOverwritten) {
+  EnvMap env{{"NEURON_LOGICAL_NC_CONFIG", "1"}};
+  try {
+    make_plan(inputs({}, env, 8, "conf/hf_llama3_70B_trn2_config.yaml"));  // trn2: LNC 2 by default
+    FAIL() << "a contradicting LNC was overwritten";
+  } catch (const InputError& e) {
+    EXPECT_NE(e.problems().at(0).str().find("NEURON_LOGICAL_NC_CONFIG = 1 (this task's"), std::string::npos)
+        << e.problems().at(0).str();
+  }
+  env["NEURON_LOGICAL_NC_CONFIG"] = "2";
+  EXPECT_EQ(make_plan(inputs({}, env, 8, "conf/hf_llama3_70B_trn2_config.yaml")).env.at("NEURON_LOGICAL_NC_CONFIG"), "2");
+}
+
+}  // namespace
+}  // namespace trn
