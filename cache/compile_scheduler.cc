@@ -7,31 +7,30 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <random>
 #include <thread>
 
 #include "common/fs.h"
+#include "common/launch_env.h"
 #include "common/process_identity.h"
 
 namespace trn::cache {
 
-static int env_int(const char* a, const char* b, int fallback) {
-  for (const char* n : {a, b}) {
-    if (!n) continue;
-    const char* v = std::getenv(n);
-    if (v && *v) return std::atoi(v);
-  }
-  return fallback;
-}
-
 RankInfo RankInfo::from_env() {
+  // The launcher's reader, so the cache places this rank exactly as the plan did (Open
+  // MPI's variables win over the Slurm step's, which under mpirun describe its daemons).
+  // Malformed variables were refused by `trn-train run` already; alone, this rank then
+  // counts as a single node.
   RankInfo r;
-  r.rank = env_int("SLURM_PROCID", nullptr, 0);
-  r.node = env_int("SLURM_NODEID", nullptr, 0);
-  r.nodes = std::max(1, env_int("SLURM_STEP_NUM_NODES", "SLURM_NNODES", 1));
-  r.local_rank = env_int("SLURM_LOCALID", nullptr, 0);
+  LaunchEnv le;
+  Problems ignored;
+  if (read_launch_env(current_environment(), std::nullopt, &le, &ignored)) {
+    r.rank = le.per_worker ? le.task_rank : le.node_rank;
+    r.node = le.node_rank;
+    r.nodes = le.nodes;
+    r.local_rank = le.local_rank;
+  }
   r.node_name = ProcessIdentity::self().host;
   return r;
 }

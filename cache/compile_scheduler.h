@@ -26,8 +26,8 @@ namespace trn::cache {
 struct RankInfo {
   int rank = 0, node = 0, nodes = 1, local_rank = 0;
   std::string node_name;
-  // From SLURM_PROCID, SLURM_NODEID, SLURM_STEP_NUM_NODES (or SLURM_NNODES),
-  // SLURM_LOCALID, SLURMD_NODENAME; a single-process default otherwise.
+  // From the launch environment as the launcher reads it (common/launch_env.h: Open MPI,
+  // Slurm, Batch, torchrun); a single-process default otherwise.
   static RankInfo from_env();
 };
 

@@ -1,5 +1,7 @@
 #include "launcher/neuron_compile.h"
 
+#include "common/cc_flags.h"
+
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -54,33 +56,7 @@ std::string parse_neuronxcc_version(std::string_view text) {
 }
 
 std::vector<std::string> neuron_compiler_flags(const std::string& text) {
-  std::vector<std::string> words;
-  std::string word;
-  bool in_word = false;
-  char quote = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quote) {
-      if (c == quote) quote = 0;
-      else if (c == '\\' && quote == '"' && i + 1 < text.size() && (text[i + 1] == '"' || text[i + 1] == '\\')) word += text[++i];
-      else word += c;
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-      in_word = true;
-    } else if (c == '\\' && i + 1 < text.size()) {
-      word += text[++i];
-      in_word = true;
-    } else if (c == ' ' || c == '\t' || c == '\n') {
-      if (in_word) words.push_back(word);
-      word.clear();
-      in_word = false;
-    } else {
-      word += c;
-      in_word = true;
-    }
-  }
-  if (in_word) words.push_back(word);
-  return without_wrapper_options(words);
+  return without_wrapper_options(split_cc_flags(text));
 }
 
 std::optional<std::vector<std::string>> recorded_flags(const std::string& entry_dir) {

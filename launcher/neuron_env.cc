@@ -1,5 +1,7 @@
 #include "launcher/neuron_env.h"
 
+#include "common/cc_flags.h"
+
 
 namespace trn {
 namespace {
@@ -17,8 +19,6 @@ struct EnvBuilder {
   }
   void force(const std::string& k, const std::string& v) { out[k] = v; }
 };
-
-bool has_flag(const std::string& flags, const std::string& name) { return flags.find(name) != std::string::npos; }
 
 }  // namespace
 
@@ -119,17 +119,17 @@ std::map<std::string, std::string> derive_env(const Plan& p, const config::Docum
     cc += (cc.empty() ? "" : " ") + f;
   };
   if (!nxdt) {
-    if (auto f = str("compiler_flags"); f && !has_flag(cc, *f)) append(*f);
-    if (!cc_extra.empty() && !has_flag(cc, cc_extra)) append(cc_extra);
+    if (auto f = str("compiler_flags"); f && !has_cc_words(cc, *f)) append(*f);
+    if (!cc_extra.empty() && !has_cc_words(cc, cc_extra)) append(cc_extra);
   }
   // --cache_dir is an option of torch-neuronx's PyTorch/XLA compile wrapper, not of
   // neuronx-cc: TorchNeuron gets the location through NEURON_COMPILE_CACHE_URL only.
-  if (nxdt && !cache.empty() && cache.rfind("s3://", 0) != 0 && !has_flag(cc, "--cache_dir"))
+  if (nxdt && !cache.empty() && cache.rfind("s3://", 0) != 0 && !has_cc_flag(cc, "--cache_dir"))
     append("--cache_dir=" + cache);
   if (inst.lnc_allowed.size() > 1) {
     // Runtime and compiler must agree on LNC: one value, written to both.
     b.force("NEURON_LOGICAL_NC_CONFIG", std::to_string(p.lnc));
-    if (!has_flag(cc, "--lnc") && !has_flag(cc, "--logical-nc-config")) append("--lnc=" + std::to_string(p.lnc));
+    if (!has_cc_flag(cc, "--lnc") && !has_cc_flag(cc, "--logical-nc-config")) append("--lnc=" + std::to_string(p.lnc));
   }
   if (!cc.empty()) b.force("NEURON_CC_FLAGS", cc);
   return b.out;

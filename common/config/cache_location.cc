@@ -2,34 +2,14 @@
 
 #include <cstdlib>
 #include <iterator>
-#include <sstream>
 
+#include "common/cc_flags.h"
 #include "common/size_text.h"
 
 namespace trn::config {
 namespace {
 
 std::string env_value(const EnvMap& env, const char* name) { return lookup(env, name).value_or(""); }
-
-// --cache_dir=D (or --cache_dir D) inside a NEURON_CC_FLAGS string.
-std::string cache_dir_flag(const std::string& flags) {
-  std::istringstream words(flags);
-  std::string w, prev;
-  while (words >> w) {
-    if (w.rfind("--cache_dir=", 0) == 0) return w.substr(12);
-    if (prev == "--cache_dir") return w;
-    prev = w;
-  }
-  return "";
-}
-
-bool has_word(const std::string& flags, const std::string& word) {
-  std::istringstream words(flags);
-  std::string w;
-  while (words >> w)
-    if (w == word) return true;
-  return false;
-}
 
 std::string strip_file_scheme(const std::string& url) { return url.rfind("file://", 0) == 0 ? url.substr(7) : url; }
 
@@ -57,7 +37,7 @@ CacheSettings resolve_cache_settings(const CacheSources& src, const EnvMap& env,
   } rules[] = {
       {src.explicit_dir, "--dir"},
       {env_value(env, "TRN_TRAIN_CACHE_DIR"), "TRN_TRAIN_CACHE_DIR"},
-      {cache_dir_flag(cc_flags), "--cache_dir in NEURON_CC_FLAGS"},
+      {cc_flag_value(cc_flags, "--cache_dir"), "--cache_dir in NEURON_CC_FLAGS"},
       {strip_file_scheme(env_value(env, "NEURON_COMPILE_CACHE_URL")), "NEURON_COMPILE_CACHE_URL"},
       {src.launch_dir, "launch.cache_dir in the config"},
       {src.site_root, "cache_root in " + site},
@@ -83,7 +63,7 @@ CacheSettings resolve_cache_settings(const CacheSources& src, const EnvMap& env,
                          "must be a size such as 500G, 1.5T or 800M (below 8 EiB)"});
   }
 
-  s.retry_failed = env_value(env, "TRN_CACHE_RETRY_FAILED") == "1" || has_word(cc_flags, "--retry_failed_compilation");
+  s.retry_failed = env_value(env, "TRN_CACHE_RETRY_FAILED") == "1" || has_cc_flag(cc_flags, "--retry_failed_compilation");
   seconds(env, "TRN_CACHE_HEARTBEAT_S", &s.timing.heartbeat_s, problems);
   seconds(env, "TRN_CACHE_STALE_S", &s.timing.stale_s, problems);
   // A lock must be able to miss a heartbeat or two before it counts as stale.

@@ -63,7 +63,9 @@ class ValueParser {
               "the text as 'a,b'";
       return std::nullopt;
     }
-    if (i_ < s_.size()) return fail("unexpected '" + std::string(1, s_[i_]) + "' at character " + std::to_string(i_ + 1));
+    if (i_ < s_.size())
+      return fail("unexpected '" + std::string(1, s_[i_]) + "' at character " + std::to_string(i_ + 1) +
+                  "; quote a value that holds it, e.g. key='a=b'");
     return v;
   }
 
@@ -103,7 +105,8 @@ class ValueParser {
       } else if (at(']')) {
         return ++i_, out;
       } else {
-        return fail("a list needs ',' or ']' at character " + std::to_string(i_ + 1));
+        return fail("a list needs ',' or ']' at character " + std::to_string(i_ + 1) +
+                    "; quote an item that holds other characters, e.g. ['--flag=1']");
       }
     }
   }

@@ -95,7 +95,7 @@ expect_contains "$err" "SLURM_RESTART_COUNT = 3: this job was requeued more than
 
 # submit: the train job is requeueable and warned by SIGTERM launch.signal_grace seconds
 # before its time limit; HyperPod's --auto-resume=1 goes to the srun inside the jobs.
-dry=$(env -u SLURM_JOB_ID "$TRN_TRAIN" submit --conf "$conf" --dry-run 'launch.sbatch_flags=[--auto-resume=1]')
+dry=$(env -u SLURM_JOB_ID "$TRN_TRAIN" submit --conf "$conf" --dry-run "launch.sbatch_flags=['--auto-resume=1']")
 train=$(tail -1 <<< "$dry")
 expect_contains "$train" "--requeue" "train job requeue"
 expect_contains "$train" "--signal=TERM@300" "train job warned before its time limit"

@@ -1,10 +1,9 @@
-#include "launcher/launch_env.h"
+#include "common/launch_env.h"
 
 #include <algorithm>
 #include <charconv>
 
 #include "common/hostlist.h"
-#include "launcher/errors.h"
 
 namespace trn {
 
@@ -216,7 +215,7 @@ void read_torchrun(Reader& r, LaunchEnv* le) {
 
 }  // namespace
 
-LaunchEnv detect_launch_env(const EnvMap& env, std::optional<int> nodes_hint) {
+bool read_launch_env(const EnvMap& env, std::optional<int> nodes_hint, LaunchEnv* out, Problems* problems) {
   Reader r{env, {}};
   LaunchEnv le;
   // mpirun's rank variables first: inside a Slurm allocation its ranks also inherit the
@@ -247,14 +246,15 @@ LaunchEnv detect_launch_env(const EnvMap& env, std::optional<int> nodes_hint) {
       }
     }
   }
-  if (!r.problems.empty()) throw InputError(r.problems);
-  if (le.nodes < 1) r.problems.push_back({"nodes", std::to_string(le.nodes), "must be at least 1"});
+  if (r.problems.empty() && le.nodes < 1) r.problems.push_back({"nodes", std::to_string(le.nodes), "must be at least 1"});
   if (le.node_rank >= le.nodes) {
     r.problems.push_back({"node rank", std::to_string(le.node_rank),
                           "must be below the node count " + std::to_string(le.nodes)});
   }
-  if (!r.problems.empty()) throw InputError(r.problems);
-  return le;
+  problems->insert(problems->end(), r.problems.begin(), r.problems.end());
+  if (!r.problems.empty()) return false;
+  *out = le;
+  return true;
 }
 
 }  // namespace trn
