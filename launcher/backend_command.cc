@@ -1,6 +1,5 @@
 #include "launcher/backend_command.h"
 
-#include "common/config/config_paths.h"
 
 namespace trn {
 
@@ -33,20 +32,15 @@ std::vector<std::string> backend_command(const Plan& p, const LoadedConfig& cfg,
     // (neuron_env). A folder the config or the user names is theirs, so it is not overridden.
     // As train.sh writes it where the config has the key (null); `++` where it lacks it,
     // since Hydra refuses a plain `key=` for a missing key.
-    const char* log_dir = "exp_manager.explicit_log_dir";
-    if (!cfg.doc.has(log_dir))
-      argv.push_back(std::string(cfg.doc.value(log_dir).IsDefined() ? "" : "++") + log_dir + "=null");
+    if (cfg.training.explicit_log_dir.empty())
+      argv.push_back(std::string(cfg.training.explicit_log_dir_written ? "" : "++") + "exp_manager.explicit_log_dir=null");
   } else {
     argv.insert(argv.end(), {"--config", cfg.path});
   }
   argv.insert(argv.end(), cfg.override_args.begin(), cfg.override_args.end());
-  if (p.backend == Backend::kNxdt) {
-    // Relative paths mean the config's folder for every backend (common/config/config_paths.h);
-    // NxDT would take them from its working directory, so it is handed them absolute.
-    config::Document resolved = cfg.doc.clone();
-    for (const std::string& key : config::make_paths_absolute(&resolved, cfg.dir))
-      argv.push_back("++" + key + "=" + config::hydra_value(resolved.value(key)));
-  }
+  // Relative paths mean the config's folder for every backend (common/config/config_paths.h);
+  // NxDT would take them from its working directory, so it is handed them absolute.
+  if (p.backend == Backend::kNxdt) argv.insert(argv.end(), cfg.absolute_paths.begin(), cfg.absolute_paths.end());
   return argv;
 }
 

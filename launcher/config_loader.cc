@@ -110,6 +110,9 @@ LoadedConfig load_config(const std::string& conf, const std::vector<std::string>
   // The training keys every backend shares (trainer.max_steps=ten is refused here,
   // not later inside the backend): the same reader the native trainer uses.
   config::read_training_config(cfg.doc, &cfg.training, &problems);
+  config::Document resolved = cfg.doc.clone();
+  for (const std::string& key : config::make_paths_absolute(&resolved, cfg.dir))
+    cfg.absolute_paths.push_back("++" + key + "=" + config::hydra_value(resolved.value(key)));
   if (cfg.launch.job_name.empty()) cfg.launch.job_name = cfg.name;
   throw_if_any(problems);
   return cfg;

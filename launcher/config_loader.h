@@ -58,6 +58,7 @@ struct LoadedConfig {
   config::Document doc;   // after overrides
   config::TrainingConfig training;  // the keys every backend shares, read once from doc
   std::vector<std::string> override_args;  // as given, for Hydra (launch.* left out: NxDT would reject it)
+  std::vector<std::string> absolute_paths;  // `++key=/abs/path` for each relative path key (for Hydra)
   LaunchSettings launch;
 };
 

@@ -40,10 +40,9 @@ InstanceChoice resolve_instance(const InstanceFacts& f, const InstanceCatalog& c
     if (!f.site->instance.empty()) return known(f.site->instance, f.site->path + ": instance", "site file (instance)");
   }
 
-  if (f.doc) {
-    Problems ignored;  // types are checked while planning
-    if (f.doc->has("trainer.lnc")) return known("trn2.48xlarge", "trainer.lnc", "config (trainer.lnc is set: trn2)");
-    const auto devices = f.doc->get_int("trainer.devices", 1, 4096, &ignored);
+  if (f.training) {
+    if (f.training->lnc) return known("trn2.48xlarge", "trainer.lnc", "config (trainer.lnc is set: trn2)");
+    const auto devices = f.training->devices;
     if (devices == 64 || devices == 128)
       return known("trn2.48xlarge", "trainer.devices", "config (trainer.devices " + std::to_string(*devices) + ")");
     if (devices == 32) return known("trn1.32xlarge", "trainer.devices", "config (trainer.devices 32)");

@@ -12,7 +12,7 @@
 
 #include <string>
 
-#include "common/config/document.h"
+#include "common/config/training.h"
 #include "common/config/site_file.h"
 #include "common/node_instance.h"
 #include "common/problem.h"
@@ -30,7 +30,7 @@ struct InstanceFacts {
   NodeInstanceFacts node;  // read on the node (plan_inputs.cc)
   const config::SiteConfig* site = nullptr;
   std::string partition;   // SLURM_JOB_PARTITION, else launch.partition
-  const config::Document* doc = nullptr;
+  const config::TrainingConfig* training = nullptr;  // trainer.lnc / trainer.devices
 };
 
 InstanceChoice resolve_instance(const InstanceFacts& facts, const InstanceCatalog& catalog, Problems* problems);

@@ -22,13 +22,10 @@ struct EnvBuilder {
 
 }  // namespace
 
-std::map<std::string, std::string> derive_env(const Plan& p, const config::Document& doc,
-                                              const config::TrainingConfig& training, const InstanceType& inst,
+std::map<std::string, std::string> derive_env(const Plan& p, const config::TrainingConfig& training,
+                                              const InstanceType& inst,
                                               const EnvMap& user_env) {
   EnvBuilder b{user_env, {}};
-  Problems ignored;  // types were checked while planning
-  auto str = [&](const char* key) { return doc.get_string(key, &ignored); };
-  auto flag = [&](const char* key) { return doc.get_bool(key, &ignored).value_or(false); };
 
   // Rendezvous: the launcher is the authority, so these are not user-overridable,
   // except the root-comm id that the SPANK plugin (or the user) may already have set.
@@ -70,14 +67,15 @@ std::map<std::string, std::string> derive_env(const Plan& p, const config::Docum
     b.set_default("CHECKPOINT_CALLBACK", p.compile ? "False" : "True");
     b.set_default("NEMO_EXPM_VERSION", p.job_id);
   }
-  if (flag("model.fusions.softmax")) b.set_default("NEURON_FUSE_SOFTMAX", "1");
-  if (doc.has("neuron_experimental_compress_rg")) {
-    b.set_default("NEURON_EXPERIMENTAL_COMPRESS_RG", flag("neuron_experimental_compress_rg") ? "1" : "0");
-  }
-  // The NxDT key really is misspelt "aync".
-  if (auto v = str("aync_exec_max_inflight_requests")) b.set_default("NEURON_RT_ASYNC_EXEC_MAX_INFLIGHT_REQUESTS", *v);
-  if (auto v = str("bucket_size_collectives")) b.set_default("BUCKET_CAP_MB", *v);
-  if (auto v = str("neuron_rt_exec_timeout")) b.set_default("NEURON_RT_EXEC_TIMEOUT", *v);
+  const config::NeuronKnobs& knobs = training.neuron;
+  if (knobs.fuse_softmax) b.set_default("NEURON_FUSE_SOFTMAX", "1");
+  if (knobs.compress_rg) b.set_default("NEURON_EXPERIMENTAL_COMPRESS_RG", *knobs.compress_rg ? "1" : "0");
+  auto export_text = [&](const char* name, const std::string& v) {
+    if (!v.empty()) b.set_default(name, v);
+  };
+  export_text("NEURON_RT_ASYNC_EXEC_MAX_INFLIGHT_REQUESTS", knobs.async_exec_max_inflight);
+  export_text("BUCKET_CAP_MB", knobs.bucket_size_collectives);
+  export_text("NEURON_RT_EXEC_TIMEOUT", knobs.rt_exec_timeout);
   // Neuron's own default is the same node-local /var/tmp folder: export only a real choice.
   const bool cache_chosen = !p.cache.node_local_default;
   if (cache_chosen) b.set_default("NEURON_COMPILE_CACHE_URL", p.cache.dir);
@@ -119,7 +117,7 @@ std::map<std::string, std::string> derive_env(const Plan& p, const config::Docum
     cc += (cc.empty() ? "" : " ") + f;
   };
   if (!nxdt) {
-    if (auto f = str("compiler_flags"); f && !has_cc_words(cc, *f)) append(*f);
+    if (!has_cc_words(cc, knobs.compiler_flags)) append(knobs.compiler_flags);
     if (!cc_extra.empty() && !has_cc_words(cc, cc_extra)) append(cc_extra);
   }
   // --cache_dir is an option of torch-neuronx's PyTorch/XLA compile wrapper, not of

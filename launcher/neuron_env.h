@@ -13,7 +13,6 @@
 #include <map>
 #include <string>
 
-#include "common/config/document.h"
 #include "common/config/training.h"
 #include "common/env_map.h"
 #include "launcher/instance_catalog.h"
@@ -21,8 +20,7 @@
 
 namespace trn {
 
-std::map<std::string, std::string> derive_env(const Plan& plan, const config::Document& doc,
-                                              const config::TrainingConfig& training, const InstanceType& inst,
-                                              const EnvMap& user_env);
+std::map<std::string, std::string> derive_env(const Plan& plan, const config::TrainingConfig& training,
+                                              const InstanceType& inst, const EnvMap& user_env);
 
 }  // namespace trn

@@ -5,7 +5,6 @@
 
 #include <vector>
 
-#include "common/config/document.h"
 #include "common/config/training.h"
 #include "common/problem.h"
 #include "launcher/instance_catalog.h"
@@ -13,8 +12,8 @@
 
 namespace trn {
 
-// `plan` has the parallel degrees and derived sizes filled in; `root` is the config.
-Problems validate_plan(const Plan& plan, const config::Document& doc, const config::TrainingConfig& training,
-                       const InstanceType& instance, long long config_devices, bool allow_devices_mismatch);
+// `plan` has the parallel degrees and derived sizes filled in; `training` is the config.
+Problems validate_plan(const Plan& plan, const config::TrainingConfig& training, const InstanceType& instance,
+                       bool allow_devices_mismatch);
 
 }  // namespace trn

@@ -98,12 +98,40 @@ void read_precision(const Document& d, TrainingConfig* c, Problems* p) {
   read_enum(d, "model_source", {ModelSource::kHf, ModelSource::kMegatron}, &c->model_source, p);
 }
 
+void read_launch_shape(const Document& d, TrainingConfig* c, Problems* p) {
+  constexpr long long kMaxDegree = 1 << 20;
+  auto opt_int = [&](const char* key, long long lo, long long hi) { return d.get_int(target(d, key), lo, hi, p); };
+  c->lnc = opt_int("trainer.lnc", 1, 8);
+  c->devices = opt_int("trainer.devices", 1, 4096);
+  c->num_nodes = opt_int("trainer.num_nodes", 1, 65536);
+  c->num_layers = opt_int("model.num_layers", 1, kMaxDegree);
+  ParallelConfig& par = c->parallel;
+  read_int(d, "distributed_strategy.tensor_model_parallel_size", 1, kMaxDegree, &par.tp, p);
+  read_int(d, "distributed_strategy.pipeline_model_parallel_size", 1, kMaxDegree, &par.pp, p);
+  read_int(d, "distributed_strategy.virtual_pipeline_model_parallel_size", 1, kMaxDegree, &par.vpp, p);
+  read_int(d, "distributed_strategy.context_parallel_size", 1, kMaxDegree, &par.cp, p);
+  read_int(d, "distributed_strategy.expert_model_parallel_size", 1, kMaxDegree, &par.ep, p);
+  par.kv_replicator = opt_int("distributed_strategy.kv_replicator", 1, kMaxDegree);
+  c->ring_attention = d.get_bool(target(d, "model.fusions.ring_attention"), p);
+  c->explicit_log_dir_written = d.value("exp_manager.explicit_log_dir").IsDefined();
+}
+
+void read_neuron_knobs(const Document& d, NeuronKnobs* n, Problems* p) {
+  set(d.get_bool(target(d, "model.fusions.softmax"), p), &n->fuse_softmax);
+  n->compress_rg = d.get_bool(target(d, "neuron_experimental_compress_rg"), p);
+  read_string(d, "aync_exec_max_inflight_requests", &n->async_exec_max_inflight, p);  // NxDT's spelling
+  read_string(d, "bucket_size_collectives", &n->bucket_size_collectives, p);
+  read_string(d, "neuron_rt_exec_timeout", &n->rt_exec_timeout, p);
+  read_string(d, "compiler_flags", &n->compiler_flags, p);
+}
+
 // The blocks the keys above live in. One present but not a mapping (`model.optim: 3`,
 // `trainer=5` as an override) would make every key under it read as unset, so the
 // run would silently train with the defaults: it is a Problem instead.
 void require_blocks(const Document& d, Problems* p) {
   const char* blocks[] = {"trainer", "data", "model", "model.optim", "model.optim.sched", "exp_manager",
-                          "exp_manager.checkpoint_callback_params"};
+                          "exp_manager.checkpoint_callback_params", "distributed_strategy", "model.fusions",
+                          "precision"};
   for (const std::string block : blocks) {
     const size_t dot = block.rfind('.');
     const std::string parent = dot == std::string::npos ? "" : block.substr(0, dot), name = block.substr(dot + 1);
@@ -190,6 +218,8 @@ bool read_training_config(const Document& d, TrainingConfig* c, Problems* proble
   set(number_in(d, "trainer.limit_val_batches", 0, kMaxSteps, false, &p), &c->limit_val_batches);
   read_string(d, "compiler_cache_url", &c->compiler_cache_url, &p);
   read_precision(d, c, &p);
+  read_launch_shape(d, c, &p);
+  read_neuron_knobs(d, &c->neuron, &p);
 
   // A key read twice through a reference (sched.max_steps: ${trainer.max_steps}) is reported once.
   for (const Problem& q : p)

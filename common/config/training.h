@@ -36,6 +36,17 @@
 //   precision.type        bf16SR | mixed_precision | mixed_precision_SR | fp32 | autocast | manual  (unset)
 //   precision.xla_use_bf16, .xla_downcast_bf16, .neuron_rt_stochastic_rounding_en (manual)  0/1 or bool  0
 //   model_source                                            hf | megatron    (unset)
+//   trainer.lnc                                             1 .. 8           (unset: the instance's)
+//   trainer.devices                                         1 .. 4096        (unset)
+//   trainer.num_nodes                                       1 .. 65536       (unset)
+//   distributed_strategy.{tensor,pipeline,virtual_pipeline,context,expert}_model_parallel_size
+//     (context_parallel_size)                               1 .. 2^20        1
+//   distributed_strategy.kv_replicator                      1 .. 2^20        (unset)
+//   model.num_layers                                        1 .. 2^20        (unset)
+//   model.fusions.ring_attention, model.fusions.softmax     bool             (unset), false
+//   neuron_experimental_compress_rg                         bool             (unset)
+//   aync_exec_max_inflight_requests (NxDT's spelling), bucket_size_collectives,
+//   neuron_rt_exec_timeout, compiler_flags                  text             ""
 //
 // An enum value that is not one of its names is a Problem listing them (a typo must
 // not quietly select nothing).
@@ -46,6 +57,7 @@
 // as NxDT's configs write sched.max_steps, reads as that key's value.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "common/config/document.h"
@@ -63,6 +75,23 @@ const char* to_string(ModelSource m);  // "hf" | "megatron"; "" for kUnset
 // precision.type: manual's three switches.
 struct ManualPrecision {
   bool xla_use_bf16 = false, xla_downcast_bf16 = false, stochastic_rounding = false;
+};
+
+// distributed_strategy.*: the parallel degrees.
+struct ParallelConfig {
+  long long tp = 1, pp = 1, vpp = 1, cp = 1, ep = 1;
+  std::optional<long long> kv_replicator;
+};
+
+// The Neuron runtime and compiler settings NxDT's configs carry (they become
+// environment variables and NEURON_CC_FLAGS; "" / unset: not exported).
+struct NeuronKnobs {
+  bool fuse_softmax = false;       // model.fusions.softmax
+  std::optional<bool> compress_rg;  // neuron_experimental_compress_rg
+  std::string async_exec_max_inflight;
+  std::string bucket_size_collectives;
+  std::string rt_exec_timeout;
+  std::string compiler_flags;
 };
 
 struct OptimConfig {
@@ -102,6 +131,11 @@ struct TrainingConfig {
   Precision precision = Precision::kUnset;
   ManualPrecision manual_precision;
   ModelSource model_source = ModelSource::kUnset;
+  std::optional<long long> lnc, devices, num_nodes, num_layers;
+  std::optional<bool> ring_attention;
+  bool explicit_log_dir_written = false;  // the key is in the config, even as null (Hydra: `key=` works)
+  ParallelConfig parallel;
+  NeuronKnobs neuron;
 };
 
 // Fills *out from `doc`; every bad value is a Problem naming the key, the value
