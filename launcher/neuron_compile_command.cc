@@ -69,20 +69,25 @@ cache::CompileFn neuronx_cc(std::map<std::string, std::vector<std::string>> argv
 
 }  // namespace
 
-int neuron_compile_command(const CommonOptions& opts) {
-  LoadedConfig cfg;
-  const EnvMap env = current_environment();
-  const Plan p = build_plan(opts, env, &cfg);
+namespace {
+
+// The installed compiler and the retry count, or every reason the compile cannot run.
+struct CompileTools {
+  std::string compiler, version;
+  long retries = 0;
+};
+
+CompileTools check_compile_tools(const Plan& p) {
   Problems problems;
+  CompileTools t;
   const char* path = std::getenv("PATH");
-  const std::string compiler = find_program("neuronx-cc", path ? path : "/bin:/usr/bin");
-  std::string version;
-  if (compiler.empty()) {
+  t.compiler = find_program("neuronx-cc", path ? path : "/bin:/usr/bin");
+  if (t.compiler.empty()) {
     problems.push_back({"neuronx-cc", "(not on PATH)",
                         "collect-then-compile compiles the collected graphs with the Neuron compiler: activate the "
                         "SDK's Python environment, or set launch.neuron_compile=parallel_compile"});
-  } else if ((version = installed_neuronxcc_version(compiler)).empty()) {
-    problems.push_back({"neuronx-cc", compiler,
+  } else if ((t.version = installed_neuronxcc_version(t.compiler)).empty()) {
+    problems.push_back({"neuronx-cc", t.compiler,
                         "`neuronx-cc --version` printed no \"Compiler version\"; check the Neuron SDK installation"});
   }
   if (p.cache.dir.rfind("s3://", 0) == 0) {
@@ -90,41 +95,19 @@ int neuron_compile_command(const CommonOptions& opts) {
                         "collect-then-compile needs the cache on a filesystem every node mounts; set "
                         "launch.neuron_compile=parallel_compile for an S3 cache"});
   }
-  long retries = 0;
   if (const char* v = std::getenv("NEURON_PARALLEL_COMPILE_MAX_RETRIES"); v && *v) {
     char* end = nullptr;
-    retries = std::strtol(v, &end, 10);
-    if (*end || retries < 0 || retries > 100)
+    t.retries = std::strtol(v, &end, 10);
+    if (*end || t.retries < 0 || t.retries > 100)
       problems.push_back({"NEURON_PARALLEL_COMPILE_MAX_RETRIES", v, "must be a whole number from 0 to 100"});
   }
   throw_if_any(problems);
+  return t;
+}
 
-  const auto cc_flags = p.env.find("NEURON_CC_FLAGS");
-  const char* env_flags = std::getenv("NEURON_CC_FLAGS");
-  const std::vector<std::string> flags =
-      neuron_compiler_flags(cc_flags != p.env.end() ? cc_flags->second : env_flags ? env_flags : "");
-  const std::string compiler_dir = "neuronxcc-" + version;
-  std::vector<cache::GraphJob> graphs = collected_graphs(p.cache.dir, compiler_dir);
-  std::map<std::string, std::vector<std::string>> argv_of;
-  for (auto& g : graphs) {
-    const std::vector<std::string> own = recorded_flags(g.path.substr(0, g.path.rfind('/'))).value_or(flags);
-    for (const auto& f : own) g.key.flags += (g.key.flags.empty() ? "" : " ") + f;
-    argv_of[g.path] = neuronx_cc_argv(compiler, p.platform, own);
-  }
-  const int slots = cfg.launch.compile_slots > 0 ? cfg.launch.compile_slots : cpu_count();
-  // One task per node (torchrun) forks all the workers; with one task per worker the
-  // node's tasks share them (the slot locks bound the node's compilers either way).
-  const int tasks = p.launch_pattern == LaunchPattern::kPerWorker ? std::max(1, p.procs_per_node) : 1;
-  const int workers = std::max(1, std::min<int>((slots + tasks - 1) / tasks, static_cast<int>(graphs.size())));
-  std::printf("INFO %snode %d of %d: %zu graphs collected in %s/%s; compiling each once across all nodes, "
-              "%d workers here, at most %d compilers at a time on this node\n",
-              kNeuronCompilePrefix, p.node_rank, p.nodes, graphs.size(), p.cache.dir.c_str(), compiler_dir.c_str(),
-              workers, slots);
-  std::fflush(nullptr);
-
-  cache::CacheOptions copt;
-  static_cast<CacheSettings&>(copt) = p.cache;
-  const cache::CompileFn compile = neuronx_cc(std::move(argv_of), static_cast<int>(retries));
+// Forks `workers` ranks of cache::compile_distributed on this node and waits for them.
+void run_compile_workers(const Plan& p, const cache::CacheOptions& copt, const std::vector<cache::GraphJob>& graphs,
+                         const cache::CompileFn& compile, int workers, int slots) {
   std::vector<pid_t> pids;
   for (int k = 0; k < workers && !graphs.empty(); ++k) {
     const pid_t pid = ::fork();
@@ -159,8 +142,11 @@ int neuron_compile_command(const CommonOptions& opts) {
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
   }
+}
 
-  // The verify pass: what the cache holds now for every collected graph, whatever the workers said.
+// The verify pass: what the cache holds now for every collected graph, whatever the
+// workers said; prints the summary lines users parse and returns the exit status.
+int verify_compiled(const Plan& p, const cache::CacheOptions& copt, const std::vector<cache::GraphJob>& graphs) {
   std::unique_ptr<cache::CompileCache> c;
   std::string err;
   if (!cache::CompileCache::open(copt, &c, &err)) throw InputError({{"compile cache", p.cache.dir, err}});
@@ -182,6 +168,43 @@ int neuron_compile_command(const CommonOptions& opts) {
               kNeuronCompilePrefix, graphs.size(), kNeuronCompilePrefix, ok, kNeuronCompilePrefix, failed);
   std::fflush(nullptr);
   return failed ? 1 : 0;
+}
+
+}  // namespace
+
+int neuron_compile_command(const CommonOptions& opts) {
+  LoadedConfig cfg;
+  const EnvMap env = current_environment();
+  const Plan p = build_plan(opts, env, &cfg);
+  const CompileTools tools = check_compile_tools(p);
+
+  const auto cc_flags = p.env.find("NEURON_CC_FLAGS");
+  const char* env_flags = std::getenv("NEURON_CC_FLAGS");
+  const std::vector<std::string> flags =
+      neuron_compiler_flags(cc_flags != p.env.end() ? cc_flags->second : env_flags ? env_flags : "");
+  const std::string compiler_dir = "neuronxcc-" + tools.version;
+  std::vector<cache::GraphJob> graphs = collected_graphs(p.cache.dir, compiler_dir);
+  std::map<std::string, std::vector<std::string>> argv_of;
+  for (auto& g : graphs) {
+    const std::vector<std::string> own = recorded_flags(g.path.substr(0, g.path.rfind('/'))).value_or(flags);
+    for (const auto& f : own) g.key.flags += (g.key.flags.empty() ? "" : " ") + f;
+    argv_of[g.path] = neuronx_cc_argv(tools.compiler, p.platform, own);
+  }
+  const int slots = cfg.launch.compile_slots > 0 ? cfg.launch.compile_slots : cpu_count();
+  // One task per node (torchrun) forks all the workers; with one task per worker the
+  // node's tasks share them (the slot locks bound the node's compilers either way).
+  const int tasks = p.launch_pattern == LaunchPattern::kPerWorker ? std::max(1, p.procs_per_node) : 1;
+  const int workers = std::max(1, std::min<int>((slots + tasks - 1) / tasks, static_cast<int>(graphs.size())));
+  std::printf("INFO %snode %d of %d: %zu graphs collected in %s/%s; compiling each once across all nodes, "
+              "%d workers here, at most %d compilers at a time on this node\n",
+              kNeuronCompilePrefix, p.node_rank, p.nodes, graphs.size(), p.cache.dir.c_str(), compiler_dir.c_str(),
+              workers, slots);
+  std::fflush(nullptr);
+
+  cache::CacheOptions copt;
+  static_cast<CacheSettings&>(copt) = p.cache;
+  run_compile_workers(p, copt, graphs, neuronx_cc(std::move(argv_of), static_cast<int>(tools.retries)), workers, slots);
+  return verify_compiled(p, copt, graphs);
 }
 
 }  // namespace trn
