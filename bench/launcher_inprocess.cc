@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "common/hostlist.h"
-#include "launcher/commands.h"
-#include "launcher/config_loader.h"
-#include "launcher/instance_catalog.h"
-#include "launcher/launch_env.h"
-#include "launcher/plan.h"
+#include "launcher/commands/commands.h"
+#include "launcher/plan/config_loader.h"
+#include "launcher/plan/instance_catalog.h"
+#include "launcher/plan/launch_env.h"
+#include "launcher/plan/plan.h"
 
 extern char** environ;
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The PyTorch peer of trn-train-native for bench/trainer_bench.sh: the same Llama as
-trainer/llama.h, written the way a user would in eager PyTorch (no compile, no fused
+trainer/model/llama.h, written the way a user would in eager PyTorch (no compile, no fused
 kernels), trained with AdamW on random tokens, fp32 on the CPU with the given threads.
 
 Same architecture and parameter count: token embedding; per layer RMSNorm -> q/k/v

@@ -35,11 +35,11 @@ endif
 
 # cache_driver: the stress tests' and benchmarks' client (get/compile/populate/
 # lookup-bench) plus `cache status|verify|clean|clear-locks` through the same
-# launcher/cache_command.cc that trn-train links, so the cache can be tested
+# launcher/commands/cache_command.cc that trn-train links, so the cache can be tested
 # before (and independently of) the launcher's main.cc.
 CACHE_DRIVER := $(TESTDIR)/cache_driver
 $(OBJDIR)/tests/doubles/cache_driver.o: MODULE_FLAGS := $(YAMLCPP_CFLAGS)
-$(CACHE_DRIVER): $(OBJDIR)/tests/doubles/cache_driver.o $(OBJDIR)/launcher/cache_command.o $(OBJDIR)/launcher/config_loader.o $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
+$(CACHE_DRIVER): $(OBJDIR)/tests/doubles/cache_driver.o $(OBJDIR)/launcher/commands/cache_command.o $(OBJDIR)/launcher/plan/config_loader.o $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB) $(YAMLCPP_LIBS) -lpthread
 ifneq ($(PLUGIN_ONLY),yes)

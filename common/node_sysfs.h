@@ -2,7 +2,7 @@
 // real nodes, a fake tree in tests: localslurm's $LOCALSLURM_DIR/nodes/<node>/).
 // The one reader of these paths for the SPANK plugin's discovery
 // (spank/device_discovery.cc, spank/efa_discovery.cc), the node's instance facts
-// (common/node_instance.cc) and `trn-train preflight` (launcher/preflight_probe.cc);
+// (common/node_instance.cc) and `trn-train preflight` (launcher/preflight/preflight_probe.cc);
 // layouts as shared/notes/neuron-devices.md records them. Exception-free (the plugin
 // links common/).
 #pragma once

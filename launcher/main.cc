@@ -14,12 +14,12 @@
 #include <vector>
 
 #include "common/nearest.h"
-#include "launcher/cache_command.h"
-#include "launcher/commands.h"
-#include "launcher/data_command.h"
+#include "launcher/commands/cache_command.h"
+#include "launcher/commands/commands.h"
+#include "launcher/commands/data_command.h"
 #include "launcher/errors.h"
-#include "launcher/preflight_command.h"
-#include "launcher/neuron_compile.h"
+#include "launcher/preflight/preflight_command.h"
+#include "launcher/neuron/neuron_compile.h"
 
 namespace {
 

@@ -1,6 +1,8 @@
 # launcher/: the `trn-train` command (issue 3). Everything but main.cc goes into a
 # library so unit tests and benchmarks link the same code the command runs.
-LAUNCHER_SRCS := $(filter-out launcher/main.cc,$(wildcard launcher/*.cc))
+# Folders by concern: plan/ (config -> Plan), neuron/ (the Neuron backends' environment
+# and compile), preflight/, commands/ (what each subcommand does with a Plan).
+LAUNCHER_SRCS := $(filter-out launcher/main.cc,$(wildcard launcher/*.cc launcher/*/*.cc))
 LAUNCHER_OBJS := $(LAUNCHER_SRCS:%.cc=$(OBJDIR)/%.o)
 LAUNCHER_LIB  := $(LIBDIR)/libtrnlauncher.a
 TRN_TRAIN     := $(BINDIR)/trn-train
@@ -14,7 +16,7 @@ $(LAUNCHER_LIB): $(LAUNCHER_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && $(AR) rcs $@ $^
 
-# `trn-train data` (launcher/data_command.cc) is the one user of data/ and SentencePiece here.
+# `trn-train data` (launcher/commands/data_command.cc) is the one user of data/ and SentencePiece here.
 $(TRN_TRAIN): $(OBJDIR)/launcher/main.o $(LAUNCHER_LIB) $(DATA_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $< $(LAUNCHER_LIB) $(DATA_LIB) $(LAUNCHER_LDLIBS) $(SENTENCEPIECE_LIBS)

@@ -10,7 +10,7 @@
 #include "data/gpt_dataset.h"
 #include "data/tokenizer.h"
 #include "data/vocab_sidecar.h"
-#include "trainer/resume.h"
+#include "trainer/checkpoint/resume.h"
 
 namespace trn::native {
 namespace {

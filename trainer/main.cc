@@ -3,9 +3,9 @@
 // Read top to bottom: the mode (--compile / --train / --generate; COMPILE is the
 // launcher's, never read here) -> settings through the one config library (every
 // bad input a Problem, printed by rank 0, exit 2) -> batch arithmetic and the data
-// (trainer/batch_source.h) -> model init -> compile run (one checked step, then
-// the graphs), or resume (trainer/resume.h) and the loop (trainer/train_loop.h),
-// whose files go to the experiment folder (trainer/experiment_dir.h).
+// (trainer/data/batch_source.h) -> model init -> compile run (one checked step, then
+// the graphs), or resume (trainer/checkpoint/resume.h) and the loop (trainer/train_loop.h),
+// whose files go to the experiment folder (trainer/checkpoint/experiment_dir.h).
 #include <CLI/CLI.hpp>
 
 #include <cmath>
@@ -13,13 +13,13 @@
 
 #include "common/env_map.h"
 #include "common/problem.h"
-#include "trainer/batch_source.h"
+#include "trainer/data/batch_source.h"
 #include "trainer/generate.h"
 #include "trainer/mpi/mpi_world.h"
-#include "trainer/native_graphs.h"
+#include "trainer/model/native_graphs.h"
 #include "trainer/plan_world.h"
-#include "trainer/resume.h"
-#include "trainer/threads.h"
+#include "trainer/checkpoint/resume.h"
+#include "trainer/model/threads.h"
 #include "trainer/train_loop.h"
 
 namespace {

@@ -3,7 +3,12 @@
 # tests link the same code the trainer runs.
 # trainer/mpi/: the only code that includes <mpi.h> (the fuzz build compiles
 # trainer/*.cc without MPI's flags).
-TRAINER_SRCS := $(filter-out trainer/main.cc,$(wildcard trainer/*.cc)) $(wildcard trainer/mpi/*.cc)
+# Folders by concern: model/ (the network, its graphs and optimizer), data/ (batches),
+# checkpoint/ (save, resume, the experiment folder), report/ (metrics, TensorBoard,
+# the progress line); main.cc, train_settings and train_loop read top to bottom.
+TRAINER_PLAIN_DIRS := trainer trainer/model trainer/data trainer/checkpoint trainer/report
+TRAINER_SRCS := $(filter-out trainer/main.cc,$(foreach d,$(TRAINER_PLAIN_DIRS),$(wildcard $(d)/*.cc))) \
+                $(wildcard trainer/mpi/*.cc)
 # The kernel templates' source text (trainer/kernels/, common.h first, bound.h last),
 # embedded so the compile step can build shape-specialised graphs from it on any
 # node (no installed headers needed); their own #include lines and #pragma once go.
@@ -27,7 +32,7 @@ LIBS_BUILT   += $(TRAINER_LIB)
 TRAINER_LDLIBS := $(TRAINER_LIB) $(DATA_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB) $(YAMLCPP_LIBS) $(OPENBLAS_LIBS) \
                   -ldl -lpthread -fopenmp
 
-# OpenMP: the process's one thread pool (trainer/threads.h); libgomp ships with g++.
+# OpenMP: the process's one thread pool (trainer/model/threads.h); libgomp ships with g++.
 # -fno-trapping-math: lets the kernels' range selects vectorise (kernels/common.h,
 # exp_simd); nothing here reads floating-point exception flags, and results do not change.
 $(OBJDIR)/trainer/%.o: MODULE_FLAGS := $(MPI_CXXFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS) $(JSON_CFLAGS) -fopenmp \

@@ -9,12 +9,12 @@
 #include <cstdlib>
 #include <deque>
 
-#include "trainer/checkpoint.h"
-#include "trainer/metrics_jsonl.h"
+#include "trainer/checkpoint/checkpoint.h"
+#include "trainer/report/metrics_jsonl.h"
 #include "trainer/mpi/grad_allreduce.h"
 #include "trainer/mpi/zero1_collectives.h"
-#include "trainer/progress_line.h"
-#include "trainer/tensorboard_events.h"
+#include "trainer/report/progress_line.h"
+#include "trainer/report/tensorboard_events.h"
 
 namespace trn::native {
 namespace {
@@ -94,7 +94,7 @@ StepResult zero1_forward_backward(const Mpi& mpi, const TrainSettings& s, Llama*
 
 // The checkpoint of the state now. Without ZeRO-1 rank 0 writes one file; with it
 // every rank writes its shard at the same time, and rank 0 publishes the manifest
-// once all are durable (trainer/checkpoint_shards.h). "" or the error (rank 0's).
+// once all are durable (trainer/checkpoint/checkpoint_shards.h). "" or the error (rank 0's).
 std::string save_state(const Mpi& mpi, const TrainSettings& s, const CheckpointIdentity& identity, Llama* model,
                        AdamW* opt, int step, long long consumed) {
   const std::string& dir = s.exp.checkpoint_dir;

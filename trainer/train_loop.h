@@ -1,6 +1,6 @@
 // The training loop, top to bottom per step: micro-batches forward/backward (the
-// samples from consumed_samples, trainer/batch_source.h), all-reduce, clip, AdamW
-// (with ZeRO-1, trainer/zero1.h: reduce-scatter, clip, AdamW on the shard, all-gather),
+// samples from consumed_samples, trainer/data/batch_source.h), all-reduce, clip, AdamW
+// (with ZeRO-1, trainer/model/zero1.h: reduce-scatter, clip, AdamW on the shard, all-gather),
 // validation every trainer.val_check_interval, the report (progress line, JSONL,
 // TensorBoard: rank 0), a checkpoint every every_n_train_steps, at the end and when
 // a stop signal arrived.
@@ -15,12 +15,12 @@
 
 #include <memory>
 
-#include "trainer/adamw.h"
-#include "trainer/batch_source.h"
-#include "trainer/llama.h"
+#include "trainer/model/adamw.h"
+#include "trainer/data/batch_source.h"
+#include "trainer/model/llama.h"
 #include "trainer/mpi/grad_allreduce.h"
 #include "trainer/mpi/mpi_world.h"
-#include "trainer/resume.h"
+#include "trainer/checkpoint/resume.h"
 #include "trainer/train_settings.h"
 
 namespace trn::native {
@@ -37,7 +37,7 @@ StepResult forward_backward(const Mpi& mpi, const TrainSettings& s, Llama* model
                             long long consumed_samples, OverlappedAllreduce* overlap);
 
 // The overlapped all-reduce of model->grads() that TRN_NATIVE_GRAD_BUCKET_MB asks for
-// (trainer/grad_buckets.h; built once per run), or nullptr when it is 0.
+// (trainer/model/grad_buckets.h; built once per run), or nullptr when it is 0.
 std::unique_ptr<OverlappedAllreduce> bucket_overlap(const Mpi& mpi, Llama* model);
 
 // A Problem when validation is asked for but the data has no held-out split.

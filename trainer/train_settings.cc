@@ -7,7 +7,7 @@
 #include <map>
 #include <set>
 
-#include "trainer/synthetic_corpus.h"
+#include "trainer/data/synthetic_corpus.h"
 
 namespace trn::native {
 namespace {
@@ -147,7 +147,7 @@ bool settings_from(const Document& doc, const Document* hf, size_t before, Train
   shape.seq_length(doc, t.seq_length);
   if (problems->size() == before) shape.check();  // consistency, once every value could be read
 
-  // data.data_prefix (a Megatron dataset, trainer/batch_source.h) makes data.train_dir moot.
+  // data.data_prefix (a Megatron dataset, trainer/data/batch_source.h) makes data.train_dir moot.
   const bool synthetic = !doc.has("data.data_prefix");
   if (synthetic && !t.train_dir.empty() && t.train_dir != "synthetic")
     problems->push_back({"data.train_dir", t.train_dir,

@@ -13,15 +13,15 @@
 #include "common/config/document.h"
 #include "common/config/training.h"
 #include "common/problem.h"
-#include "trainer/experiment_dir.h"
-#include "trainer/llama.h"
+#include "trainer/checkpoint/experiment_dir.h"
+#include "trainer/model/llama.h"
 
 namespace trn::native {
 
 struct TrainSettings {
   config::TrainingConfig train;  // trainer / data / seed / model.optim / exp_manager
   ModelShape shape;
-  ExperimentDir exp;           // the experiment folder (trainer/experiment_dir.h)
+  ExperimentDir exp;           // the experiment folder (trainer/checkpoint/experiment_dir.h)
   config::Document doc;        // the effective config (overrides applied): hparams.yaml, data keys
 };
 

@@ -24,7 +24,7 @@ struct SiteConfig {
   std::string master_ports;               // MASTER_PORT range; "" = common/ports.h default
   std::string partition;
   std::vector<std::string> sbatch_flags;  // appended to every sbatch line
-  std::string instance;                   // instance type when neither config nor node says (launcher/instance_resolution.h)
+  std::string instance;                   // instance type when neither config nor node says (launcher/plan/instance_resolution.h)
   std::map<std::string, std::string> partitions;  // Slurm partition -> instance type (trn1 and trn2 queues)
   std::string log_dir;                    // default launch.log_dir
   std::map<std::string, std::string> host_addresses;  // static name -> IPv4, checked before DNS

@@ -1,5 +1,5 @@
-# Collect-then-compile (launcher/neuron_compile.h, issue 9 item 2) and the warm-cache
-# check (launcher/warm_cache.h, item 3) on 4 nodes with the Neuron test doubles:
+# Collect-then-compile (launcher/neuron/neuron_compile.h, issue 9 item 2) and the warm-cache
+# check (launcher/neuron/warm_cache.h, item 3) on 4 nodes with the Neuron test doubles:
 #  * COMPILE=1: every node runs `neuron_parallel_compile --command collect`, then `run`
 #    compiles each collected graph EXACTLY ONCE cluster-wide (the neuronx-cc double's
 #    calls), with the wrapper's command line, in a private work folder; every node prints

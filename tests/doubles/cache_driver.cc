@@ -23,7 +23,7 @@
 #include "common/fs.h"
 #include "common/problem.h"
 #include "common/process_identity.h"
-#include "launcher/cache_command.h"
+#include "launcher/commands/cache_command.h"
 
 using namespace trn;
 using namespace trn::cache;

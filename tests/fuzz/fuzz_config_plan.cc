@@ -14,7 +14,7 @@
 
 #include "common/config/document.h"
 #include "launcher/errors.h"
-#include "launcher/plan.h"
+#include "launcher/plan/plan.h"
 
 namespace {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "trainer/checkpoint_format.h"
-#include "trainer/checkpoint_shards.h"
+#include "trainer/checkpoint/checkpoint_format.h"
+#include "trainer/checkpoint/checkpoint_shards.h"
 #include "trainer/train_settings.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -12,9 +12,9 @@ FUZZ_FLAGS   := -std=c++17 -g -O1 -I. -fsanitize=address,undefined -fno-sanitize
 # The code under test: everything that parses, no main(), nothing that needs Slurm,
 # MPI or BLAS at link time.
 FUZZ_LIB_SRCS := $(COMMON_SRCS) $(CONFIG_SRCS) $(CACHE_SRCS) \
-                 $(filter-out launcher/main.cc,$(wildcard launcher/*.cc)) \
+                 $(LAUNCHER_SRCS) \
                  $(filter-out spank/spank_neuron.cc,$(SPANK_SRCS)) \
-                 $(filter-out trainer/main.cc trainer/native_graphs.cc,$(wildcard trainer/*.cc))
+                 $(filter-out trainer/model/native_graphs.cc,$(filter-out trainer/main.cc,$(TRAINER_SRCS:trainer/mpi/%=)))
 FUZZ_LIB     := $(FUZZ_DIR)/libfuzzed.a
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.cc,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.cc))
 

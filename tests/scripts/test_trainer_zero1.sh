@@ -3,7 +3,7 @@
 # all-gather). The loss curve must match plain data parallelism and a single rank
 # with the same global batch within fp32 reduction-order tolerance. Checkpoints are
 # rank-sharded (each rank its shard file, rank 0 the manifest checkpoint-<step>.bin
-# last, trainer/checkpoint_shards.h): written at 4 ranks they resume at 2 and then 1
+# last, trainer/checkpoint/checkpoint_shards.h): written at 4 ranks they resume at 2 and then 1
 # (re-sharded), written at 2 they resume at 4, and each continues the same curve; a
 # truncated shard of the newest checkpoint falls back to the previous one and says so.
 source "$(dirname "$0")/lib.sh"

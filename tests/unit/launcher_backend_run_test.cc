@@ -12,7 +12,7 @@
 #include <string>
 
 #include "launcher/errors.h"
-#include "launcher/plan.h"
+#include "launcher/plan/plan.h"
 
 namespace trn {
 namespace {

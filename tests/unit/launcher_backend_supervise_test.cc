@@ -1,6 +1,6 @@
-// `run`'s supervision of the backend (launcher/supervise.h), its compile-summary
-// verdict (launcher/compile_summary.h) and the check that the backend's programs
-// exist before any rank starts (launcher/backend_programs.h).
+// `run`'s supervision of the backend (launcher/commands/supervise.h), its compile-summary
+// verdict (launcher/neuron/compile_summary.h) and the check that the backend's programs
+// exist before any rank starts (launcher/commands/backend_programs.h).
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -14,9 +14,9 @@
 #include <thread>
 
 #include "common/fs.h"
-#include "launcher/backend_programs.h"
-#include "launcher/compile_summary.h"
-#include "launcher/supervise.h"
+#include "launcher/commands/backend_programs.h"
+#include "launcher/neuron/compile_summary.h"
+#include "launcher/commands/supervise.h"
 
 namespace trn {
 namespace {

@@ -9,10 +9,10 @@
 #include <fstream>
 #include <string>
 
-#include "launcher/backend_programs.h"
+#include "launcher/commands/backend_programs.h"
 #include "launcher/errors.h"
-#include "launcher/neuron_sdk.h"
-#include "launcher/plan.h"
+#include "launcher/neuron/neuron_sdk.h"
+#include "launcher/plan/plan.h"
 
 namespace trn {
 namespace {

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "common/fs.h"
-#include "launcher/plan.h"
+#include "launcher/plan/plan.h"
 
 namespace trn {
 namespace {

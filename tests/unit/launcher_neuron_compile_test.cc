@@ -1,5 +1,5 @@
-// Collect-then-compile (launcher/neuron_compile.h) and the warm-cache check
-// (launcher/warm_cache.h): the per-graph compiler command as torch-neuronx's wrapper
+// Collect-then-compile (launcher/neuron/neuron_compile.h) and the warm-cache check
+// (launcher/neuron/warm_cache.h): the per-graph compiler command as torch-neuronx's wrapper
 // runs it, the collected graphs keyed onto their own MODULE_ folders, the launch:
 // keys, the backend argv, and the warm-cache verdicts.
 #include <gtest/gtest.h>
@@ -10,11 +10,11 @@
 
 #include "cache/entry_layout.h"
 #include "common/fs.h"
-#include "launcher/backend_command.h"
+#include "launcher/plan/backend_command.h"
 #include "launcher/errors.h"
-#include "launcher/neuron_compile.h"
-#include "launcher/plan.h"
-#include "launcher/warm_cache.h"
+#include "launcher/neuron/neuron_compile.h"
+#include "launcher/plan/plan.h"
+#include "launcher/neuron/warm_cache.h"
 
 namespace trn {
 namespace {

@@ -9,8 +9,8 @@
 
 #include "common/ports.h"
 #include "launcher/errors.h"
-#include "launcher/plan_output.h"
-#include "launcher/plan.h"
+#include "launcher/plan/plan_output.h"
+#include "launcher/plan/plan.h"
 
 namespace trn {
 namespace {

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "common/hostlist.h"
-#include "launcher/preflight_checks.h"
-#include "launcher/preflight_report.h"
+#include "launcher/preflight/preflight_checks.h"
+#include "launcher/preflight/preflight_report.h"
 
 namespace trn {
 namespace {

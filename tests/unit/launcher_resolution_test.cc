@@ -10,9 +10,9 @@
 #include "common/node_instance.h"
 #include "common/ports.h"
 #include "launcher/errors.h"
-#include "launcher/file_limit.h"
-#include "launcher/plan.h"
-#include "launcher/plan_output.h"
+#include "launcher/commands/file_limit.h"
+#include "launcher/plan/plan.h"
+#include "launcher/plan/plan_output.h"
 
 namespace trn {
 namespace {

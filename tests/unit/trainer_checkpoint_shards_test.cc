@@ -1,4 +1,4 @@
-// ZeRO-1's sharded checkpoints (trainer/checkpoint_shards.h): every rank's shard plus a
+// ZeRO-1's sharded checkpoints (trainer/checkpoint/checkpoint_shards.h): every rank's shard plus a
 // manifest written last; a resume at another rank count reads the slices it needs from
 // the shards that hold them; a damaged, truncated, missing or foreign shard, or a save
 // killed before its manifest, falls back to the previous checkpoint.
@@ -10,7 +10,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "trainer/checkpoint.h"
+#include "trainer/checkpoint/checkpoint.h"
 
 namespace {
 

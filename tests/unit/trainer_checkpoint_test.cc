@@ -9,7 +9,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "trainer/checkpoint.h"
+#include "trainer/checkpoint/checkpoint.h"
 
 namespace {
 

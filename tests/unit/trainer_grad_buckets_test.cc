@@ -1,4 +1,4 @@
-// The buckets of the overlapped gradient all-reduce (trainer/grad_buckets.h): how the
+// The buckets of the overlapped gradient all-reduce (trainer/model/grad_buckets.h): how the
 // buffer is cut, when a bucket is complete, the TRN_NATIVE_GRAD_BUCKET_MB knob, and,
 // with the real model, that a bucket complete during backward already holds its
 // final gradients (what lets its all-reduce start early). The MPI side is checked
@@ -8,8 +8,8 @@
 #include <random>
 #include <vector>
 
-#include "trainer/grad_buckets.h"
-#include "trainer/llama.h"
+#include "trainer/model/grad_buckets.h"
+#include "trainer/model/llama.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "tests/unit/trainer_kernels_fixture.h"
-#include "trainer/llama.h"
+#include "trainer/model/llama.h"
 
 namespace {
 

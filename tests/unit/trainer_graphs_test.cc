@@ -6,8 +6,8 @@
 #include <random>
 
 #include "tests/unit/trainer_kernels_fixture.h"
-#include "trainer/llama.h"
-#include "trainer/native_graphs.h"
+#include "trainer/model/llama.h"
+#include "trainer/model/native_graphs.h"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <tuple>
 
-#include "trainer/native_graphs.h"
+#include "trainer/model/native_graphs.h"
 
 namespace trn::native::test_support {
 

@@ -2,7 +2,7 @@
 // shapes ended in std::bad_alloc, an OOM kill or a machine swapping for hours).
 #include <gtest/gtest.h>
 
-#include "trainer/memory_estimate.h"
+#include "trainer/model/memory_estimate.h"
 
 namespace {
 

@@ -7,11 +7,11 @@
 
 #include <cstring>
 
-#include "trainer/experiment_dir.h"
+#include "trainer/checkpoint/experiment_dir.h"
 #include "trainer/generate.h"
-#include "trainer/metrics_jsonl.h"
-#include "trainer/progress_line.h"
-#include "trainer/tensorboard_events.h"
+#include "trainer/report/metrics_jsonl.h"
+#include "trainer/report/progress_line.h"
+#include "trainer/report/tensorboard_events.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// ZeRO-1's arithmetic (trainer/zero1.h): the ranks' slices cover the parameters
+// ZeRO-1's arithmetic (trainer/model/zero1.h): the ranks' slices cover the parameters
 // exactly once, and AdamW run slice by slice (each with its own m and v, the
 // weight-decay exemptions cut at the slice edges) is the unsharded update, bit for bit.
 #include <gtest/gtest.h>
@@ -7,8 +7,8 @@
 #include <cmath>
 #include <tuple>
 
-#include "trainer/adamw.h"
-#include "trainer/zero1.h"
+#include "trainer/model/adamw.h"
+#include "trainer/model/zero1.h"
 
 namespace {
 

@@ -1,6 +1,6 @@
 // The kernels' entry points, each signature written once: the model's kernel table
-// (trainer/layers.h) holds pointers to Bound<RuntimeDims>::*, a compiled graph
-// exports a pointer to Bound<its Dims>::<its kind> (trainer/native_graphs.cc).
+// (trainer/model/layers.h) holds pointers to Bound<RuntimeDims>::*, a compiled graph
+// exports a pointer to Bound<its Dims>::<its kind> (trainer/model/native_graphs.cc).
 // Every entry takes the model's run-time sizes first; a graph ignores them.
 #pragma once
 

@@ -2,12 +2,12 @@
 // templates over a "Dims" type: the trainer instantiates them with RuntimeDims (the
 // always-available generic path); the compile step instantiates each with a Dims
 // struct whose sizes are compile-time constants (one graph per kind x pass and
-// shape, trainer/native_graphs.cc), which lets the host compiler unroll and
+// shape, trainer/model/native_graphs.cc), which lets the host compiler unroll and
 // vectorise the inner loops. These headers are also the source text of those graphs
 // (embedded into trn-train-native at build time, in trainer/module.mk's order), so
 // they include nothing but the C++ standard library and OpenMP.
 //
-// Threading: OpenMP, the process's one pool (trainer/threads.h). Every kernel
+// Threading: OpenMP, the process's one pool (trainer/model/threads.h). Every kernel
 // partitions its output so no two threads write the same value and each value is
 // summed in a fixed order: results do not depend on the thread count.
 #pragma once

@@ -1,5 +1,5 @@
 // The data-parallel sum of the gradients, overlapped with backward: the buckets of
-// trainer/grad_buckets.h, each all-reduced (MPI_Iallreduce, in place) as soon as the
+// trainer/model/grad_buckets.h, each all-reduced (MPI_Iallreduce, in place) as soon as the
 // last micro-batch's backward has finalised all of it, while earlier layers still
 // run; wait() before clipping and the optimizer. Built once per run: wait() leaves
 // it ready for the next step. Each element is summed over the ranks as one
@@ -13,7 +13,7 @@
 #include <memory>
 #include <vector>
 
-#include "trainer/grad_buckets.h"
+#include "trainer/model/grad_buckets.h"
 
 namespace trn::native {
 

@@ -10,7 +10,7 @@
 #include <functional>
 #include <string>
 
-#include "trainer/memory_estimate.h"
+#include "trainer/model/memory_estimate.h"
 
 namespace trn::native {
 namespace {

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "common/problem.h"
-#include "trainer/llama.h"
+#include "trainer/model/llama.h"
 
 namespace trn::native {
 

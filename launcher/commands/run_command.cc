@@ -1,0 +1,157 @@
+// `trn-train run` (what srun runs): plan this task, check that the backend's
+// programs exist, write the effective config into the node's log folder, then start
+// the backend under supervision (launcher/commands/supervise.h): its output is teed to the
+// node's console log, signals are forwarded, and its exit status is ours. A COMPILE=1
+// run also fails when its compile summary reports failed graphs, whatever the tool's
+// exit status (launcher/neuron/compile_summary.h). With collect-then-compile the COMPILE=1
+// backend only collects the graphs and `run` then starts `trn-train neuron-compile`
+// (launcher/neuron/neuron_compile.h); a COMPILE=0 Neuron run first checks that the cache is
+// warm (launcher/neuron/warm_cache.h).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "common/fs.h"
+#include "common/process_identity.h"
+#include "launcher/commands/backend_programs.h"
+#include "launcher/commands/commands.h"
+#include "launcher/neuron/compile_summary.h"
+#include "launcher/errors.h"
+#include "launcher/commands/file_limit.h"
+#include "launcher/neuron/neuron_compile.h"
+#include "launcher/commands/supervise.h"
+#include "launcher/neuron/warm_cache.h"
+
+namespace trn {
+
+namespace {
+
+// What must hold before anything starts: a master, a restart count below the limit,
+// the backend's programs, and (COMPILE=0 on Neuron) a warm enough cache.
+Problems check_startable(const Plan& p, const LoadedConfig& cfg, const std::string& path, WarmCacheVerdict* warm) {
+  Problems problems;
+  if (p.master_addr.empty()) {
+    problems.push_back({"master_addr", "(unknown)",
+                        "a multi-node run needs a launch environment (srun, mpirun, AWS Batch or torchrun variables); "
+                        "use `srun trn-train run` inside the allocation"});
+  }
+  // A job that Slurm keeps requeueing (a node that fails again and again) stops here
+  // instead of looping through the queue forever.
+  if (p.restart_count > cfg.launch.max_restarts) {
+    problems.push_back({"SLURM_RESTART_COUNT", std::to_string(p.restart_count),
+                        "this job was requeued more than launch.max_restarts = " +
+                            std::to_string(cfg.launch.max_restarts) +
+                            " times; find why its runs end (logs/" + p.job_id + "/<restart>/<node>/log), then "
+                            "raise launch.max_restarts or submit it again"});
+  }
+  const Problems missing = check_backend_programs(p, path);
+  problems.insert(problems.end(), missing.begin(), missing.end());
+  // A COMPILE=0 Neuron run first looks at what the precompile left (launcher/neuron/warm_cache.h).
+  if (!p.compile && p.backend != Backend::kNative && cfg.launch.require_warm_cache != WarmCachePolicy::kOff) {
+    const std::string compiler = find_program("neuronx-cc", path);
+    const std::string version = compiler.empty() ? "" : installed_neuronxcc_version(compiler);
+    *warm = judge_warm_cache(count_cache_graphs(p.cache.dir), p.cache.dir,
+                             version.empty() ? "" : "neuronxcc-" + version, cfg.launch.require_warm_cache);
+    if (warm->problem) problems.push_back(*warm->problem);
+  }
+  return problems;
+}
+
+// Per-restart, per-node folder, like train_setup.sh's logs/<job>/<restart>/<node>/:
+// the console log (its descriptor is returned) and the effective config. The
+// experiment folder is elsewhere and the same for every node and restart (backend_command.h).
+int open_node_log(const Plan& p, const LoadedConfig& cfg) {
+  const auto writable = [&](const std::string& why) {
+    return InputError({{"launch.log_dir", p.log_dir, why + " (set launch.log_dir or the site log_dir to a writable place)"}});
+  };
+  if (std::string why; !make_dirs(p.log_dir, 0775, &why)) throw writable(why);
+  // What ran is on disk for every run; the native backend reads exactly this file.
+  if (std::string why; !write_file_atomic(p.effective_config, effective_config_text(cfg), 0644, &why)) throw writable(why);
+  const std::string log_path = p.log_dir + "log";
+  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) throw writable(log_path + ": " + std::strerror(errno));
+  return log_fd;
+}
+
+// Writes `line` to the node's log (best effort: a full log disk is not a reason to
+// change the job's status) and, when asked, to the console.
+void emit(int log_fd, const std::string& line, bool to_console) {
+  if (to_console) std::fputs(line.c_str(), stderr);
+  if (::write(log_fd, line.data(), line.size()) < 0) {
+    // the console has it, or node 0's does
+  }
+}
+
+// Warnings never stop a run. They go to the node's log, once per node. On the
+// console, where all nodes' output meets, a warning that is the same on every node
+// (from the config and the shared cache) is printed once, by node 0 (4 nodes printed
+// each line 4 times); one about this node's own settings (the open-file limit) is
+// printed by each node that has it, naming the node, since it may be the only one.
+void emit_warnings(const Plan& p, const WarmCacheVerdict& warm, int log_fd) {
+  const std::string file_limit = raise_file_limit();  // every rank: each process has its own limit
+  if (p.local_rank != 0) return;
+  for (const auto& r : warm.report) emit(log_fd, "trn-train: " + r + "\n", p.node_rank == 0);
+  std::vector<std::string> warnings = p.warnings;
+  if (!warm.warning.empty()) warnings.push_back(warm.warning);
+  for (const auto& w : warnings) emit(log_fd, "trn-train: warning: " + w + "\n", p.node_rank == 0);
+  if (!file_limit.empty())
+    emit(log_fd, "trn-train: warning: node " + ProcessIdentity::self().host + ": " + file_limit + "\n", true);
+}
+
+// The backend under supervision (and, after a collect-only COMPILE=1, the compile of
+// the collected graphs); the exit status, judged by the compile summary as well.
+int run_supervised(const Plan& p, const LoadedConfig& cfg, const CommonOptions& opts, int log_fd) {
+  CompileSummaryParser parser;
+  std::function<void(std::string_view)> watch;
+  if (p.compile) watch = [&parser](std::string_view chunk) { parser.feed(chunk); };
+  SuperviseResult r = supervise(p.command, log_fd, watch);
+  if (r.status == 0 && p.compile && p.backend == Backend::kNxdt &&
+      cfg.launch.neuron_compile == NeuronCompile::kCollectThenCompile) {
+    // The graphs are collected; compile each once across all nodes, supervised like the
+    // backend (console log, signals, the same summary verdict).
+    std::vector<std::string> argv{self_bindir() + "/trn-train", "neuron-compile", "--conf", cfg.path};
+    if (!opts.instance.empty()) argv.insert(argv.end(), {"--instance", opts.instance});
+    argv.insert(argv.end(), opts.overrides.begin(), opts.overrides.end());
+    r = supervise(argv, log_fd, watch);
+  }
+  std::string verdict;
+  if (r.signal != 0) {
+    verdict = std::string("trn-train: ") + to_string(p.backend) + " backend stopped by signal " +
+              std::to_string(r.signal) + " (" + strsignal(r.signal) + "); exit " + std::to_string(r.status) + "\n";
+  }
+  int status = r.status;
+  if (p.compile) {
+    parser.finish();
+    if (parser.summary().failed_compilations()) {
+      verdict += "trn-train: error: COMPILE = 1: " + describe_failed_compile(parser.summary()) +
+                 (r.status == 0 ? "; the compile tool exited 0, the job fails anyway" : "") + "\n";
+      if (status == 0) status = 1;
+    }
+  }
+  if (!verdict.empty()) emit(log_fd, verdict, true);
+  return status;
+}
+
+}  // namespace
+
+int run_command(const CommonOptions& opts) {
+  LoadedConfig cfg;
+  const EnvMap env = current_environment();
+  const Plan p = build_plan(opts, env, &cfg);
+  const char* path = std::getenv("PATH");
+  WarmCacheVerdict warm;
+  throw_if_any(check_startable(p, cfg, path ? path : "/bin:/usr/bin", &warm));
+  const int log_fd = open_node_log(p, cfg);
+  emit_warnings(p, warm, log_fd);
+  for (const auto& [k, v] : p.env) setenv(k.c_str(), v.c_str(), 1);
+  std::fflush(nullptr);
+  const int status = run_supervised(p, cfg, opts, log_fd);
+  ::close(log_fd);
+  return status;
+}
+
+}  // namespace trn

@@ -1,0 +1,125 @@
+#include "launcher/commands/supervise.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+#include "common/child_exec.h"
+
+namespace trn {
+namespace {
+
+constexpr int kForwarded[] = {SIGTERM, SIGUSR1, SIGINT};
+volatile sig_atomic_t g_backend_pgid = 0;
+
+void forward(int sig) {
+  if (g_backend_pgid > 0) ::kill(-static_cast<pid_t>(g_backend_pgid), sig);
+}
+
+// Writes all of `data`; a closed console (EPIPE) is not a reason to stop the job.
+void write_all(int fd, const char* data, size_t n) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, data, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return;
+    data += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+}  // namespace
+
+SuperviseResult supervise(const std::vector<std::string>& argv, int log_fd,
+                          const std::function<void(std::string_view)>& on_output) {
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
+    std::fprintf(stderr, "trn-train: error: cannot start %s: pipe: %s\n", argv[0].c_str(), std::strerror(errno));
+    return {1, 0};
+  }
+  ::signal(SIGPIPE, SIG_IGN);
+  struct sigaction sa {};
+  sa.sa_handler = forward;
+  sigemptyset(&sa.sa_mask);
+  sigset_t block, old;
+  sigemptyset(&block);
+  for (int s : kForwarded) {
+    ::sigaction(s, &sa, nullptr);
+    sigaddset(&block, s);
+  }
+  const ChildExec exec(argv, "trn-train: error: " + argv[0] + ": cannot run it (",
+                       "); is it installed and on PATH?");
+  // Blocked across fork: a signal arriving now is delivered (and forwarded) once the
+  // backend's group exists, and never runs our handler in the child.
+  ::sigprocmask(SIG_BLOCK, &block, &old);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int s : kForwarded) ::sigaction(s, &dfl, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
+    exec.exec_or_exit();
+  }
+  if (pid < 0) {
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    std::fprintf(stderr, "trn-train: error: cannot start %s: fork: %s\n", argv[0].c_str(), std::strerror(errno));
+    return {1, 0};
+  }
+  ::setpgid(pid, pid);  // also here, so the group exists before the first forward
+  g_backend_pgid = pid;
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  ::close(out[1]);
+  ::close(err[1]);
+
+  struct pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  const int console[2] = {1, 2};
+  int open_pipes = 2, wstatus = 0;
+  bool exited = false;
+  std::chrono::steady_clock::time_point exited_at;
+  char buf[65536];
+  while (open_pipes > 0) {
+    if (!exited && ::waitpid(pid, &wstatus, WNOHANG) == pid) {
+      exited = true;
+      exited_at = std::chrono::steady_clock::now();
+    }
+    // Workers that outlive the backend may hold the pipes: read them a little longer, not forever.
+    if (exited && std::chrono::steady_clock::now() - exited_at > std::chrono::seconds(2)) break;
+    const int n = ::poll(fds, 2, 200);
+    if (n < 0 && errno != EINTR) break;
+    for (int k = 0; n > 0 && k < 2; ++k) {
+      if (fds[k].fd < 0 || !(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      const ssize_t r = ::read(fds[k].fd, buf, sizeof buf);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        ::close(fds[k].fd);
+        fds[k].fd = -1;
+        --open_pipes;
+        continue;
+      }
+      write_all(console[k], buf, static_cast<size_t>(r));
+      if (log_fd >= 0) write_all(log_fd, buf, static_cast<size_t>(r));
+      if (on_output) on_output(std::string_view(buf, static_cast<size_t>(r)));
+    }
+  }
+  for (auto& f : fds)
+    if (f.fd >= 0) ::close(f.fd);
+  while (!exited) {
+    if (::waitpid(pid, &wstatus, 0) == pid) exited = true;
+    else if (errno != EINTR) break;
+  }
+  g_backend_pgid = 0;
+  if (WIFSIGNALED(wstatus)) return {128 + WTERMSIG(wstatus), WTERMSIG(wstatus)};
+  return {WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 1, 0};
+}
+
+}  // namespace trn

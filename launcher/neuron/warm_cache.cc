@@ -1,0 +1,70 @@
+#include "launcher/neuron/warm_cache.h"
+
+#include <sys/stat.h>
+
+#include <map>
+
+#include "cache/entry_layout.h"
+
+namespace trn {
+
+std::vector<CompilerGraphs> count_cache_graphs(const std::string& root) {
+  std::map<std::string, CompilerGraphs> by_dir;
+  for (const auto& e : cache::scan_entries(root, false)) {
+    if (e.compiler_dir.rfind("neuronxcc-", 0) != 0) continue;
+    CompilerGraphs& c = by_dir[e.compiler_dir];
+    c.compiler_dir = e.compiler_dir;
+    if (e.state == cache::EntryState::kSuccess) {
+      ++c.success;
+    } else if (e.state == cache::EntryState::kFailed) {
+      ++c.failed;
+    } else {
+      struct stat st;
+      for (const char* hlo : {"/model.hlo_module.pb", "/model.hlo.pb"}) {
+        if (::lstat((e.path + hlo).c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+          ++c.missing;
+          break;
+        }
+      }
+    }
+  }
+  std::vector<CompilerGraphs> out;
+  for (auto& [dir, c] : by_dir)
+    if (c.success + c.failed + c.missing > 0) out.push_back(c);
+  return out;
+}
+
+WarmCacheVerdict judge_warm_cache(const std::vector<CompilerGraphs>& counts, const std::string& root,
+                                  const std::string& installed_dir, WarmCachePolicy policy) {
+  WarmCacheVerdict v;
+  if (policy == WarmCachePolicy::kOff) return v;
+  std::string target = installed_dir;
+  for (const auto& c : counts)
+    if (installed_dir.empty() && (target.empty() || cache::compare_versions(c.compiler_dir, target) > 0))
+      target = c.compiler_dir;
+  const CompilerGraphs* judged = nullptr;
+  for (const auto& c : counts) {
+    const bool is_target = c.compiler_dir == target;
+    if (is_target) judged = &c;
+    v.report.push_back("compile cache " + root + "/" + c.compiler_dir + ": " + std::to_string(c.success) +
+                       " SUCCESS, " + std::to_string(c.failed) + " FAILED, " + std::to_string(c.missing) + " missing" +
+                       (!is_target ? "" : installed_dir.empty() ? " (newest compiler version)" : " (the installed compiler)"));
+  }
+  if (judged && judged->failed == 0 && judged->missing == 0 && judged->success > 0) return v;
+  const std::string where = root + "/" + (target.empty() ? std::string("neuronxcc-*") : target);
+  std::string what = judged ? std::to_string(judged->failed) + " FAILED and " + std::to_string(judged->missing) +
+                                  " missing of " + std::to_string(judged->success + judged->failed + judged->missing) + " graphs"
+                            : "no precompiled graphs";
+  std::string fix = "training would compile them just in time on every node; run the COMPILE=1 job first "
+                    "(trn-train submit, or COMPILE=1 srun trn-train)";
+  if (judged && judged->failed) fix += "; the FAILED graphs' logs are <entry>/model.log";
+  if (policy == WarmCachePolicy::kRefuse) {
+    v.problem = Problem{"compile cache", where + " (" + what + ")", fix + ", or set launch.require_warm_cache=warn"};
+  } else {
+    v.warning = "compile cache " + where + " is not warm (" + what + "): " + fix +
+                " (launch.require_warm_cache=refuse stops such a run)";
+  }
+  return v;
+}
+
+}  // namespace trn

@@ -1,0 +1,47 @@
+#include "trainer/report/metrics_jsonl.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace trn::native {
+
+std::string metrics_json(const StepMetrics& m, bool train, double wall_time) {
+  nlohmann::ordered_json j;
+  j["step"] = m.step;
+  if (train) {
+    j["epoch"] = m.epoch;
+    j["consumed_samples"] = m.consumed_samples;
+    j["reduced_train_loss"] = m.reduced_train_loss;
+    j["loss"] = m.loss;
+    j["lr"] = m.lr;
+    j["grad_norm"] = m.grad_norm;
+    j["parameter_norm"] = m.parameter_norm;
+    j["throughput"] = m.seq_per_s;
+    j["tokens_per_sec"] = m.tokens_per_s;
+    j["elapsed_s"] = m.elapsed_s;
+  }
+  if (!std::isnan(m.val_loss)) j["val_loss"] = m.val_loss;
+  j["wall_time"] = wall_time;
+  return j.dump();
+}
+
+MetricsJsonl::~MetricsJsonl() {
+  if (file_) std::fclose(file_);
+}
+
+std::string MetricsJsonl::open(const std::string& path) {
+  file_ = std::fopen(path.c_str(), "a");
+  return file_ ? "" : "cannot open " + path + ": " + std::strerror(errno);
+}
+
+void MetricsJsonl::add(const StepMetrics& m, bool train) {
+  if (!file_) return;
+  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::fprintf(file_, "%s\n", metrics_json(m, train, now).c_str());
+  std::fflush(file_);
+}
+
+}  // namespace trn::native

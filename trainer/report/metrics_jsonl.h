@@ -1,0 +1,35 @@
+// <experiment>/metrics.jsonl: one JSON object per logged step (and per validation),
+// appended and flushed as the run goes, so `jq`, pandas or a plotting script read the
+// same numbers the progress line shows. A requeued run appends to the same file;
+// steps redone after a resume appear again (the later line wins).
+//   {"step":10,"epoch":0,"consumed_samples":80,"reduced_train_loss":3.91,"loss":4.02,
+//    "lr":0.003,"grad_norm":1.2,"parameter_norm":25.3,"throughput":512.1,
+//    "tokens_per_sec":16387,"elapsed_s":0.2,"wall_time":1764000000.1}
+// plus "val_loss" when a validation ran at that step.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "trainer/report/step_metrics.h"
+
+namespace trn::native {
+
+// Pure: the line for `m` (no newline); training keys only when `train` (a validation
+// at a step that is not a log step writes step and val_loss alone).
+std::string metrics_json(const StepMetrics& m, bool train, double wall_time);
+
+class MetricsJsonl {
+ public:
+  MetricsJsonl() = default;
+  MetricsJsonl(const MetricsJsonl&) = delete;
+  MetricsJsonl& operator=(const MetricsJsonl&) = delete;
+  ~MetricsJsonl();
+  std::string open(const std::string& path);  // "" or the error
+  void add(const StepMetrics& m, bool train);
+
+ private:
+  std::FILE* file_ = nullptr;
+};
+
+}  // namespace trn::native
