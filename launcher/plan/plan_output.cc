@@ -55,7 +55,7 @@ std::string plan_to_table(const Plan& p) {
   row("compile cache", p.cache.dir + " (" + p.cache.dir_source + ")");
   if (p.cache.node_local_default && p.nodes > 1)
     row("  warning", "node-local: the compile and train jobs of a multi-node run share nothing; set cache_root in "
-                     "the site file or compiler_cache_url in the config to a shared filesystem");
+                     "the site file (or launch.cache_dir in the config) to a shared filesystem");
   for (const auto& w : p.warnings) row("  warning", w);
   row("backend", std::string(to_string(p.backend)) + (p.compile ? " (COMPILE=1)" : " (COMPILE=0)"));
   std::string cmd;
