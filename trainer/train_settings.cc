@@ -25,7 +25,7 @@ std::string start_stamp() {
 namespace fs = std::filesystem;
 using config::Document;
 
-constexpr long long kMaxDim = 100'000'000;
+constexpr long long kMaxDim = 100'000'000;  // as common/config/training.cc's kMaxModelDim
 
 // The integer shape fields: their HF config.json name (also the key ModelShape's
 // problems use) and the Megatron-style key inline under model:.
@@ -161,6 +161,14 @@ bool settings_from(const Document& doc, const Document* hf, size_t before, Train
   const char* env_version = std::getenv("NEMO_EXPM_VERSION");
   s->exp = resolve_experiment_dir(t, env_version ? env_version : "", start_stamp());
   s->doc = doc;
+  // model.num_layers is a training key (read_training_config) and a shape key: one
+  // bad value is one line.
+  std::vector<Problem> mine(problems->begin() + static_cast<long>(before), problems->end());
+  problems->resize(before);
+  for (const Problem& q : mine)
+    if (std::none_of(problems->begin() + static_cast<long>(before), problems->end(),
+                     [&](const Problem& r) { return r.str() == q.str(); }))
+      problems->push_back(q);
   return problems->size() == before;
 }
 

@@ -11,6 +11,9 @@ namespace trn::config {
 namespace {
 
 constexpr long long kMaxSteps = 1'000'000'000;
+// The native engine's bound on every model dimension (its memory check refuses what
+// does not fit); the same range wherever model.num_layers is read.
+constexpr long long kMaxModelDim = 100'000'000;
 
 // The key a value really lives at: `${a.b}` (an OmegaConf reference, as NxDT writes
 // sched.max_steps: ${trainer.max_steps}) is followed, a few hops at most.
@@ -104,7 +107,7 @@ void read_launch_shape(const Document& d, TrainingConfig* c, Problems* p) {
   c->lnc = opt_int("trainer.lnc", 1, 8);
   c->devices = opt_int("trainer.devices", 1, 4096);
   c->num_nodes = opt_int("trainer.num_nodes", 1, 65536);
-  c->num_layers = opt_int("model.num_layers", 1, kMaxDegree);
+  c->num_layers = opt_int("model.num_layers", 1, kMaxModelDim);
   ParallelConfig& par = c->parallel;
   read_int(d, "distributed_strategy.tensor_model_parallel_size", 1, kMaxDegree, &par.tp, p);
   read_int(d, "distributed_strategy.pipeline_model_parallel_size", 1, kMaxDegree, &par.pp, p);

@@ -42,7 +42,7 @@
 //   distributed_strategy.{tensor,pipeline,virtual_pipeline,context,expert}_model_parallel_size
 //     (context_parallel_size)                               1 .. 2^20        1
 //   distributed_strategy.kv_replicator                      1 .. 2^20        (unset)
-//   model.num_layers                                        1 .. 2^20        (unset)
+//   model.num_layers                                        1 .. 1e8         (unset)
 //   model.fusions.ring_attention, model.fusions.softmax     bool             (unset), false
 //   neuron_experimental_compress_rg                         bool             (unset)
 //   aync_exec_max_inflight_requests (NxDT's spelling), bucket_size_collectives,

@@ -1,5 +1,7 @@
 #include "launcher/plan/config_loader.h"
 
+#include <algorithm>
+
 #include "common/config/config_paths.h"
 #include "common/config/search_path.h"
 #include "launcher/errors.h"
@@ -105,7 +107,8 @@ LoadedConfig load_config(const std::string& conf, const std::vector<std::string>
   if (!config::Document::load(cfg.path, &cfg.doc, &problems)) throw InputError(problems);
   cfg.doc.apply_overrides(overrides, &problems);
   for (const auto& arg : overrides)
-    if (arg.rfind("launch.", 0) != 0) cfg.override_args.push_back(arg);
+    if (arg.compare(std::min(arg.find_first_not_of("+~"), arg.size()), 7, "launch.") != 0)  // ++launch.x, ~launch.x too
+      cfg.override_args.push_back(arg);
   read_launch_block(cfg.doc, site, &cfg.launch, &problems);
   // The training keys every backend shares (trainer.max_steps=ten is refused here,
   // not later inside the backend): the same reader the native trainer uses.

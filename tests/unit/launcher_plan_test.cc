@@ -404,5 +404,17 @@ TEST(Issue17, TaskLncFromThePluginIsNotOverwritten) {
   EXPECT_EQ(make_plan(inputs({}, env, 8, "conf/hf_llama3_70B_trn2_config.yaml")).env.at("NEURON_LOGICAL_NC_CONFIG"), "2");
 }
 
+// NxDT is handed the user's overrides as Hydra reads them, without trn-train's own
+// launch.* keys in any prefix form (Hydra would refuse ~launch.x for a key it lacks).
+TEST(Issue17, NxdtGetsTheOverridesButNoLaunchKeys) {
+  const Plan p = make_plan(inputs({"trainer.max_steps=5", "++launch.preflight=false", "~launch.instance",
+                                   "launch.requeue=false"},
+                                  {}, 4, "conf/hf_llama3_8B_config.yaml"));
+  std::string argv;
+  for (const auto& a : p.command) argv += a + " ";
+  EXPECT_NE(argv.find(" trainer.max_steps=5"), std::string::npos) << argv;
+  EXPECT_EQ(argv.find("launch."), std::string::npos) << argv;
+}
+
 }  // namespace
 }  // namespace trn
