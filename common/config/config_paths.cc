@@ -12,7 +12,19 @@ bool absolute(YAML::Node& scalar, const std::string& base_dir) {
   return true;
 }
 
+// [PREFIX] or [weight, PREFIX, weight, PREFIX, ...]: the index of the first prefix.
+size_t first_prefix(const YAML::Node& list) { return list.size() == 1 ? 0 : 1; }
+
 }  // namespace
+
+std::vector<std::string> data_prefix_paths(const YAML::Node& value) {
+  std::vector<std::string> out;
+  if (value.IsScalar() && !value.Scalar().empty()) out.push_back(value.Scalar());
+  if (value.IsSequence())
+    for (size_t i = first_prefix(value); i < value.size(); i += 2)
+      if (value[i].IsScalar() && !value[i].Scalar().empty()) out.push_back(value[i].Scalar());
+  return out;
+}
 
 const std::vector<std::string> kPathKeys = {"model.model_config", "data.data_prefix"};
 
@@ -24,8 +36,7 @@ std::vector<std::string> make_paths_absolute(Document* doc, const std::string& b
     if (value.IsScalar()) {
       any = absolute(value, base_dir);
     } else if (value.IsSequence()) {
-      // [PREFIX] or [weight, PREFIX, weight, PREFIX, ...]: the prefixes are the odd items.
-      for (size_t i = value.size() == 1 ? 0 : 1; i < value.size(); i += 2) {
+      for (size_t i = first_prefix(value); i < value.size(); i += 2) {
         YAML::Node item = value[i];
         any = absolute(item, base_dir) || any;
       }

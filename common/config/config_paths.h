@@ -22,4 +22,7 @@ extern const std::vector<std::string> kPathKeys;
 // changed (absent keys and absolute paths are left alone).
 std::vector<std::string> make_paths_absolute(Document* doc, const std::string& base_dir);
 
+// The PREFIXes of a data.data_prefix value (PREFIX, [PREFIX] or [weight, PREFIX, ...]).
+std::vector<std::string> data_prefix_paths(const YAML::Node& value);
+
 }  // namespace trn::config

@@ -116,6 +116,8 @@ LoadedConfig load_config(const std::string& conf, const std::vector<std::string>
   config::Document resolved = cfg.doc.clone();
   for (const std::string& key : config::make_paths_absolute(&resolved, cfg.dir))
     cfg.absolute_paths.push_back("++" + key + "=" + config::hydra_value(resolved.value(key)));
+  if (const YAML::Node mc = resolved.value("model.model_config"); mc.IsScalar()) cfg.model_config_file = mc.Scalar();
+  cfg.data_prefixes = config::data_prefix_paths(resolved.value("data.data_prefix"));
   if (cfg.launch.job_name.empty()) cfg.launch.job_name = cfg.name;
   throw_if_any(problems);
   return cfg;

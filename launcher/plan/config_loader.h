@@ -59,6 +59,8 @@ struct LoadedConfig {
   config::TrainingConfig training;  // the keys every backend shares, read once from doc
   std::vector<std::string> override_args;  // as given, for Hydra (launch.* left out: NxDT would reject it)
   std::vector<std::string> absolute_paths;  // `++key=/abs/path` for each relative path key (for Hydra)
+  std::string model_config_file;           // model.model_config, absolute ("" = none)
+  std::vector<std::string> data_prefixes;  // data.data_prefix's PREFIXes, absolute
   LaunchSettings launch;
 };
 

@@ -19,6 +19,7 @@
 #include "common/config/search_path.h"
 #include "common/fs.h"
 #include "launcher/errors.h"
+#include "launcher/plan/input_files.h"
 #include "launcher/preflight/preflight_probe.h"
 #include "launcher/preflight/preflight_report.h"
 
@@ -131,6 +132,12 @@ int preflight_command(const CommonOptions& opts, int timeout_s) {
     NodeFacts facts = probe_node(p, want, root && !root->empty() ? *root : "/", env);
     facts.node = node;
     row = check_node(facts, want);
+    // The files the job reads, on this node (a filesystem not mounted here fails this row).
+    if (const Problems missing = check_input_files(planned, node); !missing.empty()) {
+      std::string detail;
+      for (const Problem& m : missing) detail += (detail.empty() ? "" : "; ") + m.str();
+      row.at(Check::kPlan) = {CheckStatus::kFail, "files", detail};
+    }
   } catch (const InputError& e) {
     // The same config fails the same way on every node: bad input, exit 2 everywhere.
     // Only the master address is the node's own (its resolver): a failed row.

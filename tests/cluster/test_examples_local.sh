@@ -25,6 +25,16 @@ TRN_TRAIN_NODE_ROOT=$LOCALSLURM_DIR/nodes/\$SLURMD_NODENAME exec $TRN_TRAIN "\$@
 EOF
 chmod +x bin/trn-train
 export PATH=$work/bin:$TRN_TOP/tests/doubles:$PATH
+# The files the shipped configs name, which preflight checks on every node (issue 17):
+# NxDT's orchestrator script in the submit folder (a stand-in: the torchrun double does
+# not run it) and the HF config the published configs name, created only if absent.
+touch training_orchestrator.py
+hf_config=/home/ubuntu/config.json
+if [ ! -e "$hf_config" ]; then
+  mkdir -p "$(dirname "$hf_config")" && cp "$TRN_TOP/tests/fixtures/tiny_llama_config.json" "$hf_config" ||
+    fail "cannot create $hf_config, which the published configs name (run the tests as root)"
+  trap 'rm -rf "$work"; rm -f "$hf_config"' EXIT
+fi
 
 declare -A fits=([trn1.32xlarge]=4 [trn2.48xlarge]=2) nodes_of=()
 jobs=() not_run=()

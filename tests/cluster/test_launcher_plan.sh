@@ -38,7 +38,12 @@ expect_contains "$(cat "$work/err")" "launch.bogus" "unknown key message"
 # Instance type (issue 9 B7) of a published trn2 config stripped of what the config
 # says (trainer.lnc, trainer.devices), planned on a trn2 node: no silent default.
 trn2=$TRN_TOP/conf/hf_llama3_8B_trn2_config.yaml
-strip="~trainer.lnc ~trainer.devices"
+# A plan made inside the allocation checks the files the job reads on that node (issue
+# 17): the published config's /home/ubuntu/config.json and the orchestrator script are
+# pointed at files that exist here.
+touch "$work/training_orchestrator.py"
+files="model.model_config=$TRN_TOP/tests/fixtures/tiny_llama_config.json launch.script=$work/training_orchestrator.py"
+strip="~trainer.lnc ~trainer.devices $files"
 hosts='host_addresses:\n  trn2-st-trn2-1: 127.0.0.1\n  trn2-st-trn2-2: 127.0.0.1\n'
 printf "$hosts" > "$work/site.yaml"
 in_trn2() { srun -p trn2 -N1 bash -c "$*"; }
@@ -55,4 +60,11 @@ expect_contains "$(field instance_rule "$work/node.json")" "product_name" "rule:
 printf "${hosts}partitions:\n  trn2: trn2.48xlarge\n" > "$work/site.yaml"
 in_trn2 "$TRN_TRAIN plan --json --conf $trn2 $strip" > "$work/site.json"
 expect_eq "$(field instance_rule "$work/site.json")" "site file (partitions.trn2)" "rule: the site file"
+# A data prefix missing on the node: exit 2 naming the key, the path and the node.
+set +e
+in_trn2 "$TRN_TRAIN plan --conf $trn2 $strip '+data.data_prefix=[$work/absent]'" 2>"$work/err"; rc=$?
+set -e
+expect_eq "$rc" 2 "missing data file: exit status"
+expect_contains "$(cat "$work/err")" "data.data_prefix = $work/absent.bin (on trn2-st-trn2-1): No such file" \
+  "missing data file: key, path and node"
 rm -rf "$work"

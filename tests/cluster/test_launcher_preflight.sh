@@ -11,6 +11,10 @@ cd "$work"  # the rows meet under ./logs (launch.log_dir), as a job's log folder
 export TRN_TRAIN_SITE_CONF=$work/site.yaml
 export PATH=$TRN_TOP/tests/doubles:$PATH  # neuronx-cc (double) answers --version on every node
 conf=$TRN_TOP/conf/hf_llama3_8B_config.yaml  # nxdt, trn1.32xlarge, 4 nodes
+# Every node checks the files the job reads (issue 17): the published config's
+# /home/ubuntu/config.json and the orchestrator script, pointed at files that exist here.
+touch "$work/training_orchestrator.py"
+files="model.model_config=$TRN_TOP/tests/fixtures/tiny_llama_config.json launch.script=$work/training_orchestrator.py"
 
 # Each node reads its own fake tree (as the plugin does through root=); BROKEN=<node>
 # points that node at a copy with a device missing instead.
@@ -18,7 +22,7 @@ preflight() {
   srun -p trn1 -N4 --ntasks-per-node=1 bash -c '
     root=$LOCALSLURM_DIR/nodes/$SLURMD_NODENAME
     [ "$SLURMD_NODENAME" != "${BROKEN:-}" ] || root='"$work"'/broken
-    TRN_TRAIN_NODE_ROOT=$root exec '"$TRN_TRAIN"' preflight --conf '"$conf"' --timeout 60'
+    TRN_TRAIN_NODE_ROOT=$root exec '"$TRN_TRAIN"' preflight --conf '"$conf"' --timeout 60 '"$files ${EXTRA:-}"
 }
 
 set +e
@@ -36,6 +40,13 @@ expect_contains "$out" "ok 2.15.128.0+56dc5a86" "neuronx-cc version (double)"
 expect_contains "$out" "ok trn1.32xlarge/lnc1" "instance against the plan"
 expect_contains "$out" "ok 127.0.0.1" "master address"
 expect_contains "$out" "preflight: ok: 4 nodes" "verdict"
+
+# A data prefix no node can read: every row fails, naming the key and the path.
+set +e
+out=$(EXTRA="+data.data_prefix=[$work/absent]" preflight 2>&1); rc=$?
+set -e
+expect_eq "$rc" 1 "missing data file: preflight exit status"
+expect_contains "$out" "data.data_prefix = $work/absent.bin (on trn1-st-trn1-2)" "missing data file named per node"
 
 # trn1-st-trn1-3 loses neuron5: /dev node and sysfs entry
 cp -a "$LOCALSLURM_DIR/nodes/trn1-st-trn1-3" "$work/broken"

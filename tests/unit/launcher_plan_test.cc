@@ -2,7 +2,11 @@
 // launch-environment detection for Slurm (both patterns), OMPI, Batch, torchrun.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
+
+#include <stdlib.h>
+#include <unistd.h>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -10,6 +14,7 @@
 #include "common/ports.h"
 #include "launcher/errors.h"
 #include "launcher/plan/plan_output.h"
+#include "launcher/plan/input_files.h"
 #include "launcher/plan/plan.h"
 
 namespace trn {
@@ -414,6 +419,34 @@ TEST(Issue17, NxdtGetsTheOverridesButNoLaunchKeys) {
   for (const auto& a : p.command) argv += a + " ";
   EXPECT_NE(argv.find(" trainer.max_steps=5"), std::string::npos) << argv;
   EXPECT_EQ(argv.find("launch."), std::string::npos) << argv;
+}
+
+// Item 3: the files a job reads are checked on the node (plan inside an allocation,
+// preflight): each data prefix's .bin and .idx, the model config, the Neuron script.
+TEST(Issue17, InputFilesAreCheckedNamingKeyPathAndNode) {
+  char dir[] = "/tmp/trn-inputs-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string prefix = std::string(dir) + "/corpus";
+  std::ofstream(prefix + ".bin") << "x";
+  const LoadedConfig native =
+      load_config("conf/tiny_llama_native.yaml", {"+data.data_prefix=[1.0," + prefix + "]"}, config::SiteConfig{});
+  const Problems p = check_input_files(native, "node-7");
+  ASSERT_EQ(p.size(), 1u);  // the .idx; the model config next to the YAML is there
+  EXPECT_EQ(p[0].key, "data.data_prefix");
+  EXPECT_EQ(p[0].value, prefix + ".idx (on node-7)");
+  std::ofstream(prefix + ".idx") << "x";
+  EXPECT_TRUE(check_input_files(native, "node-7").empty());
+
+  // NxDT: the published config's /home/ubuntu/config.json and the orchestrator script.
+  const LoadedConfig nxdt =
+      load_config("conf/hf_llama3_8B_config.yaml", {"launch.script=" + std::string(dir) + "/missing.py"},
+                  config::SiteConfig{});
+  std::string keys;
+  for (const auto& q : check_input_files(nxdt, "n1")) keys += q.key + " ";
+  EXPECT_NE(keys.find("launch.script"), std::string::npos) << keys;
+  std::remove((prefix + ".bin").c_str());
+  std::remove((prefix + ".idx").c_str());
+  ::rmdir(dir);
 }
 
 }  // namespace

@@ -1,0 +1,32 @@
+#include "launcher/plan/input_files.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace trn {
+namespace {
+
+void require_readable(const std::string& key, const std::string& path, const std::string& node, Problems* out) {
+  if (::access(path.c_str(), R_OK) == 0) return;
+  out->push_back({key, path + " (on " + node + ")",
+                  std::string(std::strerror(errno)) + ": every node reads it; fix the path, or make the filesystem "
+                  "that holds it readable on " + node});
+}
+
+}  // namespace
+
+Problems check_input_files(const LoadedConfig& cfg, const std::string& node) {
+  Problems out;
+  if (!cfg.model_config_file.empty()) require_readable("model.model_config", cfg.model_config_file, node, &out);
+  for (const std::string& prefix : cfg.data_prefixes) {
+    require_readable("data.data_prefix", prefix + ".bin", node, &out);
+    require_readable("data.data_prefix", prefix + ".idx", node, &out);
+  }
+  // torchrun runs the script from the working directory, as `run` will.
+  if (cfg.launch.backend != Backend::kNative) require_readable("launch.script", cfg.launch.script, node, &out);
+  return out;
+}
+
+}  // namespace trn
