@@ -23,7 +23,12 @@ out=$(srun -N4 --ntasks-per-node=8 "$driver" get --dir "$work/cache1" "${opts[@]
 echo "clean run: $((SECONDS - start)) s"
 expect_eq "$(wc -l < "$CACHE_TEST_COMPILER_LOG")" 24 "compiler invocations for 24 graphs x 32 processes"
 expect_eq "$(grep -c 'got 24/24 artifacts.*wrong 0' <<< "$out")" 32 "processes that got every artifact"
-expect_eq "$(cut -d' ' -f1 "$CACHE_TEST_COMPILER_LOG" | sort -u | wc -l)" 4 "nodes that compiled"
+# The work is spread: each node starts with its own share, and takes other nodes' graphs
+# once its own are done, so a node whose 8 processes start late (ASan, a loaded host:
+# seen in CI-like runs) may find its share taken. Every node compiling is timing, not a
+# property of the scheduler; more than one node compiling is.
+compiled_on=$(cut -d' ' -f1 "$CACHE_TEST_COMPILER_LOG" | sort -u | wc -l)
+[ "$compiled_on" -ge 2 ] || fail "only $compiled_on node compiled: the graphs were not spread across the nodes"
 
 # --- 2. with kill -9 of compiling processes -----------------------------------------
 export CACHE_TEST_COMPILER_LOG=$work/invocations2
