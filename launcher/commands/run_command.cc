@@ -22,6 +22,7 @@
 #include "launcher/neuron/compile_summary.h"
 #include "launcher/errors.h"
 #include "launcher/commands/file_limit.h"
+#include "launcher/commands/node_warnings.h"
 #include "launcher/neuron/neuron_compile.h"
 #include "launcher/commands/supervise.h"
 #include "launcher/neuron/warm_cache.h"
@@ -87,19 +88,29 @@ void emit(int log_fd, const std::string& line, bool to_console) {
 }
 
 // Warnings never stop a run. They go to the node's log, once per node. On the
-// console, where all nodes' output meets, a warning that is the same on every node
-// (from the config and the shared cache) is printed once, by node 0 (4 nodes printed
-// each line 4 times); one about this node's own settings (the open-file limit) is
-// printed by each node that has it, naming the node, since it may be the only one.
-void emit_warnings(const Plan& p, const WarmCacheVerdict& warm, int log_fd) {
+// console, where all nodes' output meets, each is printed once per job by node 0: one
+// that is the same on every node (from the config and the shared cache) as it is; one
+// about a node's own settings (the open-file limit) with the nodes that have it as a
+// host list (launcher/commands/node_warnings.h). 4 nodes printed each line 4 times.
+void emit_warnings(const Plan& p, const LoadedConfig& cfg, const WarmCacheVerdict& warm, int log_fd) {
   const std::string file_limit = raise_file_limit();  // every rank: each process has its own limit
   if (p.local_rank != 0) return;
   for (const auto& r : warm.report) emit(log_fd, "trn-train: " + r + "\n", p.node_rank == 0);
   std::vector<std::string> warnings = p.warnings;
   if (!warm.warning.empty()) warnings.push_back(warm.warning);
   for (const auto& w : warnings) emit(log_fd, "trn-train: warning: " + w + "\n", p.node_rank == 0);
-  if (!file_limit.empty())
-    emit(log_fd, "trn-train: warning: node " + ProcessIdentity::self().host + ": " + file_limit + "\n", true);
+  const std::string host = ProcessIdentity::self().host;
+  std::vector<std::string> mine;
+  if (!file_limit.empty()) {
+    mine.push_back(file_limit);
+    emit(log_fd, "trn-train: warning: node " + host + ": " + file_limit + "\n", false);
+  }
+  // Node 0 waits at most this long for the other nodes' lines; the backend's first
+  // collective waits for every node anyway.
+  constexpr int kGatherMs = 5000;
+  const std::string dir = cfg.launch.log_dir + "/" + p.job_id + "/" + std::to_string(p.restart_count) + "/node-warnings";
+  for (const auto& line : gather_node_warnings(dir, p.node_rank, p.nodes, host, mine, kGatherMs))
+    std::fputs(("trn-train: warning: " + line + "\n").c_str(), stderr);
 }
 
 // The backend under supervision (and, after a collect-only COMPILE=1, the compile of
@@ -146,7 +157,7 @@ int run_command(const CommonOptions& opts) {
   WarmCacheVerdict warm;
   throw_if_any(check_startable(p, cfg, path ? path : "/bin:/usr/bin", &warm));
   const int log_fd = open_node_log(p, cfg);
-  emit_warnings(p, warm, log_fd);
+  emit_warnings(p, cfg, warm, log_fd);
   for (const auto& [k, v] : p.env) setenv(k.c_str(), v.c_str(), 1);
   std::fflush(nullptr);
   const int status = run_supervised(p, cfg, opts, log_fd);
