@@ -108,7 +108,8 @@ void emit_warnings(const Plan& p, const LoadedConfig& cfg, const WarmCacheVerdic
   // Node 0 waits at most this long for the other nodes' lines; the backend's first
   // collective waits for every node anyway.
   constexpr int kGatherMs = 5000;
-  const std::string dir = cfg.launch.log_dir + "/" + p.job_id + "/" + std::to_string(p.restart_count) + "/node-warnings";
+  const std::string dir = cfg.launch.log_dir + "/" + p.job_id + "/" + std::to_string(p.restart_count) +
+                          "/node-warnings." + (p.step_id.empty() ? "0" : p.step_id);  // per step, as preflight's rows
   for (const auto& line : gather_node_warnings(dir, p.node_rank, p.nodes, host, mine, kGatherMs))
     std::fputs(("trn-train: warning: " + line + "\n").c_str(), stderr);
 }

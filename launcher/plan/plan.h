@@ -58,6 +58,7 @@ struct Plan {
   Backend backend = Backend::kNxdt;
   bool compile = false;
   std::string job_id;
+  std::string step_id;         // "" outside a step
   int restart_count = 0;
   std::string log_dir;         // logs/<job>/<restart>/<node>/
   std::string effective_config;  // log_dir + config.yaml: what `run` writes and the native backend reads

@@ -199,6 +199,7 @@ Plan make_plan(const PlanInputs& in) {
   plan_topology(in, *inst, &p, &problems);
   plan_parallelism(cfg.training, &p);
   p.job_id = in.launch.job_id;
+  p.step_id = in.launch.step_id;
   p.restart_count = in.launch.restart_count;
   const bool ports_ok = plan_ports(in, &p, &problems);
 
