@@ -15,6 +15,8 @@ bool absolute(YAML::Node& scalar, const std::string& base_dir) {
 // [PREFIX] or [weight, PREFIX, weight, PREFIX, ...]: the index of the first prefix.
 size_t first_prefix(const YAML::Node& list) { return list.size() == 1 ? 0 : 1; }
 
+const char* const kPathKeys[] = {"model.model_config", "data.data_prefix"};
+
 }  // namespace
 
 std::vector<std::string> data_prefix_paths(const YAML::Node& value) {
@@ -25,8 +27,6 @@ std::vector<std::string> data_prefix_paths(const YAML::Node& value) {
       if (value[i].IsScalar() && !value[i].Scalar().empty()) out.push_back(value[i].Scalar());
   return out;
 }
-
-const std::vector<std::string> kPathKeys = {"model.model_config", "data.data_prefix"};
 
 std::vector<std::string> make_paths_absolute(Document* doc, const std::string& base_dir) {
   std::vector<std::string> changed;

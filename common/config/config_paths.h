@@ -14,12 +14,10 @@
 
 namespace trn::config {
 
-// The keys that name files: model.model_config (a HF config.json) and data.data_prefix
-// (PREFIX, [PREFIX] or [weight, PREFIX, ...] of a Megatron dataset).
-extern const std::vector<std::string> kPathKeys;
-
-// Rewrites each relative path at kPathKeys as `base_dir`/path; returns the keys it
-// changed (absent keys and absolute paths are left alone).
+// Rewrites each relative path at the keys that name files — model.model_config (a HF
+// config.json) and data.data_prefix (PREFIX, [PREFIX] or [weight, PREFIX, ...] of a
+// Megatron dataset) — as `base_dir`/path; returns the keys it changed (absent keys and
+// absolute paths are left alone).
 std::vector<std::string> make_paths_absolute(Document* doc, const std::string& base_dir);
 
 // The PREFIXes of a data.data_prefix value (PREFIX, [PREFIX] or [weight, PREFIX, ...]).

@@ -86,12 +86,11 @@ void read_precision(const Document& d, TrainingConfig* c, Problems* p) {
   // NxDT's configs write these switches as 0/1 (they become environment variables).
   auto on_off = [&](const char* key, bool* out) {
     const std::string at = target(d, key);
-    const std::string v = d.text(at);
-    if (v == "(absent)" || v == "null") return;
-    if (v == "0" || v == "1") {
-      *out = v == "1";
+    const YAML::Node n = d.value(at);
+    if (n.IsScalar() && (n.Scalar() == "0" || n.Scalar() == "1")) {
+      *out = n.Scalar() == "1";
     } else {
-      set(d.get_bool(at, p), out);
+      set(d.get_bool(at, p), out);  // absent or null: not set
     }
   };
   ManualPrecision& m = c->manual_precision;

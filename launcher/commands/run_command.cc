@@ -92,7 +92,7 @@ void emit(int log_fd, const std::string& line, bool to_console) {
 // that is the same on every node (from the config and the shared cache) as it is; one
 // about a node's own settings (the open-file limit) with the nodes that have it as a
 // host list (launcher/commands/node_warnings.h). 4 nodes printed each line 4 times.
-void emit_warnings(const Plan& p, const LoadedConfig& cfg, const WarmCacheVerdict& warm, int log_fd) {
+void emit_warnings(const Plan& p, const WarmCacheVerdict& warm, int log_fd) {
   const std::string file_limit = raise_file_limit();  // every rank: each process has its own limit
   if (p.local_rank != 0) return;
   for (const auto& r : warm.report) emit(log_fd, "trn-train: " + r + "\n", p.node_rank == 0);
@@ -108,8 +108,7 @@ void emit_warnings(const Plan& p, const LoadedConfig& cfg, const WarmCacheVerdic
   // Node 0 waits at most this long for the other nodes' lines; the backend's first
   // collective waits for every node anyway.
   constexpr int kGatherMs = 5000;
-  const std::string dir = cfg.launch.log_dir + "/" + p.job_id + "/" + std::to_string(p.restart_count) +
-                          "/node-warnings." + (p.step_id.empty() ? "0" : p.step_id);  // per step, as preflight's rows
+  const std::string dir = p.restart_dir + "node-warnings." + (p.step_id.empty() ? "0" : p.step_id);  // per step
   for (const auto& line : gather_node_warnings(dir, p.node_rank, p.nodes, host, mine, kGatherMs))
     std::fputs(("trn-train: warning: " + line + "\n").c_str(), stderr);
 }
@@ -158,7 +157,7 @@ int run_command(const CommonOptions& opts) {
   WarmCacheVerdict warm;
   throw_if_any(check_startable(p, cfg, path ? path : "/bin:/usr/bin", &warm));
   const int log_fd = open_node_log(p, cfg);
-  emit_warnings(p, cfg, warm, log_fd);
+  emit_warnings(p, warm, log_fd);
   for (const auto& [k, v] : p.env) setenv(k.c_str(), v.c_str(), 1);
   std::fflush(nullptr);
   const int status = run_supervised(p, cfg, opts, log_fd);

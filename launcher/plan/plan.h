@@ -60,7 +60,8 @@ struct Plan {
   std::string job_id;
   std::string step_id;         // "" outside a step
   int restart_count = 0;
-  std::string log_dir;         // logs/<job>/<restart>/<node>/
+  std::string restart_dir;     // logs/<job>/<restart>/: what every node of this run shares
+  std::string log_dir;         // restart_dir + <node>/
   std::string effective_config;  // log_dir + config.yaml: what `run` writes and the native backend reads
   CacheSettings cache;         // the one resolved compile-cache location (common/config/cache_location.h)
   std::vector<std::string> command;

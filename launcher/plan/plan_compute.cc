@@ -203,8 +203,8 @@ Plan make_plan(const PlanInputs& in) {
   p.restart_count = in.launch.restart_count;
   const bool ports_ok = plan_ports(in, &p, &problems);
 
-  p.log_dir = cfg.launch.log_dir + "/" + p.job_id + "/" + std::to_string(p.restart_count) + "/" +
-              std::to_string(p.node_rank) + "/";
+  p.restart_dir = cfg.launch.log_dir + "/" + p.job_id + "/" + std::to_string(p.restart_count) + "/";
+  p.log_dir = p.restart_dir + std::to_string(p.node_rank) + "/";
   p.effective_config = p.log_dir + "config.yaml";
   p.cache = config::resolve_cache_settings(cache_sources(&cfg, in.site), in.env, &problems);
 

@@ -11,16 +11,10 @@
 #include "common/config/cache_location.h"
 #include "common/config/document.h"
 #include "common/config/site_file.h"
+#include "config_test_util.h"
 
 namespace trn::config {
 namespace {
-
-Document doc_of(const std::string& text) {
-  Document d;
-  Problems p;
-  EXPECT_TRUE(Document::parse(text, "test.yaml", &d, &p)) << (p.empty() ? "" : p[0].str());
-  return d;
-}
 
 std::string temp_file(const std::string& text) {
   char name[] = "/tmp/trn-config-test-XXXXXX";

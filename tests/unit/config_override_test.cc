@@ -9,16 +9,10 @@
 #include "common/config/document.h"
 #include "common/config/override.h"
 #include "common/nearest.h"
+#include "config_test_util.h"
 
 namespace trn::config {
 namespace {
-
-Document doc_of(const std::string& text) {
-  Document d;
-  Problems p;
-  EXPECT_TRUE(Document::parse(text, "test.yaml", &d, &p)) << (p.empty() ? "" : p[0].str());
-  return d;
-}
 
 const char* kConfig = "trainer: {max_steps: 10, devices: 32}\nmodel: {name: x}\nexp_manager: {explicit_log_dir: null}\n";
 
