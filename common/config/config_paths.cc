@@ -30,7 +30,7 @@ std::vector<std::string> data_prefix_paths(const YAML::Node& value) {
 
 std::vector<std::string> make_paths_absolute(Document* doc, const std::string& base_dir) {
   std::vector<std::string> changed;
-  for (const std::string& key : kPathKeys) {
+  for (const char* key : kPathKeys) {
     YAML::Node value = doc->value(key);
     bool any = false;
     if (value.IsScalar()) {
