@@ -37,13 +37,19 @@ RankInfo RankInfo::from_env() {
 
 namespace {
 
-// Takes one free compile slot of this node (whose slot folder `dir` exists), or none.
+// One free compile slot of this node (whose slot folder `dir` exists), or none: all held,
+// or *error set when a slot lock cannot be written at all (no space, no permission).
 std::unique_ptr<ClusterLock> take_slot(const std::string& dir, const RankInfo& me, int slots, const LockTiming& timing,
-                                       LockWatch& watch) {
+                                       LockWatch& watch, std::string* error) {
   for (int k = 0; k < slots; ++k) {
     int i = (me.local_rank + k) % slots;
     auto lock = std::make_unique<ClusterLock>(dir + "/slot" + std::to_string(i) + ".lock", timing);
-    if (acquire_or_take_over(*lock, watch).acquired) return lock;
+    LockAttempt a = acquire_or_take_over(*lock, watch);
+    if (a.acquired) return lock;
+    if (!a.error.empty()) {
+      *error = a.error;
+      return nullptr;
+    }
   }
   return nullptr;
 }
@@ -139,7 +145,13 @@ ScheduleSummary compile_distributed(CompileCache& cache, const std::vector<Graph
   const LockTiming& timing = cache.options().timing;
   LockWatch slot_watch(timing);
   const std::string slot_dir = cache.options().dir + "/.slots/" + me.node_name;
-  const bool have_slot_dir = cache.make_dirs_in_cache(".slots/" + me.node_name, nullptr);
+  // Slots need a writable folder of the cache. Without one (a read-only cache, another
+  // user's folder, no space or quota) waiting for a slot would wait forever: this rank
+  // compiles without the node's limit instead, and a cache that cannot take the entry
+  // either fails the graph with the cause, as a lookup-or-compile does.
+  std::string slot_error;
+  cache.make_dirs_in_cache(".slots/" + me.node_name, &slot_error);
+  bool warned = false;
   SlotWake wake(slot_dir);
   std::mt19937 rng(unsigned(me.rank * 7919 + ::getpid()));
   double backoff = 0.05;
@@ -149,15 +161,20 @@ ScheduleSummary compile_distributed(CompileCache& cache, const std::vector<Graph
     if (!first) settle(false);
     if (std::all_of(resolved.begin(), resolved.end(), [](char r) { return r != 0; })) break;
     bool worked = false;
-    auto slot = have_slot_dir ? take_slot(slot_dir, me, slots, timing, slot_watch) : nullptr;
-    if (slot) {
+    auto slot = slot_error.empty() ? take_slot(slot_dir, me, slots, timing, slot_watch, &slot_error) : nullptr;
+    if (!slot_error.empty() && !warned) {
+      std::fprintf(stderr, "%scompile slots unusable (%s): compiling without the limit of %d per node\n", kLogPrefix,
+                   slot_error.c_str(), slots);
+      warned = true;
+    }
+    if (slot || !slot_error.empty()) {
       // The slot bounds the node's running compilers; it is given back as soon as the
       // compiler exits, so that hashing and publishing (fsyncs, a large NEFF read
       // once) overlap the node's next compile. The entry lock is held to the end.
       bool slot_used = false;
       const CompileFn compile_in_slot = [&](const CompileRequest& req) {
         int rc = compile(req);
-        slot->release();
+        if (slot) slot->release();
         slot_used = true;
         return rc;
       };
@@ -170,7 +187,7 @@ ScheduleSummary compile_distributed(CompileCache& cache, const std::vector<Graph
         results[i] = std::move(r);
         if (slot_used) break;  // one compile per slot turn: other ranks of this node get theirs
       }
-      slot->release();
+      if (slot) slot->release();
     }
     if (worked) {
       backoff = 0.05;

@@ -4,7 +4,9 @@
 //  * per-node parallelism: a rank runs the compiler only while holding one of P
 //    "slot" locks of its node (<root>/.slots/<node>/slotI.lock, heartbeat + stale
 //    takeover like entry locks), so 32 ranks on a node run at most P compilers;
-//    the slot is given back when the compiler exits, before publishing;
+//    the slot is given back when the compiler exits, before publishing; where no
+//    slot can be written (read-only cache, no space) a rank compiles without one,
+//    saying so, rather than wait for a slot that can never exist;
 //  * fair share: graph i belongs first to node i % nodes, so every node starts
 //    on its own graphs at once;
 //  * stealing: a slot holder with nothing left of its own share takes any graph

@@ -3,6 +3,7 @@
 // summary switch, and the files kept for information only.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -79,6 +80,48 @@ TEST_F(CacheFixture, DistributedSummaryPrintedOnlyWhenAsked) {
   EXPECT_NE(testing::internal::GetCapturedStdout().find("Total successful compilations: 1"), std::string::npos);
   EXPECT_EQ(s.cache_hits_at_start, 1);
   EXPECT_EQ(calls, 1);
+}
+
+// compile_distributed in a child with an alarm: a rank that waits for a slot that can
+// never exist is killed by SIGALRM (the old scheduler polled forever, printing nothing).
+// Exits 0 when `want_ok` graphs succeeded and the rest failed, 1 otherwise.
+static int run_distributed_guarded(CompileCache& cache, const std::vector<GraphJob>& graphs, int want_ok) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::alarm(20);
+    int calls = 0;
+    ScheduleOptions opt;
+    opt.print_summary = false;
+    const ScheduleSummary s = compile_distributed(cache, graphs, copy_compiler(&calls), RankInfo{}, opt);
+    ::_exit(s.succeeded == want_ok && s.failed == s.graphs - want_ok ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return status;
+}
+
+// No slot folder can be made (here a file where it goes; in real use a read-only cache,
+// another user's folder, ENOSPC): the rank compiles without a slot and says so.
+TEST_F(CacheFixture, DistributedCompileWithoutASlotFolderCompilesInsteadOfWaiting) {
+  put(root_ + "/cache/.slots", "not a folder");
+  testing::internal::CaptureStderr();
+  const int status = run_distributed_guarded(*cache_, {{graph_, key_}}, 1);
+  const std::string err = testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status) << " (hung waiting for a slot)";
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_NE(err.find("compile slots unusable"), std::string::npos) << err;
+  EXPECT_NE(err.find(".slots"), std::string::npos) << err;
+}
+
+// Neither a slot nor the entry can be made: the graph fails with the cause, no hang.
+TEST_F(CacheFixture, DistributedCompileIntoAnUnwritableCacheFailsTheGraph) {
+  put(root_ + "/cache/.slots", "not a folder");
+  put(root_ + "/cache/" + key_.compiler.dir_name(), "not a folder either");
+  testing::internal::CaptureStderr();
+  const int status = run_distributed_guarded(*cache_, {{graph_, key_}}, 0);
+  testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status) << " (hung waiting for a slot)";
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 TEST(CacheAdvisoryFile, ReplacedWithItsModeAndNoTempLeft) {
