@@ -27,7 +27,9 @@ void check_trusted(const std::string& root, int fd, const std::string& path, con
   struct stat st;
   if (::fstat(fd, &st) != 0) refuse(root, path + ": " + std::strerror(errno));
   if (S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX)) st.st_mode &= ~(S_IWGRP | S_IWOTH);
-  if (std::string why; !cache::is_trusted_stat(st, path, trust, &why)) refuse(root, why, "");
+  if (std::string why; !cache::is_trusted_stat(st, path, trust, &why)) {
+    refuse(root, why, "; or set launch.log_dir to a folder of your own");
+  }
   if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) refuse(root, path + ": not a regular file");
 }
 
