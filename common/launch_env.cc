@@ -20,6 +20,26 @@ const char* to_string(LaunchKind k) {
 
 namespace {
 
+// How an id that becomes a folder name (logs/<job>/..., node-warnings.<step>) must look.
+enum class IdForm {
+  kSlurm,  // Slurm's job and step ids are numbers (array and het jobs have their own numeric SLURM_JOB_ID)
+  kName,   // other launchers' run ids: a plain name
+};
+
+bool id_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+         c == '-' || c == ':' || c == '@' || c == '+';
+}
+
+// Never empty, never '/', never "." or "..": the id is one path component below launch.log_dir.
+bool valid_id(const std::string& v, IdForm form) {
+  if (v.empty() || v == "." || v == "..") return false;
+  if (form == IdForm::kSlurm) {
+    return v.size() <= 20 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+  }
+  return v.size() <= 128 && std::all_of(v.begin(), v.end(), id_char);
+}
+
 struct Reader {
   const EnvMap& env;
   std::vector<Problem> problems;
@@ -44,6 +64,29 @@ struct Reader {
     auto v = lookup(env, key);
     return v ? *v : dflt;
   }
+  // An id (job, step, run) that names a folder; a malformed one is a Problem.
+  void check_id(const char* key, const std::string& v, IdForm form) {
+    if (valid_id(v, form)) return;
+    problems.push_back({key, v,
+                        form == IdForm::kSlurm
+                            ? "must be Slurm's numeric id (digits only; it names the folder logs/<job>/): is the "
+                              "environment corrupted?"
+                            : "names the log folder launch.log_dir/<job>/: use 1 to 128 letters, digits and . _ - : "
+                              "@ + (not '.' or '..')"});
+  }
+  std::optional<std::string> id(const char* key, IdForm form) {
+    auto v = lookup(env, key);
+    if (v) check_id(key, *v, form);
+    return v;
+  }
+  // The first id variable that is set (even to ""), checked; `dflt` when none is.
+  template <typename... K>
+  std::string first_id(IdForm form, const char* dflt, K... keys) {
+    for (const char* k : {keys...}) {
+      if (auto v = id(k, form)) return *v;
+    }
+    return dflt;
+  }
   // First variable that is set wins: step-level before job-level.
   template <typename... K>
   std::optional<int> first_count(int hi, K... keys) {
@@ -62,8 +105,8 @@ struct Reader {
 
 void read_slurm(Reader& r, LaunchEnv* le) {
   le->kind = LaunchKind::kSlurm;
-  le->job_id = r.str("SLURM_JOB_ID", r.str("SLURM_JOBID", "0"));
-  le->step_id = r.str("SLURM_STEP_ID", r.str("SLURM_STEPID"));
+  le->job_id = r.first_id(IdForm::kSlurm, "0", "SLURM_JOB_ID", "SLURM_JOBID");
+  le->step_id = r.first_id(IdForm::kSlurm, "", "SLURM_STEP_ID", "SLURM_STEPID");
   le->restart_count = r.num("SLURM_RESTART_COUNT", 0, 1000000).value_or(0);
   // Step variables describe the srun we are in; job-level ones only as a fallback
   // (a step can be a subset of the allocation). Never assume SLURM_NTASKS == nodes.
@@ -134,7 +177,7 @@ void read_ompi(Reader& r, LaunchEnv* le) {
   le->node_rank = le->task_rank / le->tasks_on_this_node;
   if (auto a = lookup(r.env, "MASTER_ADDR")) le->master_addr = *a;
   std::string error;
-  if (auto job = lookup(r.env, "SLURM_JOB_ID")) {
+  if (auto job = r.id("SLURM_JOB_ID", IdForm::kSlurm)) {
     // Inside an allocation Slurm still says truly which job and which nodes; its step
     // variables belong to mpirun's daemons. mpirun fills the allocation in its order.
     le->job_id = *job;
@@ -153,7 +196,7 @@ void read_ompi(Reader& r, LaunchEnv* le) {
     }
     return;
   }
-  le->job_id = r.str("TRN_TRAIN_JOB_ID", r.str("OMPI_MCA_orte_ess_jobid", r.str("OMPI_MCA_ess_base_jobid", "0")));
+  le->job_id = r.first_id(IdForm::kName, "0", "TRN_TRAIN_JOB_ID", "OMPI_MCA_orte_ess_jobid", "OMPI_MCA_ess_base_jobid");
   // MPI Operator hostfile order is the rank order; without one the master must be given.
   const std::string hosts = r.str("TRN_TRAIN_HOSTS");
   if (!hosts.empty() && !le->hosts.parse(hosts, &error)) r.problems.push_back({"TRN_TRAIN_HOSTS", hosts, error});
@@ -183,8 +226,9 @@ void read_batch(Reader& r, LaunchEnv* le) {
     // Rank 0 must live on the main node: rotate so the main node is node rank 0.
     le->node_rank = (le->node_rank - main_index + le->nodes) % le->nodes;
   }
-  std::string id = r.str("AWS_BATCH_JOB_ID", "0");
-  le->job_id = id.substr(0, id.find('#'));
+  const std::string id = r.str("AWS_BATCH_JOB_ID", "0");
+  le->job_id = id.substr(0, id.find('#'));  // "<job>#<node index>" on a multi-node job's nodes
+  r.check_id("AWS_BATCH_JOB_ID", le->job_id, IdForm::kName);
 }
 
 void read_torchrun(Reader& r, LaunchEnv* le) {
@@ -210,7 +254,7 @@ void read_torchrun(Reader& r, LaunchEnv* le) {
     const char* rank_key = lookup(r.env, "NODE_RANK") ? "NODE_RANK" : "PET_NODE_RANK";
     le->node_rank = r.index(rank_key, kMaxNodes).value_or(0);
   }
-  le->job_id = r.str("TORCHELASTIC_RUN_ID", r.str("TRN_TRAIN_JOB_ID", "0"));
+  le->job_id = r.first_id(IdForm::kName, "0", "TORCHELASTIC_RUN_ID", "TRN_TRAIN_JOB_ID");
 }
 
 }  // namespace
@@ -235,7 +279,8 @@ bool read_launch_env(const EnvMap& env, std::optional<int> nodes_hint, LaunchEnv
     le.nodes = nodes_hint.value_or(1);
     le.nodes_from_hint = nodes_hint.has_value();
     le.ntasks = le.nodes;
-    le.job_id = r.str("SLURM_JOB_ID", r.str("TRN_TRAIN_JOB_ID", "0"));
+    auto slurm_job = r.id("SLURM_JOB_ID", IdForm::kSlurm);
+    le.job_id = slurm_job ? *slurm_job : r.first_id(IdForm::kName, "0", "TRN_TRAIN_JOB_ID");
     if (auto nl = lookup(env, "SLURM_JOB_NODELIST"); nl && !nodes_hint) {
       std::string error;
       if (!le.hosts.parse(*nl, &error)) r.problems.push_back({"SLURM_JOB_NODELIST", *nl, error});

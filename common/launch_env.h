@@ -38,6 +38,8 @@ struct LaunchEnv {
   HostList hosts;  // node-rank order, named on demand; may be empty (Batch, OMPI without a list)
   std::optional<std::string> master_addr;  // given by the environment (Batch child, torchrun-style)
   std::optional<int> master_port;          // torchrun-style MASTER_PORT
+  // Folder names (logs/<job>/, node-warnings.<step>), checked by the reader: Slurm's are
+  // digits; other launchers' run ids 1-128 of [A-Za-z0-9._:@+-], never "." or "..".
   std::string job_id = "0";
   std::string step_id;
   int restart_count = 0;
@@ -46,7 +48,8 @@ struct LaunchEnv {
 // The one reader of the launch environment (the launcher's plan and the cache's
 // distributed compile both use it, so both follow the same precedence): false with
 // Problems when the variables are inconsistent or malformed (bad hostlist, NODEID >=
-// nodes, a count out of range, Open MPI sizes that do not divide, ...).
+// nodes, a count out of range, Open MPI sizes that do not divide, a job id that is not
+// a plain folder name, ...).
 // Open MPI variables (mpirun, also inside a Slurm allocation) win over Slurm's step
 // variables, which then describe mpirun's daemons, not this rank. `nodes_hint` is
 // --nodes for plans made outside a job. Exception-free.

@@ -7,9 +7,10 @@
 // backend only collects the graphs and `run` then starts `trn-train neuron-compile`
 // (launcher/neuron/neuron_compile.h); a COMPILE=0 Neuron run first checks that the cache is
 // warm (launcher/neuron/warm_cache.h).
-#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -17,11 +18,13 @@
 
 #include "common/fs.h"
 #include "common/process_identity.h"
+#include "common/standard_fds.h"
 #include "launcher/commands/backend_programs.h"
 #include "launcher/commands/commands.h"
 #include "launcher/neuron/compile_summary.h"
 #include "launcher/errors.h"
 #include "launcher/commands/file_limit.h"
+#include "launcher/commands/node_log.h"
 #include "launcher/commands/node_warnings.h"
 #include "launcher/neuron/neuron_compile.h"
 #include "launcher/commands/supervise.h"
@@ -62,20 +65,18 @@ Problems check_startable(const Plan& p, const LoadedConfig& cfg, const std::stri
   return problems;
 }
 
-// Per-restart, per-node folder, like train_setup.sh's logs/<job>/<restart>/<node>/:
-// the console log (its descriptor is returned) and the effective config. The
-// experiment folder is elsewhere and the same for every node and restart (backend_command.h).
-int open_node_log(const Plan& p, const LoadedConfig& cfg) {
-  const auto writable = [&](const std::string& why) {
-    return InputError({{"launch.log_dir", p.log_dir, why + " (set launch.log_dir or the site log_dir to a writable place)"}});
-  };
-  if (std::string why; !make_dirs(p.log_dir, 0775, &why)) throw writable(why);
+// Per-restart, per-node folder, like train.sh's logs/<job>/<restart>/<node>/, opened
+// without following links and only when it is the user's (launcher/commands/node_log.h):
+// the console log and the effective config. The experiment folder is elsewhere and the
+// same for every node and restart (backend_command.h).
+NodeLog open_plan_log(const Plan& p, const LoadedConfig& cfg) {
+  const std::string& root = cfg.launch.log_dir;  // p.log_dir is root/<job>/<restart>/<node>/
+  std::string rel = p.log_dir.substr(std::min(p.log_dir.size(), root.size() + 1));
+  const cache::TrustPolicy trust = cache::TrustPolicy::for_current_user(p.cache.group, nullptr);
+  NodeLog log = open_node_log(root, rel, trust);
   // What ran is on disk for every run; the native backend reads exactly this file.
-  if (std::string why; !write_file_atomic(p.effective_config, effective_config_text(cfg), 0644, &why)) throw writable(why);
-  const std::string log_path = p.log_dir + "log";
-  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) throw writable(log_path + ": " + std::strerror(errno));
-  return log_fd;
+  write_node_file(log, "config.yaml", effective_config_text(cfg));
+  return log;
 }
 
 // Writes `line` to the node's log (best effort: a full log disk is not a reason to
@@ -150,19 +151,22 @@ int run_supervised(const Plan& p, const LoadedConfig& cfg, const CommonOptions& 
 }  // namespace
 
 int run_command(const CommonOptions& opts) {
+  // Before anything opens a file: a closed 1 or 2 would be taken by the console log.
+  if (std::string why; !open_standard_fds(&why)) return 1;  // nowhere to say it
+  // A console that goes away (srun killed, a closed pipe) must not kill us: the backend
+  // still runs and its log still gets its lines (supervise() says so too, for the child).
+  ::signal(SIGPIPE, SIG_IGN);
   LoadedConfig cfg;
   const EnvMap env = current_environment();
   const Plan p = build_plan(opts, env, &cfg);
   const char* path = std::getenv("PATH");
   WarmCacheVerdict warm;
   throw_if_any(check_startable(p, cfg, path ? path : "/bin:/usr/bin", &warm));
-  const int log_fd = open_node_log(p, cfg);
-  emit_warnings(p, warm, log_fd);
+  const NodeLog log = open_plan_log(p, cfg);
+  emit_warnings(p, warm, log.log.get());
   for (const auto& [k, v] : p.env) setenv(k.c_str(), v.c_str(), 1);
   std::fflush(nullptr);
-  const int status = run_supervised(p, cfg, opts, log_fd);
-  ::close(log_fd);
-  return status;
+  return run_supervised(p, cfg, opts, log.log.get());
 }
 
 }  // namespace trn

@@ -7,16 +7,17 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "common/child_exec.h"
+#include "launcher/commands/process_group.h"
 
 namespace trn {
 namespace {
 
-constexpr int kForwarded[] = {SIGTERM, SIGUSR1, SIGINT};
+constexpr int kForwarded[] = {SIGTERM, SIGUSR1, SIGINT, SIGHUP, SIGQUIT};
 volatile sig_atomic_t g_backend_pgid = 0;
 
 void forward(int sig) {
@@ -34,14 +35,22 @@ void write_all(int fd, const char* data, size_t n) {
   }
 }
 
+// True once `pid` has ended, leaving it a zombie (WNOWAIT): until it is reaped its
+// pid stays taken, so its process group id cannot name a new group meanwhile.
+bool has_ended(pid_t pid) {
+  siginfo_t info{};
+  return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
+}
+
 }  // namespace
 
 SuperviseResult supervise(const std::vector<std::string>& argv, int log_fd,
-                          const std::function<void(std::string_view)>& on_output) {
+                          const std::function<void(std::string_view)>& on_output,
+                          std::chrono::milliseconds leftover_grace) {
   int out[2], err[2];
   if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
     std::fprintf(stderr, "trn-train: error: cannot start %s: pipe: %s\n", argv[0].c_str(), std::strerror(errno));
-    return {1, 0};
+    return {1, 0, 0};
   }
   ::signal(SIGPIPE, SIG_IGN);
   struct sigaction sa {};
@@ -49,9 +58,14 @@ SuperviseResult supervise(const std::vector<std::string>& argv, int log_fd,
   sigemptyset(&sa.sa_mask);
   sigset_t block, old;
   sigemptyset(&block);
+  std::vector<int> forwarded;
   for (int s : kForwarded) {
+    struct sigaction cur {};
+    ::sigaction(s, nullptr, &cur);
+    if (cur.sa_handler == SIG_IGN) continue;  // nohup: the backend inherits the ignoring
     ::sigaction(s, &sa, nullptr);
     sigaddset(&block, s);
+    forwarded.push_back(s);
   }
   const ChildExec exec(argv, "trn-train: error: " + argv[0] + ": cannot run it (",
                        "); is it installed and on PATH?");
@@ -63,7 +77,7 @@ SuperviseResult supervise(const std::vector<std::string>& argv, int log_fd,
     ::setpgid(0, 0);
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
-    for (int s : kForwarded) ::sigaction(s, &dfl, nullptr);
+    for (int s : forwarded) ::sigaction(s, &dfl, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     ::dup2(out[1], 1);
@@ -73,7 +87,7 @@ SuperviseResult supervise(const std::vector<std::string>& argv, int log_fd,
   if (pid < 0) {
     ::sigprocmask(SIG_SETMASK, &old, nullptr);
     std::fprintf(stderr, "trn-train: error: cannot start %s: fork: %s\n", argv[0].c_str(), std::strerror(errno));
-    return {1, 0};
+    return {1, 0, 0};
   }
   ::setpgid(pid, pid);  // also here, so the group exists before the first forward
   g_backend_pgid = pid;
@@ -83,18 +97,17 @@ SuperviseResult supervise(const std::vector<std::string>& argv, int log_fd,
 
   struct pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
   const int console[2] = {1, 2};
-  int open_pipes = 2, wstatus = 0;
-  bool exited = false;
-  std::chrono::steady_clock::time_point exited_at;
+  int open_pipes = 2;
+  std::optional<GroupStop> leftover;  // set once the backend has ended
+  std::optional<std::chrono::steady_clock::time_point> group_gone_at;
   char buf[65536];
   while (open_pipes > 0) {
-    if (!exited && ::waitpid(pid, &wstatus, WNOHANG) == pid) {
-      exited = true;
-      exited_at = std::chrono::steady_clock::now();
-    }
-    // Workers that outlive the backend may hold the pipes: read them a little longer, not forever.
-    if (exited && std::chrono::steady_clock::now() - exited_at > std::chrono::seconds(2)) break;
-    const int n = ::poll(fds, 2, 200);
+    // The backend's group is stopped while its pipes are still read: its last lines count.
+    if (!leftover && has_ended(pid)) leftover.emplace(pid, leftover_grace);
+    if (leftover && !group_gone_at && leftover->step()) group_gone_at = std::chrono::steady_clock::now();
+    // Processes that left the group may hold the pipes: read them a little longer, not forever.
+    if (group_gone_at && std::chrono::steady_clock::now() - *group_gone_at > std::chrono::seconds(2)) break;
+    const int n = ::poll(fds, 2, leftover ? 50 : 200);
     if (n < 0 && errno != EINTR) break;
     for (int k = 0; n > 0 && k < 2; ++k) {
       if (fds[k].fd < 0 || !(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -113,13 +126,24 @@ SuperviseResult supervise(const std::vector<std::string>& argv, int log_fd,
   }
   for (auto& f : fds)
     if (f.fd >= 0) ::close(f.fd);
-  while (!exited) {
-    if (::waitpid(pid, &wstatus, 0) == pid) exited = true;
-    else if (errno != EINTR) break;
+  // The pipes are closed, by the group or by leftovers that closed their output.
+  while (!leftover && !has_ended(pid)) {
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) != 0 && errno != EINTR) break;
   }
-  g_backend_pgid = 0;
-  if (WIFSIGNALED(wstatus)) return {128 + WTERMSIG(wstatus), WTERMSIG(wstatus)};
-  return {WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 1, 0};
+  if (!leftover) leftover.emplace(pid, leftover_grace);
+  while (!leftover->step()) ::poll(nullptr, 0, 50);
+  g_backend_pgid = 0;  // before the reap frees the group's id for reuse
+  int wstatus = 0;
+  while (::waitpid(pid, &wstatus, 0) != pid && errno == EINTR) {
+  }
+  SuperviseResult result{WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 1, 0, leftover->found()};
+  if (WIFSIGNALED(wstatus)) result = {128 + WTERMSIG(wstatus), WTERMSIG(wstatus), leftover->found()};
+  if (const std::string line = leftover->report(); !line.empty()) {
+    write_all(2, line.data(), line.size());
+    if (log_fd >= 0) write_all(log_fd, line.data(), line.size());
+  }
+  return result;
 }
 
 }  // namespace trn

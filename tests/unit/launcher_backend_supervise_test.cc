@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <string>
 #include <sstream>
 #include <thread>
 
@@ -125,6 +126,100 @@ TEST(Supervise, ForwardsSignalsToTheBackendsGroup) {
     EXPECT_EQ(r.status, 42) << "signal " << sig;
   }
   EXPECT_NE(slurp(d.path + "/log").find("got it"), std::string::npos);
+}
+
+// Waits (bounded) until `marker` is in the file: the backend has set its traps.
+bool wait_for_text(const std::string& path, const std::string& marker) {
+  for (int i = 0; i < 1000; ++i) {
+    if (slurp(path).find(marker) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+// A closed terminal or ssh session (SIGHUP) and Ctrl-\ (SIGQUIT) reach the backend, which
+// can then checkpoint; trn-train itself neither dies of them nor leaves the backend
+// without its console.
+TEST(Supervise, ForwardsHangupAndQuit) {
+  TempDir d;
+  for (int sig : {SIGHUP, SIGQUIT}) {
+    const std::string log = d.path + "/log." + std::to_string(sig), marker = d.path + "/got." + std::to_string(sig);
+    std::thread sender([&] {
+      if (wait_for_text(log, "ready")) ::kill(::getpid(), sig);
+    });
+    const SuperviseResult r = run_sh("trap 'echo got > " + marker + "; exit 42' HUP QUIT; echo ready; "
+                                     "while :; do sleep 0.05; done", log);
+    sender.join();
+    EXPECT_EQ(r.status, 42) << "signal " << sig;
+    EXPECT_EQ(slurp(marker), "got\n") << "signal " << sig;
+  }
+}
+
+// The pid a backend script printed as "child <pid>".
+pid_t child_pid(const std::string& output) {
+  const size_t at = output.find("child ");
+  return at == std::string::npos ? 0 : static_cast<pid_t>(std::stol(output.substr(at + 6)));
+}
+
+// Running (not ended, not a zombie waiting for init to reap it).
+bool running(pid_t pid) {
+  std::string stat;
+  if (pid <= 0 || !read_file("/proc/" + std::to_string(pid) + "/stat", &stat)) return false;
+  const size_t close = stat.rfind(')');
+  return close != std::string::npos && stat.size() > close + 2 && stat[close + 2] != 'Z';
+}
+
+bool gone_within_5s(pid_t pid) {
+  for (int i = 0; i < 500 && running(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return !running(pid);
+}
+
+// The backend (an OOM-killed torchrun, here a shell) ends and leaves a worker of its
+// group running: run stops it, says so, and still reports the backend's status.
+TEST(Supervise, StopsWhatIsLeftOfTheBackendsGroup) {
+  TempDir d;
+  for (const char* end : {"exit 3", "kill -KILL $$"}) {
+    std::string seen;
+    const SuperviseResult r = run_sh(std::string("sleep 300 & echo child $!; ") + end, d.path + "/log", &seen);
+    const pid_t worker = child_pid(seen);
+    ASSERT_GT(worker, 0) << seen;
+    const bool gone = gone_within_5s(worker);
+    if (!gone) ::kill(worker, SIGKILL);
+    EXPECT_TRUE(gone) << end << ": the worker " << worker << " still runs";
+    EXPECT_EQ(r.status, std::string(end) == "exit 3" ? 3 : 128 + SIGKILL) << end;
+  }
+  const std::string log = slurp(d.path + "/log");
+  EXPECT_NE(log.find("1 process of the backend's process group was still running after the backend ended; "
+                     "stopped (SIGTERM)"),
+            std::string::npos)
+      << log;
+}
+
+// A leftover that ignores SIGTERM is killed after the grace period.
+TEST(Supervise, KillsALeftoverThatIgnoresSigterm) {
+  TempDir d;
+  std::string seen;
+  const std::string log = d.path + "/log";
+  const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const SuperviseResult r = supervise({"sh", "-c", "trap '' TERM; sleep 300 & echo child $!; exit 0"}, fd,
+                                      [&seen](std::string_view c) { seen.append(c); }, std::chrono::milliseconds(200));
+  ::close(fd);
+  const pid_t worker = child_pid(seen);
+  ASSERT_GT(worker, 0) << seen;
+  const bool gone = gone_within_5s(worker);
+  if (!gone) ::kill(worker, SIGKILL);
+  EXPECT_TRUE(gone);
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.leftover, 1);
+  EXPECT_NE(slurp(log).find("1 ignored it for 200 ms and was killed (SIGKILL)"), std::string::npos) << slurp(log);
+}
+
+// Nothing left over, nothing said.
+TEST(Supervise, NoLeftoverNoReport) {
+  TempDir d;
+  const SuperviseResult r = run_sh("echo done", d.path + "/log");
+  EXPECT_EQ(r.leftover, 0);
+  EXPECT_EQ(slurp(d.path + "/log"), "done\n");
 }
 
 void make_exe(const std::string& path) {
