@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/nearest.h"
+#include "common/standard_fds.h"
 #include "launcher/commands/cache_command.h"
 #include "launcher/commands/commands.h"
 #include "launcher/commands/data_command.h"
@@ -109,6 +110,9 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything opens a file (every command writes some): a closed 1 or 2 would be
+  // taken by it, and run's console log would get each backend line twice.
+  if (std::string why; !trn::open_standard_fds(&why)) return 1;  // nowhere to say it
   std::vector<std::string> args(argv, argv + argc);
   trn::Problems problems;
   if (!check_command(&args, &problems)) return trn::report_problems(kTool, problems);

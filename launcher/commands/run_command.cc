@@ -18,7 +18,6 @@
 
 #include "common/fs.h"
 #include "common/process_identity.h"
-#include "common/standard_fds.h"
 #include "launcher/commands/backend_programs.h"
 #include "launcher/commands/commands.h"
 #include "launcher/neuron/compile_summary.h"
@@ -151,8 +150,6 @@ int run_supervised(const Plan& p, const LoadedConfig& cfg, const CommonOptions& 
 }  // namespace
 
 int run_command(const CommonOptions& opts) {
-  // Before anything opens a file: a closed 1 or 2 would be taken by the console log.
-  if (std::string why; !open_standard_fds(&why)) return 1;  // nowhere to say it
   // A console that goes away (srun killed, a closed pipe) must not kill us: the backend
   // still runs and its log still gets its lines (supervise() says so too, for the child).
   ::signal(SIGPIPE, SIG_IGN);
