@@ -2,11 +2,14 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 
 #include "common/process_identity.h"
@@ -171,6 +174,138 @@ bool read_regular_file(const std::string& path, size_t max_bytes, std::string* o
   if (!ok && error) *error = path + ": " + err;
   if (ok && st_out) *st_out = st;
   return ok;
+}
+
+InputFile::~InputFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool InputFile::open(const std::string& path, std::string* error) {
+  std::string err;
+  fd_ = open_regular(AT_FDCWD, path, &st_, &err, Links::kFollow);
+  if (fd_ < 0) {
+    const int saved = errno;
+    *error = saved == EINVAL ? "not a regular file (a folder, device or FIFO)" : std::strerror(saved);
+    errno = saved;
+    return false;
+  }
+  return true;
+}
+
+bool InputFile::read_at(uint64_t offset, size_t n, std::string* out, std::string* error) const {
+  const size_t at = out->size();
+  out->resize(at + n);
+  size_t done = 0;
+  while (done < n) {
+    const ssize_t r = ::pread(fd_, out->data() + at + done, n - done, off_t(offset + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      *error = r < 0 ? std::string("read: ") + std::strerror(errno)
+                     : "ended at byte " + std::to_string(offset + done) + " of " + std::to_string(size()) +
+                           ": it was truncated while it was read";
+      out->resize(at);
+      return false;
+    }
+    done += size_t(r);
+  }
+  return true;
+}
+
+bool InputFile::unchanged(std::string* error) const {
+  struct stat now {};
+  if (::fstat(fd_, &now) != 0) {
+    *error = std::strerror(errno);
+    return false;
+  }
+  if (now.st_size == st_.st_size && now.st_mtim.tv_sec == st_.st_mtim.tv_sec &&
+      now.st_mtim.tv_nsec == st_.st_mtim.tv_nsec)
+    return true;
+  *error = "was rewritten while it was read (" + std::to_string(st_.st_size) + " bytes then, " +
+           std::to_string(now.st_size) + " now)";
+  return false;
+}
+
+int create_locked_temp(const std::string& target, mode_t mode, std::string* temp, std::string* error) {
+  *temp = temp_name_for(target);
+  const int fd = ::open(temp->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) {
+    if (error) *error = "cannot write " + target + ": " + std::strerror(errno);
+    temp->clear();
+    return -1;
+  }
+  // Blocking: a sweeper may hold the lock for a moment, and then sees an empty file it
+  // leaves alone. A filesystem without flock (ENOLCK, ENOSYS) leaves only the age rule.
+  while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+  }
+  return fd;
+}
+
+std::vector<std::pair<std::string, uint64_t>> remove_dead_temps(const std::string& target, double min_age_s) {
+  std::vector<std::pair<std::string, uint64_t>> removed;
+  const auto slash = target.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : target.substr(0, slash));
+  const std::string stem = (slash == std::string::npos ? target : target.substr(slash + 1)) + ".tmp.";
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return removed;
+  for (const auto& name : list_dir_fd(dfd)) {
+    if (name.compare(0, stem.size(), stem) != 0) continue;
+    struct stat st {};
+    const int fd = open_regular(dfd, name, &st, nullptr, Links::kRefuse);
+    if (fd < 0) continue;
+    // The lock first: an empty file we could lock may be a writer's between its create
+    // and its flock; a written one we could lock has no live writer on this host.
+    struct stat now {}, named {};
+    const bool dead = ::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::fstat(fd, &now) == 0 && now.st_size > 0 &&
+                      wall_seconds() - double(now.st_mtim.tv_sec) >= min_age_s &&
+                      ::fstatat(dfd, name.c_str(), &named, AT_SYMLINK_NOFOLLOW) == 0 && same_file(named, now);
+    if (dead && ::unlinkat(dfd, name.c_str(), 0) == 0) removed.emplace_back(dir + "/" + name, uint64_t(now.st_size));
+    ::close(fd);  // releases the lock
+  }
+  ::close(dfd);
+  return removed;
+}
+
+namespace {
+
+// remove_on_signal's paths: fixed buffers, so the handler only reads memory and unlinks.
+constexpr int kSignalPaths = 8;
+char signal_paths[kSignalPaths][4096];
+std::atomic<bool> signal_path_used[kSignalPaths];
+constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP};
+
+void remove_paths_and_die(int sig) {
+  for (int i = 0; i < kSignalPaths; ++i)
+    if (signal_path_used[i].load()) ::unlink(signal_paths[i]);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+}  // namespace
+
+void remove_on_signal(const std::string& path) {
+  static std::atomic<bool> installed{false};
+  if (!installed.exchange(true)) {
+    for (int sig : kCleanupSignals) {
+      struct sigaction old {};
+      if (::sigaction(sig, nullptr, &old) != 0 || old.sa_handler != SIG_DFL) continue;  // someone else's
+      struct sigaction sa {};
+      sa.sa_handler = remove_paths_and_die;
+      sigemptyset(&sa.sa_mask);
+      ::sigaction(sig, &sa, nullptr);
+    }
+  }
+  if (path.size() >= sizeof signal_paths[0]) return;
+  for (int i = 0; i < kSignalPaths; ++i) {
+    if (signal_path_used[i].load()) continue;
+    std::memcpy(signal_paths[i], path.c_str(), path.size() + 1);
+    signal_path_used[i].store(true);
+    return;
+  }
+}
+
+void forget_on_signal(const std::string& path) {
+  for (int i = 0; i < kSignalPaths; ++i)
+    if (signal_path_used[i].load() && path == signal_paths[i]) signal_path_used[i].store(false);
 }
 
 // mkdir -p; `exact` gives each directory it creates exactly `mode` and `group`.

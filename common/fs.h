@@ -18,6 +18,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace trn {
@@ -73,6 +74,56 @@ bool read_regular_file(const std::string& path, size_t max_bytes, std::string* o
 // -1 with *error on a read error.
 int64_t read_fd_chunks(int fd, uint64_t limit, const std::function<void(const char*, size_t)>& chunk,
                        std::string* error = nullptr);
+
+// A file a user names on purpose and that may be large (`trn-train data --input`):
+// opened as open_regular(..., Links::kFollow) opens it, so a FIFO, folder or device is
+// refused without blocking, and read with pread, never mapped: a file truncated while
+// it is read ends early, an error here, where a mapping would kill the process with
+// SIGBUS. Whole small files a user names (a tokenizer model) go through
+// read_regular_file(..., Links::kFollow) with a size cap instead.
+class InputFile {
+ public:
+  InputFile() = default;
+  ~InputFile();
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+  // False with *error (the cause only: "not a regular file", strerror) and errno.
+  bool open(const std::string& path, std::string* error);
+  uint64_t size() const { return uint64_t(st_.st_size); }  // as open() saw it
+  // Appends bytes [offset, offset + n) to *out; false with *error when the file ends
+  // before offset + n (it was truncated) or a read fails.
+  bool read_at(uint64_t offset, size_t n, std::string* out, std::string* error) const;
+  // False with *error when its size or modification time is no longer what open() saw:
+  // it was rewritten while it was read, and what was read may mix two versions.
+  bool unchanged(std::string* error) const;
+
+ private:
+  int fd_ = -1;
+  struct stat st_ {};
+};
+
+// Temp files of a writer that may run long (a dataset's .bin): created like
+// write_new_file (O_EXCL, `mode`) under temp_name_for(target) and held with an
+// exclusive flock() for as long as the descriptor stays open, so a later run can tell
+// a killed writer's leftover from a live one's. -1 with *error (target and cause).
+int create_locked_temp(const std::string& target, mode_t mode, std::string* temp, std::string* error);
+// Removes the leftovers of killed writers of `target` (its "<target>.tmp.*" files):
+// only those no process holds the flock of (create_locked_temp) and that nobody wrote
+// for min_age_s seconds (a flock may not be seen across hosts on some network
+// filesystems; a live writer writes often). Links are not followed. Returns the
+// removed paths with their sizes.
+std::vector<std::pair<std::string, uint64_t>> remove_dead_temps(const std::string& target, double min_age_s);
+
+// Removes `path` if the process is ended by SIGINT, SIGTERM or SIGHUP before
+// forget_on_signal(path) (the signal's default action follows, so the exit status is
+// unchanged). Handlers are installed only for signals nobody else handles; at most 8
+// paths at once (more are not removed). Called from one thread at a time.
+void remove_on_signal(const std::string& path);
+void forget_on_signal(const std::string& path);
+
+// True when a and b (stat() results) are the same file: the same device and inode,
+// whatever names or links lead to them.
+inline bool same_file(const struct stat& a, const struct stat& b) { return a.st_dev == b.st_dev && a.st_ino == b.st_ino; }
 
 // The largest record file (done marker, failure record, lock, stats shard) ever read.
 inline constexpr size_t kMaxRecordBytes = 64 * 1024;

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/problem.h"
@@ -69,9 +70,13 @@ class IndexedDataset {
 };
 
 // Streams documents into PREFIX.bin/.idx: both are written to temp files and renamed
-// into place by finish() (.bin first, .idx last), so a crash or error leaves the old
-// pair, or a pair the reader refuses (sizes do not match), never a half-written file
-// under the final name. Not thread-safe.
+// into place by finish(), which first removes the old PREFIX.idx and PREFIX.vocab.json,
+// then publishes the .bin, then the .idx (the caller writes the sidecar last). A crash
+// or error at any point leaves the old files complete, or a .bin without an .idx, which
+// the reader refuses; never a half-written file under the final name, never a .bin
+// next to another run's .idx. start() removes the temp files of killed writers of this
+// prefix (remove_dead_temps, kLeftoverAgeSeconds); the writer's own temp is removed on
+// error, on destruction before finish() and on SIGINT/SIGTERM/SIGHUP. Not thread-safe.
 class IndexedDatasetWriter {
  public:
   IndexedDatasetWriter(std::string prefix, DType dtype);
@@ -82,6 +87,10 @@ class IndexedDatasetWriter {
   bool add_document(const int* ids, size_t count, std::string* error);
   bool finish(std::string* error);
   uint64_t tokens() const { return tokens_; }
+  // Leftovers of killed writers that start() removed: path and bytes.
+  const std::vector<std::pair<std::string, uint64_t>>& removed_leftovers() const { return removed_; }
+  // A temp file nobody writes and nobody holds the lock of this long is a killed writer's.
+  static constexpr double kLeftoverAgeSeconds = 600;
 
  private:
   bool flush(std::string* error);
@@ -91,7 +100,8 @@ class IndexedDatasetWriter {
   std::string buffer_;                // pending .bin bytes
   std::vector<int32_t> sizes_;
   uint64_t tokens_ = 0;
-  bool finished_ = false;
+  bool published_bin_ = false;
+  std::vector<std::pair<std::string, uint64_t>> removed_;
 };
 
 }  // namespace trn::data

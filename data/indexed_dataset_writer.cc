@@ -6,6 +6,7 @@
 
 #include "common/fs.h"
 #include "data/indexed_dataset.h"
+#include "data/vocab_sidecar.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the .bin/.idx layout is little-endian; so is memcpy here");
 
@@ -51,17 +52,18 @@ IndexedDatasetWriter::IndexedDatasetWriter(std::string prefix, DType dtype)
 
 IndexedDatasetWriter::~IndexedDatasetWriter() {
   if (fd_ >= 0) ::close(fd_);
-  if (!finished_ && !bin_temp_.empty()) ::unlink(bin_temp_.c_str());
+  if (!bin_temp_.empty()) {
+    if (!published_bin_) ::unlink(bin_temp_.c_str());
+    forget_on_signal(bin_temp_);
+  }
 }
 
 bool IndexedDatasetWriter::start(std::string* error) {
-  bin_temp_ = temp_name_for(prefix_ + ".bin");
-  fd_ = ::open(bin_temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd_ < 0) {
-    *error = bin_temp_ + ": " + std::strerror(errno);
-    bin_temp_.clear();
-    return false;
-  }
+  for (const char* ext : {".bin", ".idx"})
+    for (auto& [path, bytes] : remove_dead_temps(prefix_ + ext, kLeftoverAgeSeconds)) removed_.push_back({path, bytes});
+  fd_ = create_locked_temp(prefix_ + ".bin", 0600, &bin_temp_, error);
+  if (fd_ < 0) return false;
+  remove_on_signal(bin_temp_);  // Ctrl-C or a job's SIGTERM leaves no temp behind
   return true;
 }
 
@@ -97,8 +99,6 @@ bool IndexedDatasetWriter::add_document(const int* ids, size_t count, std::strin
 
 bool IndexedDatasetWriter::finish(std::string* error) {
   if (!flush(error)) return false;
-  ::close(fd_);
-  fd_ = -1;
   const uint64_t n = sizes_.size();
   std::string idx(kIndexMagic, sizeof kIndexMagic);
   idx.reserve(kIndexHeaderBytes + n * 12 + (n + 1) * 8);
@@ -113,8 +113,18 @@ bool IndexedDatasetWriter::finish(std::string* error) {
     pointer += static_cast<int64_t>(s) * static_cast<int64_t>(token_width(dtype_));
   }
   for (uint64_t d = 0; d <= n; ++d) append_le<int64_t>(&idx, static_cast<int64_t>(d));
+  // No moment at which a reader finds a new .bin next to an old .idx (or an old sidecar,
+  // which the caller writes after this): the old ones go first, the .idx comes last.
+  for (const std::string& old : {vocab_sidecar_path(prefix_), prefix_ + ".idx"}) {
+    if (::unlink(old.c_str()) != 0 && errno != ENOENT) {
+      *error = "cannot replace " + old + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  ::close(fd_);  // commit_file fsyncs through its own descriptor; the lock ends here
+  fd_ = -1;
   if (!commit_file(bin_temp_, prefix_ + ".bin", 0644, error)) return false;
-  finished_ = true;
+  published_bin_ = true;
   return write_file_atomic(prefix_ + ".idx", idx, 0644, error);
 }
 

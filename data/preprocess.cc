@@ -1,61 +1,83 @@
 #include "data/preprocess.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <cerrno>
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <cstring>
+#include <map>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
+#include "common/fs.h"
 #include "data/indexed_dataset.h"
 #include "data/vocab_sidecar.h"
 
 namespace trn::data {
 namespace {
 
-// The --input, mapped read-only for the whole run (never copied).
-class MappedInput {
+// The --input, read front to back in chunks that end at document boundaries (never
+// mapped: a file truncated meanwhile is an error, not SIGBUS; never opened blocking).
+class ChunkReader {
  public:
-  bool open(const std::string& path, Problems* problems) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    struct stat st {};
-    if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-      problems->push_back({"--input", path, (fd < 0 ? std::string(std::strerror(errno)) : "not a regular file") +
-                                                ": give a UTF-8 text or JSONL file"});
-      if (fd >= 0) ::close(fd);
+  bool open(const PreprocessOptions& o, Problems* problems) {
+    o_ = &o;
+    std::string why;
+    if (!file_.open(o.input, &why)) {
+      problems->push_back({"--input", o.input, why + ": give a UTF-8 text or JSONL file"});
       return false;
     }
-    size_ = static_cast<size_t>(st.st_size);
-    if (size_ > 0) {
-      void* m = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-      data_ = m == MAP_FAILED ? nullptr : static_cast<const char*>(m);
-    }
-    ::close(fd);
-    if (size_ == 0 || !data_) {
-      problems->push_back({"--input", path, size_ == 0 ? "is empty: give a file with text in it"
-                                                       : "cannot be mapped: " + std::string(std::strerror(errno))});
+    if (file_.size() == 0) {
+      problems->push_back({"--input", o.input, "is empty: give a file with text in it"});
       return false;
     }
     return true;
   }
-  ~MappedInput() {
-    if (data_) ::munmap(const_cast<char*>(data_), size_);
+  uint64_t size() const { return file_.size(); }
+  uint64_t offset() const { return offset_ - carry_.size(); }  // where the next chunk starts
+  // The next chunk (empty at the end of the file); false with a Problem when the file
+  // cannot be read to the size it had when opened.
+  bool next(std::string* chunk, Problems* problems) {
+    chunk->swap(carry_);
+    carry_.clear();
+    while (offset_ < file_.size()) {
+      const size_t from = chunk->size();
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(std::max<size_t>(o_->chunk_bytes, 1), file_.size() - offset_));
+      std::string why;
+      if (!file_.read_at(offset_, n, chunk, &why)) {
+        problems->push_back({"--input", o_->input, why + ": run again once nothing writes to it"});
+        return false;
+      }
+      offset_ += n;
+      if (offset_ == file_.size()) break;
+      const size_t cut = last_cut(*chunk, o_->format, from);
+      if (cut > 0) {
+        carry_.assign(*chunk, cut);
+        chunk->resize(cut);
+        break;
+      }
+    }
+    return true;
   }
-  std::string_view text() const { return {data_, size_}; }
+  // After the last chunk: a file rewritten in place while it was read is refused.
+  bool unchanged(Problems* problems) const {
+    std::string why;
+    if (file_.unchanged(&why)) return true;
+    problems->push_back({"--input", o_->input, why + ": run again once nothing writes to it"});
+    return false;
+  }
 
  private:
-  const char* data_ = nullptr;
-  size_t size_ = 0;
+  const PreprocessOptions* o_ = nullptr;
+  InputFile file_;
+  uint64_t offset_ = 0;  // bytes read from the file
+  std::string carry_;    // read, not yet handed out
 };
 
 struct ChunkResult {
   bool done = false, ok = true;
+  uint64_t end_offset = 0;  // of the chunk in the input
   ChunkError error;
   uint64_t lines = 0;
   std::vector<int> ids;
@@ -80,72 +102,102 @@ bool no_documents(const PreprocessOptions& o, uint64_t documents, Problems* prob
 
 bool read_documents(const PreprocessOptions& o, const std::function<void(std::string_view)>& doc,
                     Problems* problems) {
-  MappedInput input;
-  if (!input.open(o.input, problems)) return false;
+  ChunkReader input;
+  if (!input.open(o, problems)) return false;
   uint64_t lines = 0, documents = 0;
-  ChunkError error;
   const auto count = [&](std::string_view d) { ++documents, doc(d); };
-  if (!for_each_document(input.text(), o.format, o.json_key, count, &lines, &error)) {
-    bad_line(o, error.line, error, problems);
-    return false;
+  for (std::string chunk; input.next(&chunk, problems);) {
+    if (chunk.empty()) return input.unchanged(problems) && !no_documents(o, documents, problems);
+    uint64_t chunk_lines = 0;
+    ChunkError error;
+    if (!for_each_document(chunk, o.format, o.json_key, count, &chunk_lines, &error)) {
+      bad_line(o, lines + error.line, error, problems);
+      return false;
+    }
+    lines += chunk_lines;
   }
-  return !no_documents(o, documents, problems);
+  return false;
 }
 
 bool preprocess(const PreprocessOptions& o, const Tokenizer& tokenizer, const ProgressFn& progress,
                 PreprocessSummary* summary, Problems* problems) {
   const auto t0 = std::chrono::steady_clock::now();
-  MappedInput input;
-  if (!input.open(o.input, problems)) return false;
-  const std::string_view text = input.text();
-  const std::vector<size_t> cuts = chunk_boundaries(text, o.format, o.chunk_bytes);
-  const size_t chunks = cuts.size() - 1;
-  std::vector<ChunkResult> results(chunks);
+  ChunkReader input;
+  if (!input.open(o, problems)) return false;
+  // Guarded by mu: the reader (a worker reads the next chunk under the lock, so chunks
+  // are numbered in file order), the results not yet written, read_problems.
   std::mutex mu;
   std::condition_variable cv;
-  size_t written = 0;
-  std::atomic<size_t> next{0};
-  std::atomic<bool> stop{false};
+  std::map<size_t, ChunkResult> results;
+  size_t claimed = 0, written = 0, chunks = SIZE_MAX;  // chunks: known once the reader is done
+  Problems read_problems;
+  bool stop = false;
   const int workers = std::max(1, o.workers);
   const size_t window = 4 * static_cast<size_t>(workers);  // chunks in memory at once
 
   auto work = [&] {
-    for (size_t i; !stop && (i = next++) < chunks;) {
+    for (;;) {
+      std::string chunk;
+      ChunkResult r;
+      size_t i = 0;
       {
         std::unique_lock<std::mutex> lock(mu);
-        cv.wait(lock, [&] { return stop || i < written + window; });
+        cv.wait(lock, [&] { return stop || claimed >= chunks || claimed < written + window; });
+        if (stop || claimed >= chunks) return;
+        if (!input.next(&chunk, &read_problems) || chunk.empty()) {
+          chunks = claimed;
+          cv.notify_all();
+          return;
+        }
+        r.end_offset = input.offset();
+        i = claimed++;
       }
-      ChunkResult r;
       const auto add = [&](std::string_view doc) {
         const size_t before = r.ids.size();
         tokenizer.encode(doc, &r.ids);
         if (o.append_eod) r.ids.push_back(tokenizer.eos_id());
         r.sizes.push_back(static_cast<uint32_t>(r.ids.size() - before));
       };
-      r.ok = for_each_document(text.substr(cuts[i], cuts[i + 1] - cuts[i]), o.format, o.json_key, add, &r.lines,
-                               &r.error);
+      r.ok = for_each_document(chunk, o.format, o.json_key, add, &r.lines, &r.error);
       std::lock_guard<std::mutex> lock(mu);
       r.done = true;
       results[i] = std::move(r);
       cv.notify_all();
     }
   };
+  const auto stop_workers = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    stop = true;
+    cv.notify_all();
+  };
   std::vector<std::thread> threads;
-  for (int t = 0; t < workers; ++t) threads.emplace_back(work);
+  try {
+    for (int t = 0; t < workers; ++t) threads.emplace_back(work);
+  } catch (const std::system_error& e) {  // past the process or system thread limit
+    stop_workers();
+    for (auto& t : threads) t.join();
+    problems->push_back({"--workers", std::to_string(o.workers),
+                         "thread " + std::to_string(threads.size() + 1) + " cannot be started (" + e.what() +
+                             "): give fewer workers (ulimit -u and /proc/sys/kernel/threads-max set the limit)"});
+    return false;
+  }
 
   summary->dataset_prefix = o.output_prefix + "_" + o.json_key + "_document";
   IndexedDatasetWriter writer(summary->dataset_prefix, dtype_for_vocab(tokenizer.vocab_size()));
   std::string error;
   bool ok = writer.start(&error);
   if (!ok) problems->push_back({"--output-prefix", o.output_prefix, error + ": give a writable folder and prefix"});
+  summary->removed_leftovers = writer.removed_leftovers();
   uint64_t lines = 0;
   int max_id = -1;
-  for (size_t i = 0; ok && i < chunks; ++i) {
+  for (size_t i = 0; ok; ++i) {
     ChunkResult r;
     {
       std::unique_lock<std::mutex> lock(mu);
-      cv.wait(lock, [&] { return results[i].done; });
+      cv.wait(lock, [&] { return i >= chunks || (results.count(i) && results[i].done); });
+      if (i >= chunks) break;
       r = std::move(results[i]);
+      results.erase(i);
     }
     if (!r.ok) {
       bad_line(o, lines + r.error.line, r.error, problems);
@@ -169,21 +221,22 @@ bool preprocess(const PreprocessOptions& o, const Tokenizer& tokenizer, const Pr
       ++written;
       cv.notify_all();
     }
-    if (progress) progress(cuts[i + 1], summary->documents, writer.tokens());
+    if (progress) progress(r.end_offset, summary->documents, writer.tokens());
   }
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    stop = true;
-    cv.notify_all();
-  }
+  stop_workers();
   for (auto& t : threads) t.join();
+  if (ok && !read_problems.empty()) {
+    problems->insert(problems->end(), read_problems.begin(), read_problems.end());
+    ok = false;
+  }
+  if (ok && !input.unchanged(problems)) ok = false;
   if (!ok || no_documents(o, summary->documents, problems)) return false;
   if (!writer.finish(&error)) {
     problems->push_back({"--output-prefix", o.output_prefix, error});
     return false;
   }
   summary->tokens = writer.tokens();
-  summary->input_bytes = text.size();
+  summary->input_bytes = input.size();
   VocabRecord record;
   record.vocab_size = tokenizer.vocab_size();
   record.max_token_id = max_id;
@@ -197,6 +250,26 @@ bool preprocess(const PreprocessOptions& o, const Tokenizer& tokenizer, const Pr
   }
   summary->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return true;
+}
+
+std::vector<std::string> output_files(const PreprocessOptions& o) {
+  const std::string prefix = o.output_prefix + "_" + o.json_key + "_document";
+  return {prefix + ".bin", prefix + ".idx", vocab_sidecar_path(prefix)};
+}
+
+void check_outputs_are_not_inputs(const std::vector<NamedFile>& inputs, const std::vector<NamedFile>& outputs,
+                                  Problems* problems) {
+  for (const auto& out : outputs) {
+    struct stat o {};
+    if (::stat(out.path.c_str(), &o) != 0) continue;
+    for (const auto& in : inputs) {
+      struct stat i {};
+      if (::stat(in.path.c_str(), &i) != 0 || !same_file(i, o)) continue;
+      problems->push_back({out.key, out.path, "is the file " + in.key + " names (" + in.path +
+                                                  "); writing it would replace that input: choose another " + out.key});
+      break;
+    }
+  }
 }
 
 }  // namespace trn::data

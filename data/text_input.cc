@@ -45,26 +45,18 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-std::vector<size_t> chunk_boundaries(std::string_view text, InputFormat format, size_t target) {
-  std::vector<size_t> cuts{0};
-  size_t at = 0;
-  while (text.size() - at > target) {
-    size_t next = at + target;
-    const void* nl = std::memchr(text.data() + next, '\n', text.size() - next);
+size_t last_cut(std::string_view text, InputFormat format, size_t from) {
+  for (size_t end = text.size(); end > from;) {
+    const void* nl = ::memrchr(text.data() + from, '\n', end - from);
     if (!nl) break;
-    next = static_cast<size_t>(static_cast<const char*>(nl) - text.data()) + 1;
-    // Text: go on to just after a blank line, so no paragraph spans two chunks.
-    while (format == InputFormat::kText && next < text.size()) {
-      size_t after = 0;
-      const bool is_blank = blank(line_at(text, next, &after));
-      next = after;
-      if (is_blank) break;
-    }
-    if (next >= text.size()) break;
-    cuts.push_back(at = next);
+    const size_t at = static_cast<size_t>(static_cast<const char*>(nl) - text.data());
+    if (format == InputFormat::kJsonl) return at + 1;
+    const void* prev = at > 0 ? ::memrchr(text.data(), '\n', at) : nullptr;
+    const size_t begin = prev ? static_cast<size_t>(static_cast<const char*>(prev) - text.data()) + 1 : 0;
+    if (blank(text.substr(begin, at - begin))) return at + 1;
+    end = at;
   }
-  cuts.push_back(text.size());
-  return cuts;
+  return 0;
 }
 
 bool for_each_document(std::string_view chunk, InputFormat format, const std::string& json_key,

@@ -4,7 +4,7 @@
 //    line's start to the last line's end, newlines between them kept, the final one not.
 //  * JSONL (--json-keys given, or the file name ends in .json/.jsonl): one JSON object
 //    per non-empty line, the document is the string at the key (Megatron's format).
-// Every line must be UTF-8. The file is cut into chunks at paragraph (text) or line
+// Every line must be UTF-8. The file is read in chunks cut at paragraph (text) or line
 // (JSONL) boundaries so that workers split and tokenize chunks independently.
 #pragma once
 
@@ -18,9 +18,11 @@ namespace trn::data {
 
 enum class InputFormat { kText, kJsonl };
 
-// Chunk boundaries, about `target` bytes apart, never inside a document: offsets into
-// `text`, starting with 0 and ending with text.size().
-std::vector<size_t> chunk_boundaries(std::string_view text, InputFormat format, size_t target);
+// Where a chunk of `text` (the start of the rest of a file, read so far) may end: the
+// offset just after the last line end at which no document continues (JSONL: any line
+// end; text: the end of a blank line), searching only line ends at or after `from`
+// (those before were searched when less was read). 0 when there is none yet.
+size_t last_cut(std::string_view text, InputFormat format, size_t from = 0);
 
 struct ChunkError {
   uint64_t line = 0;  // 1-based, within the chunk; 0 when there is none

@@ -2,7 +2,10 @@
 
 #include <sentencepiece_processor.h>
 
+#include <cerrno>
 #include <filesystem>
+
+#include "common/fs.h"
 
 namespace trn::data {
 namespace {
@@ -27,13 +30,24 @@ class ByteTokenizer final : public Tokenizer {
 
 class SentencePieceTokenizer final : public Tokenizer {
  public:
+  // Llama-2's model is 0.5 MB, a 256k-piece one (Gemma's) 4 MB; /dev/zero or a
+  // dataset given by mistake must not be read into memory whole.
+  static constexpr size_t kMaxModelBytes = 64 << 20;
   // The absolute path, so the name recorded in a dataset's sidecar finds the model from
   // any working directory (a trainer's generate mode reads it).
   explicit SentencePieceTokenizer(const std::string& path)
       : path_(std::filesystem::absolute(path).lexically_normal().string()) {}
+  // The file through the one reader of files a user names (no FIFO, folder or device,
+  // never blocking, at most kMaxModelBytes), then parsed from memory.
   bool load(std::string* why) {
-    const auto status = sp_.Load(path_);
-    *why = status.ToString();
+    std::string bytes;
+    if (!read_regular_file(path_, kMaxModelBytes, &bytes, why, nullptr, Links::kFollow)) {
+      if (errno == EINVAL) *why = "not a regular file (a folder, device or FIFO)";
+      else if (why->compare(0, path_.size() + 2, path_ + ": ") == 0) why->erase(0, path_.size() + 2);
+      return false;
+    }
+    const auto status = sp_.LoadFromSerializedProto(absl::string_view(bytes.data(), bytes.size()));
+    *why = "not a SentencePiece model (" + status.ToString() + ")";
     return status.ok() && sp_.GetPieceSize() > 0;
   }
   void encode(std::string_view text, std::vector<int>* ids) const override {
@@ -62,8 +76,8 @@ std::unique_ptr<Tokenizer> Tokenizer::open(const std::string& name, const std::s
   auto sp = std::make_unique<SentencePieceTokenizer>(name);
   std::string why;
   if (!sp->load(&why)) {
-    problems->push_back({key, name, "not a SentencePiece model (" + why + "): give a tokenizer.model file (Llama-2's, "
-                                    "or one made by trn-train data --train-tokenizer), or `byte` for the built-in one"});
+    problems->push_back({key, name, why + ": give a tokenizer.model file (Llama-2's, or one made by trn-train data "
+                                          "--train-tokenizer), or `byte` for the built-in one"});
     return nullptr;
   }
   if (sp->eos_id() < 0) {

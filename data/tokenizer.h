@@ -31,8 +31,19 @@ class Tokenizer {
   virtual std::string name() const = 0;  // "byte" or "sentencepiece:<absolute path>", recorded in the sidecar
 };
 
+// The largest vocabulary --train-tokenizer makes: SentencePiece's unigram trainer starts
+// from at most seed_sentencepiece_size (1,000,000) candidate pieces and only removes
+// some, so no larger model can come out, and a --vocab-size near INT_MAX keeps its EM
+// loop from ever finishing. (Llama-2 has 32,000 pieces, Gemma 256,000.)
+inline constexpr int kMaxTrainedVocab = 1000000;
+// Why a --vocab-size is refused, and what to give instead.
+inline constexpr const char* kVocabSizeFix =
+    "must be from 1 to 1000000: SentencePiece's trainer never yields more pieces than its 1,000,000 seed pieces "
+    "(Llama-2 uses 32000)";
+
 // Trains a SentencePiece model (unigram, full character coverage, byte fallback) of
-// vocab_size pieces on `documents`; writes model_prefix.model and model_prefix.vocab.
+// vocab_size pieces (1 .. kMaxTrainedVocab) on `documents`; writes model_prefix.model
+// and model_prefix.vocab.
 bool train_sentencepiece(const std::vector<std::string_view>& documents, int vocab_size,
                          const std::string& model_prefix, Problems* problems);
 

@@ -35,6 +35,10 @@ class Documents final : public sentencepiece::SentenceIterator {
 
 bool train_sentencepiece(const std::vector<std::string_view>& documents, int vocab_size,
                          const std::string& model_prefix, Problems* problems) {
+  if (vocab_size < 1 || vocab_size > kMaxTrainedVocab) {
+    problems->push_back({"--vocab-size", std::to_string(vocab_size), kVocabSizeFix});
+    return false;
+  }
   // unigram + byte fallback as Llama's tokenizer; hard_vocab_limit off so a small text
   // yields a smaller vocabulary instead of failing ("vocabulary size is too high").
   const std::unordered_map<std::string, std::string> args{

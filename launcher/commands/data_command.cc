@@ -59,7 +59,22 @@ void check_options(DataOptions* o, Problems* problems) {
   if (o->train_tokenizer && (o->vocab_size < 1 || o->model_prefix.empty()))
     problems->push_back({"--train-tokenizer", o->model_prefix.empty() ? "no --model-prefix" : "no --vocab-size",
                          "give --vocab-size N and --model-prefix P (writes P.model and P.vocab)"});
-  if (o->pre.workers < 1) problems->push_back({"--workers", std::to_string(o->pre.workers), "must be at least 1"});
+  else if (o->train_tokenizer && o->vocab_size > data::kMaxTrainedVocab)
+    problems->push_back({"--vocab-size", std::to_string(o->vocab_size), data::kVocabSizeFix});
+  if (o->pre.workers < 1 || o->pre.workers > data::kMaxWorkers)
+    problems->push_back({"--workers", std::to_string(o->pre.workers),
+                         "must be from 1 to " + std::to_string(data::kMaxWorkers) + " (default: all cores)"});
+}
+
+// No output may be an input: --output-prefix's files or the trained model's against
+// --input and --tokenizer-model (the trained model becomes an input only once written).
+void check_outputs(const DataOptions& o, Problems* problems) {
+  std::vector<data::NamedFile> inputs{{"--input", o.pre.input}}, outputs;
+  if (!o.tokenizer_model.empty()) inputs.push_back({"--tokenizer-model", o.tokenizer_model});
+  for (const auto& f : data::output_files(o.pre)) outputs.push_back({"--output-prefix", f});
+  if (o.train_tokenizer)
+    for (const char* ext : {".model", ".vocab"}) outputs.push_back({"--model-prefix", o.model_prefix + ext});
+  data::check_outputs_are_not_inputs(inputs, outputs, problems);
 }
 
 // "\r 12.3/45.6 MB  1234 docs  567890 tokens  23.4 MB/s" on a terminal, nothing otherwise.
@@ -81,6 +96,7 @@ data::ProgressFn progress_line(uint64_t total_bytes) {
 int run_data(DataOptions& o) {
   Problems problems;
   check_options(&o, &problems);
+  if (problems.empty()) check_outputs(o, &problems);
   if (!problems.empty()) return report_problems(kTool, problems);
   std::string model = o.tokenizer_model.empty() ? o.tokenizer : o.tokenizer_model;
   if (o.train_tokenizer) {
@@ -102,6 +118,8 @@ int run_data(DataOptions& o) {
   data::PreprocessSummary s;
   if (!data::preprocess(o.pre, *tokenizer, progress_line(total), &s, &problems))
     return report_problems(kTool, problems);
+  for (const auto& [path, bytes] : s.removed_leftovers)
+    std::fprintf(stderr, "%s: removed %s (%.1f MB), left by a killed run\n", kTool, path.c_str(), bytes / 1e6);
   const double mb = s.input_bytes / 1e6, secs = std::max(s.seconds, 1e-9);
   std::printf("wrote %s.bin/.idx: %llu documents, %llu tokens (vocabulary %d, %s) from %.1f MB in %.2f s: "
               "%.1f MB/s, %.0f tokens/s\n",
@@ -124,13 +142,13 @@ void add_data_command(CLI::App& app, int* exit_code) {
                   "Plain text (one document per blank-line-separated paragraph) or JSONL (one object per line)");
   cmd->add_option("--output-prefix", o->pre.output_prefix, "Writes PREFIX_<key>_document.bin/.idx/.vocab.json");
   cmd->add_option("--json-keys", o->json_keys, "JSONL key holding the text (default text; implies JSONL input)");
-  cmd->add_option("--workers", o->pre.workers, "Tokenizing threads (default: all cores)");
+  cmd->add_option("--workers", o->pre.workers, "Tokenizing threads, 1 to 1024 (default: all cores)");
   cmd->add_flag("--append-eod,!--no-append-eod", o->pre.append_eod,
                 "Append the end-of-document id to every document (default on)");
   cmd->add_option("--tokenizer-model", o->tokenizer_model, "SentencePiece model file (e.g. Llama-2's tokenizer.model)");
   cmd->add_option("--tokenizer", o->tokenizer, "`byte`: the built-in byte tokenizer (ids 0-255, <eos> 256)");
   cmd->add_flag("--train-tokenizer", o->train_tokenizer, "Train a SentencePiece model on --input first, then use it");
-  cmd->add_option("--vocab-size", o->vocab_size, "Vocabulary of the trained tokenizer");
+  cmd->add_option("--vocab-size", o->vocab_size, "Vocabulary of the trained tokenizer, at most 1000000");
   cmd->add_option("--model-prefix", o->model_prefix, "Trained tokenizer files: PREFIX.model, PREFIX.vocab");
   cmd->callback([o, exit_code] { *exit_code = run_data(*o); });
 }

@@ -11,7 +11,7 @@ FUZZ_FLAGS   := -std=c++17 -g -O1 -I. -fsanitize=address,undefined -fno-sanitize
                 -DTRN_VERSION=\"fuzz\" -DTRN_DATADIR=\"/nonexistent\" -DTRN_SYSCONFDIR=\"/nonexistent\"
 # The code under test: everything that parses, no main(), nothing that needs Slurm,
 # MPI or BLAS at link time.
-FUZZ_LIB_SRCS := $(COMMON_SRCS) $(CONFIG_SRCS) $(CACHE_SRCS) \
+FUZZ_LIB_SRCS := $(COMMON_SRCS) $(CONFIG_SRCS) $(CACHE_SRCS) $(DATA_SRCS) \
                  $(LAUNCHER_SRCS) \
                  $(filter-out spank/spank_neuron.cc,$(SPANK_SRCS)) \
                  $(filter-out trainer/model/native_graphs.cc,$(filter-out trainer/main.cc,$(TRAINER_SRCS:trainer/mpi/%=)))

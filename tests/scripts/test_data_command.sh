@@ -66,4 +66,53 @@ bad_input "not a SentencePiece model" "--tokenizer-model = $text: not a Sentence
 bad_input "missing --input" "--input = (unset): " --tokenizer byte
 bad_input "no tokenizer" "--tokenizer-model = (unset): give exactly one of" --input "$text"
 bad_input "input that does not exist" "--input = $work/none.txt: No such file" --input "$work/none.txt" --tokenizer byte
+# Inputs that are no regular files: refused at once (a FIFO without a writer would
+# block the open forever; /dev/zero would be read until memory runs out).
+mkfifo "$work/fifo"
+bad_input "FIFO as --input" "--input = $work/fifo: not a regular file" --input "$work/fifo" --tokenizer byte
+bad_input "FIFO as --tokenizer-model" "--tokenizer-model = $work/fifo: not a regular file" \
+  --input "$text" --tokenizer-model "$work/fifo"
+bad_input "/dev/zero as --tokenizer-model" "--tokenizer-model = /dev/zero: not a regular file" \
+  --input "$text" --tokenizer-model /dev/zero
+bad_input "folder as --tokenizer-model" "--tokenizer-model = $work: not a regular file" \
+  --input "$text" --tokenizer-model "$work"
+bad_input "--workers past the thread limit" "--workers = 1000000: must be from 1 to 1024" \
+  --input "$text" --tokenizer byte --workers 1000000
+bad_input "--vocab-size near INT_MAX" "--vocab-size = 2147483647: must be from 1 to 1000000" \
+  --input "$text" --train-tokenizer --vocab-size 2147483647 --model-prefix "$work/bad"
+
+# Outputs that are the inputs (by name, hard link or symbolic link): refused, input intact.
+same_in() {
+  local what=$1 in=$2 expected=$3; shift 3
+  cp "$text" "$in"
+  run "$trn" data --input "$in" "$@"
+  [ "$rc" = 2 ] || fail "$what: expected exit 2, got $rc: $out"
+  expect_contains "$out" "trn-train: error: $expected" "$what"
+  cmp -s "$text" "$in" || fail "$what: the input was replaced"
+}
+same_in "--output-prefix naming the input" "$work/same_text_document.bin" \
+  "--output-prefix = $work/same_text_document.bin: is the file --input names" \
+  --output-prefix "$work/same" --tokenizer byte
+cp "$text" "$work/in2.txt" && ln -s "$work/in2.txt" "$work/link_text_document.idx"
+same_in "an output linked to the input" "$work/in2.txt" "--output-prefix = $work/link_text_document.idx: is the file" \
+  --output-prefix "$work/link" --tokenizer byte
+same_in "--model-prefix naming the input" "$work/m.model" "--model-prefix = $work/m.model: is the file --input names" \
+  --output-prefix "$work/m" --train-tokenizer --vocab-size 300 --model-prefix "$work/m"
+rm -f "$work"/same* "$work"/link* "$work"/in2.txt "$work"/m.model
+
+# A kill between publishing the .bin and the .idx (strace stops the run at its second
+# rename, the .idx's): no .idx (or sidecar) of the run before is left next to the new .bin.
+if command -v strace >/dev/null && strace -o /dev/null true 2>/dev/null; then
+  head -c 20000 "$text" >"$work/small.txt"
+  run "$trn" data --input "$work/small.txt" --output-prefix "$work/pair" --tokenizer byte --workers 1
+  [ "$rc" = 0 ] || fail "pair: exit $rc: $out"
+  run strace -f -o /dev/null -e trace=rename,renameat,renameat2 -e inject=rename,renameat,renameat2:signal=KILL:when=2 \
+    "$trn" data --input "$text" --output-prefix "$work/pair" --tokenizer byte --workers 1
+  [ "$(stat -c %s "$work/pair_text_document.bin")" = $((2 * tokens)) ] || fail "pair: the new .bin was not published"
+  [ ! -e "$work/pair_text_document.idx" ] || fail "pair: a new .bin next to the old .idx"
+  [ ! -e "$work/pair_text_document.vocab.json" ] || fail "pair: a new .bin next to the old sidecar"
+  rm -f "$work"/pair*
+else
+  echo "note: strace cannot trace here; the kill between .bin and .idx is not tried"
+fi
 echo "ok"
