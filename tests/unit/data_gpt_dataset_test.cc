@@ -47,7 +47,8 @@ std::unique_ptr<GptDataset> open_ok(const DatasetSpec& s) {
 
 std::vector<int> sample_of(const GptDataset& g, Split split, uint64_t i) {
   std::vector<int> t(g.seq_length() + 1);
-  g.sample(split, i, t.data());
+  const auto problem = g.sample(split, i, t.data());
+  EXPECT_FALSE(problem) << problem->str();
   return t;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "cache/checksum.h"
 #include "data/indexed_dataset.h"
 #include "data/vocab_sidecar.h"
 #include "tests/unit/data_test_util.h"
@@ -13,6 +14,7 @@ namespace {
 
 using testing::TempDir;
 using testing::write_dataset;
+using trn::cache::sha256_hex;
 
 std::string slurp(const std::string& path) {
   std::string s;
@@ -56,11 +58,11 @@ TEST(DataIndexedDataset, RoundTripAllWidths) {
     for (uint64_t i = 0; i < docs.size(); ++i) {
       ASSERT_EQ(d->size(i), docs[i].size());
       std::vector<int> got(docs[i].size());
-      d->read(i, 0, got.size(), got.data());
+      EXPECT_FALSE(d->read(i, 0, got.size(), got.data(), 201));
       EXPECT_EQ(got, docs[i]);
     }
     int64_t lo, hi;
-    d->token_range(&lo, &hi);
+    EXPECT_FALSE(d->token_range(&lo, &hi));
     EXPECT_EQ(lo, 5);
     EXPECT_EQ(hi, 200);
   }
@@ -141,6 +143,7 @@ TEST(DataIndexedDataset, SidecarRoundTrip) {
   r.max_token_id = 256;
   r.tokenizer = "byte";
   r.bin_bytes = 42;
+  write_dataset(dir.path + "/p", {{1, 2}});
   std::string error;
   ASSERT_TRUE(write_vocab_sidecar(dir.path + "/p", r, &error)) << error;
   VocabRecord back;
@@ -149,6 +152,7 @@ TEST(DataIndexedDataset, SidecarRoundTrip) {
   EXPECT_EQ(back.max_token_id, 256);
   EXPECT_EQ(back.tokenizer, "byte");
   EXPECT_EQ(back.bin_bytes, 42u);
+  EXPECT_EQ(back.idx_sha256, sha256_hex(slurp(dir.path + "/p.idx")));
   EXPECT_FALSE(read_vocab_sidecar(dir.path + "/none", &back));
 }
 
