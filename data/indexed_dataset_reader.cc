@@ -231,10 +231,10 @@ std::optional<Problem> IndexedDataset::read(uint64_t seq, uint64_t offset, uint6
     int64_t bad = 0;
     if (!copy_ids(dtype_, buf, static_cast<size_t>(n), out, id_limit, &bad))
       return Problem{prefix_ + ".bin", "token id " + std::to_string(bad),
-                     "not below the vocabulary size " + std::to_string(id_limit) +
-                         " (read at byte " + std::to_string(at) + "; the ids checked when training started were): "
-                         "the .bin was rewritten while in use, or is not the one its .idx and .vocab.json describe; "
-                         "rebuild the dataset with the model's tokenizer"};
+                     "ids must lie below the model's vocab_size " + std::to_string(id_limit) +
+                         " (the ids checked when training started did): the .bin was rewritten while in use; "
+                         "never rewrite a dataset in use: write a new prefix, then restart from the last "
+                         "checkpoint"};
     out += n, count -= n, at += n * width;
   }
   return std::nullopt;

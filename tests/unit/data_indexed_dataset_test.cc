@@ -2,6 +2,9 @@
 // .idx can disagree with its .bin refused with one Problem naming the file.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstring>
 
 #include "cache/checksum.h"
@@ -154,6 +157,25 @@ TEST(DataIndexedDataset, SidecarRoundTrip) {
   EXPECT_EQ(back.bin_bytes, 42u);
   EXPECT_EQ(back.idx_sha256, sha256_hex(slurp(dir.path + "/p.idx")));
   EXPECT_FALSE(read_vocab_sidecar(dir.path + "/none", &back));
+}
+
+// Issue 18: a PREFIX.idx or PREFIX.bin that is a FIFO blocked open() forever (a folder or
+// a device is refused too). The alarm turns a hang of the old code into a failure.
+TEST(DataIndexedDataset, FifoOrDeviceIsRefusedWithoutBlocking) {
+  TempDir dir;
+  const std::string p = dir.path + "/d";
+  for (const char* which : {".idx", ".bin"}) {
+    write_dataset(p, {{1, 2, 3}});
+    ASSERT_EQ(::unlink((p + which).c_str()), 0);
+    ASSERT_EQ(::mkfifo((p + which).c_str(), 0600), 0);
+    ::alarm(10);
+    expect_refused(p, which, "not a regular file");
+    ::alarm(0);
+    ASSERT_EQ(::unlink((p + which).c_str()), 0);
+    ASSERT_EQ(::symlink("/dev/zero", (p + which).c_str()), 0);
+    expect_refused(p, which, "not a regular file");
+    ASSERT_EQ(::unlink((p + which).c_str()), 0);
+  }
 }
 
 }  // namespace
