@@ -159,6 +159,22 @@ TEST(DataIndexedDataset, SidecarRoundTrip) {
   EXPECT_FALSE(read_vocab_sidecar(dir.path + "/none", &back));
 }
 
+// A sidecar field of the wrong JSON type is "not a record", not an exception that ends
+// the trainer (nlohmann's get<> and value() throw on a type mismatch).
+TEST(DataIndexedDataset, SidecarOfWrongTypesIsNotARecord) {
+  TempDir dir;
+  std::string error;
+  VocabRecord back;
+  ASSERT_TRUE(write_file_atomic(dir.path + "/p.vocab.json",
+                                "{\"vocab_size\": 257, \"max_token_id\": 256, \"tokenizer\": 5, \"bin_bytes\": 42, "
+                                "\"documents\": \"x\"}",
+                                0644, &error));
+  EXPECT_NO_THROW(read_vocab_sidecar(dir.path + "/p", &back));
+  ASSERT_TRUE(write_file_atomic(dir.path + "/p.vocab.json", "{\"vocab_size\": 1e99, \"max_token_id\": 1, \"bin_bytes\": -4}",
+                                0644, &error));
+  EXPECT_FALSE(read_vocab_sidecar(dir.path + "/p", &back));
+}
+
 // Issue 18: a PREFIX.idx or PREFIX.bin that is a FIFO blocked open() forever (a folder or
 // a device is refused too). The alarm turns a hang of the old code into a failure.
 TEST(DataIndexedDataset, FifoOrDeviceIsRefusedWithoutBlocking) {
