@@ -52,7 +52,7 @@ void read_prefixes(const trn::config::Document& doc, DatasetSpec* out, Problems*
     problems->push_back({key, doc.text(key), "a list of several prefixes pairs each with a weight: " + fix_form});
     return;
   } else {
-    double total = 0;
+    std::vector<double> weights;
     for (size_t i = 0; i < items.size(); i += 2) {
       double w = 0;
       if (!parse_number(items[i], &w) || w <= 0) {
@@ -60,10 +60,17 @@ void read_prefixes(const trn::config::Document& doc, DatasetSpec* out, Problems*
                              "must be a positive weight (a number) before each prefix: " + fix_form});
         return;
       }
-      total += w;
+      weights.push_back(w);
       out->prefixes.push_back({w, resolve(doc, items[i + 1])});
     }
-    for (auto& p : out->prefixes) p.weight /= total;
+    normalise_shares(&weights);  // positive and finite, checked above
+    for (size_t i = 0; i < weights.size(); ++i) {
+      out->prefixes[i].weight = weights[i];
+      if (weights[i] <= 0)  // 1e-300 next to 1e300: below the smallest double
+        problems->push_back({key + "[" + std::to_string(2 * i) + "]", items[2 * i],
+                             "is too small next to the largest weight to be sampled ever: drop that prefix or "
+                             "raise its weight"});
+    }
   }
   for (const auto& p : out->prefixes)
     if (p.path.empty()) problems->push_back({key, doc.text(key), "a prefix is empty: " + fix_form});
@@ -86,16 +93,14 @@ void read_splits(const trn::config::Document& doc, DatasetSpec* out, Problems* p
     if (end == std::string::npos) break;
     start = end + 1;
   }
-  double total = 0;
-  for (double v : parts) total += v;
-  if (!ok || parts.size() > 3 || total <= 0) {
+  if (!ok || parts.size() > 3 || !normalise_shares(&parts)) {
     problems->push_back({"data.splits_string", *text,
                          "give up to three non-negative train,validation,test proportions with a positive sum, "
                          "e.g. 980,10,10 or 0.98,0.02"});
     return;
   }
   parts.resize(3, 0.0);
-  for (int i = 0; i < 3; ++i) out->splits[i] = parts[i] / total;
+  for (int i = 0; i < 3; ++i) out->splits[i] = parts[i];
 }
 
 }  // namespace

@@ -25,7 +25,9 @@
 //  * several prefixes are blended as Megatron's BlendableDataset does: global sample i goes
 //    to the prefix d maximising weight[d] * max(i, 1) - taken[d] (lowest d on ties), and is
 //    that prefix's sample taken[d] (then taken[d] += 1). A prefix whose split is empty
-//    takes no part in that split.
+//    (e.g. a small corpus whose validation share rounds to 0 documents) takes no part in
+//    that split: the split's weights are those of the prefixes that have samples in it,
+//    normalised again to sum 1, so no sample is ever asked of a prefix that has none.
 //
 // Data-parallel sharding (Megatron's pretraining sampler): in optimizer step s, with
 // consumed_samples = s * global_batch_size at its start, micro-batch m (gradient
@@ -44,6 +46,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,7 +58,7 @@ namespace trn::data {
 enum class Split { kTrain = 0, kValidation = 1, kTest = 2 };
 
 struct DatasetPrefix {
-  double weight = 1.0;  // normalised: the weights of a spec sum to 1
+  double weight = 1.0;  // finite, > 0; normalised: the weights of a spec sum to 1
   std::string path;     // PREFIX (without .bin/.idx), resolved against the config's folder
 };
 
@@ -73,15 +76,21 @@ struct DatasetSpec {
 Problems read_dataset_spec(const trn::config::Document& doc, int seq_length, int vocab_size, uint64_t seed,
                            DatasetSpec* out);
 
+// Scales non-negative finite values to sum 1 without overflow (1e308 + 1e308 is inf, so
+// they are divided by their largest first). False, *v unchanged, when a value is negative,
+// not finite, or all are 0.
+bool normalise_shares(std::vector<double>* v);
+
 class IndexedDataset;
 struct BlendState;
 
 class GptDataset {
  public:
-  // Maps every prefix, validates each .idx against its .bin (indexed_dataset.h), checks
+  // Opens every prefix, validates each .idx against its .bin (indexed_dataset.h), checks
   // the token ids against spec.vocab_size (from the PREFIX.vocab.json sidecar that
-  // `trn-train data` writes, else one pass over the .bin) and that the train split has at
-  // least one sample (an empty validation split is the caller's to judge: samples() = 0).
+  // `trn-train data` writes when it belongs to this pair, else one pass over the .bin),
+  // the spec's weights and splits, and that the train split has at least one sample (an
+  // empty validation split is the caller's to judge: samples() = 0).
   // nullptr with Problems (path, value, fix) otherwise.
   static std::unique_ptr<GptDataset> open(const DatasetSpec& spec, Problems* problems);
   ~GptDataset();
@@ -89,9 +98,14 @@ class GptDataset {
   // Samples in one epoch of `split` (summed over the prefixes); 0 when the split is empty
   // (e.g. splits_string "100,0,0" has no validation samples). Indices past it wrap.
   uint64_t samples(Split split) const;
-  // Fills tokens[0 .. seq_length] (seq_length + 1 ids) with global sample `index` of `split`.
-  // Thread-safe. samples(split) must be > 0.
-  void sample(Split split, uint64_t index, int* tokens) const;
+  // Fills tokens[0 .. seq_length] (seq_length + 1 ids, each in [0, vocab_size)) with global
+  // sample `index` of `split`. Thread-safe. A Problem instead when the split has no sample
+  // (naming the split and the prefixes) or the .bin no longer holds what open() checked
+  // (it shrank, or an id is past the vocabulary: IndexedDataset::read); the caller stops.
+  [[nodiscard]] std::optional<Problem> sample(Split split, uint64_t index, int* tokens) const;
+  // A Problem naming the split, each prefix's tokens in it and the fix when the split has
+  // no sample (open() refuses an empty train split with it); nullopt otherwise.
+  std::optional<Problem> empty_split(Split split) const;
   // Largest token id over all prefixes (what the vocabulary check compared).
   int max_token_id() const { return max_token_id_; }
   int seq_length() const { return spec_.seq_length; }

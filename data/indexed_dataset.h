@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,11 +35,20 @@ size_t token_width(DType dtype);
 // u16 below 65,500 ids, else i32.
 DType dtype_for_vocab(int vocab_size);
 
-// A read-only mapping of one dataset. The .bin is mapped, never read whole; open()
-// validates the .idx completely against the .bin's length.
+// One dataset, read-only. The .idx is read whole into memory and validated completely
+// against the .bin's length at open(); the .bin is never mapped: its ids are read with
+// pread into the caller's buffer.
+// Why not mmap (as Megatron does): a .bin truncated or replaced in place under a running
+// trainer makes every later access of a mapped page past the new end a SIGBUS that kills
+// the rank without a word. With pread the same event is a short read, reported as a Problem
+// ("the file shrank"), and the ids are range-checked as they are read, so a .bin rewritten
+// in place cannot put an id the model does not have into a batch either. The page cache
+// keeps the cost of the reads (a few per sample) small next to a training step.
 class IndexedDataset {
  public:
-  // nullptr with one Problem (path, value found, fix) for the first mismatch.
+  // Both files are opened with open_regular (common/fs.h, links followed: the user names
+  // them), so a FIFO, a folder or a device is refused at once instead of blocking or being
+  // read forever. nullptr with one Problem (path, value found, fix) for the first mismatch.
   static std::unique_ptr<IndexedDataset> open(const std::string& prefix, Problems* problems);
   ~IndexedDataset();
   IndexedDataset(const IndexedDataset&) = delete;
@@ -52,20 +62,26 @@ class IndexedDataset {
   uint64_t document_start(uint64_t d) const;
   uint32_t size(uint64_t seq) const;  // tokens in sequence `seq`
   uint64_t bin_bytes() const { return bin_bytes_; }
-  // Copies `count` ids of sequence `seq` from token `offset` on into out.
-  void read(uint64_t seq, uint64_t offset, uint64_t count, int* out) const;
-  // Largest and smallest id in the .bin: one sequential pass over the mapping.
-  void token_range(int64_t* min_id, int64_t* max_id) const;
+  // SHA-256 (hex) of the .idx as read at open(): what a PREFIX.vocab.json must record to
+  // be believed (vocab_sidecar.h).
+  std::string index_sha256() const;
+  // Copies `count` ids of sequence `seq` from token `offset` on into out. Every id must lie
+  // in [0, id_limit) (id_limit <= 2^31, so an id always fits an int unchanged); a Problem
+  // naming the .bin when one does not, or when the .bin cannot be read (it shrank).
+  std::optional<Problem> read(uint64_t seq, uint64_t offset, uint64_t count, int* out, int64_t id_limit) const;
+  // Largest and smallest id in the .bin: one sequential pass; a Problem when it cannot be read.
+  std::optional<Problem> token_range(int64_t* min_id, int64_t* max_id) const;
 
  private:
   IndexedDataset() = default;
+  std::optional<Problem> read_bin(uint64_t at, size_t bytes, uint8_t* to) const;
   std::string prefix_;
   DType dtype_ = DType::kU16;
   uint64_t sequences_ = 0, doc_entries_ = 0, bin_bytes_ = 0;
-  const uint8_t* idx_ = nullptr;  // mapping of the .idx
-  size_t idx_bytes_ = 0;
-  const uint8_t* bin_ = nullptr;  // mapping of the .bin (nullptr when it is empty)
-  const uint8_t* sizes_ = nullptr;     // N x i32 inside idx_ (unaligned reads via memcpy)
+  std::string idx_;                     // the whole .idx
+  int bin_fd_ = -1;                     // the .bin, read with pread
+  const uint8_t* sizes_ = nullptr;      // N x i32 inside idx_ (unaligned reads via memcpy)
+  const uint8_t* pointers_ = nullptr;   // N x i64 inside idx_
   const uint8_t* doc_index_ = nullptr;  // M x i64 inside idx_
 };
 

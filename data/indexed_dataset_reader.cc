@@ -2,7 +2,6 @@
 // holds and what to do, so a dataset copied half-way or paired with the wrong .bin is
 // refused before training starts rather than read past its end.
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +10,8 @@
 #include <cstring>
 #include <limits>
 
+#include "cache/checksum.h"
+#include "common/fs.h"
 #include "data/indexed_dataset.h"
 
 namespace trn::data {
@@ -25,30 +26,16 @@ T load(const uint8_t* p) {
   return v;
 }
 
-// Maps `path` read-only; *bytes its length. A zero-length file maps to nullptr.
-bool map_file(const std::string& path, const uint8_t** data, size_t* bytes, Problems* problems) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  struct stat st {};
-  if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    const std::string why = fd < 0 ? std::strerror(errno) : "not a regular file";
-    if (fd >= 0) ::close(fd);
+// Opens `path` (a regular file; links followed, never blocking); -1 with a Problem.
+int open_input(const std::string& path, struct stat* st, Problems* problems) {
+  std::string error;
+  const int fd = open_regular(AT_FDCWD, path, st, &error, Links::kFollow);
+  if (fd < 0) {
+    const std::string why = error.rfind(path + ": ", 0) == 0 ? error.substr(path.size() + 2) : error;
     problems->push_back({path, why, "data.data_prefix names PREFIX of PREFIX.bin and PREFIX.idx; give an existing "
                                     "dataset (trn-train data --output-prefix writes one)"});
-    return false;
   }
-  *bytes = static_cast<size_t>(st.st_size);
-  *data = nullptr;
-  if (*bytes > 0) {
-    void* m = ::mmap(nullptr, *bytes, PROT_READ, MAP_SHARED, fd, 0);
-    if (m == MAP_FAILED) {
-      problems->push_back({path, std::strerror(errno), "cannot be mapped; check the file system"});
-      ::close(fd);
-      return false;
-    }
-    *data = static_cast<const uint8_t*>(m);
-  }
-  ::close(fd);
-  return true;
+  return fd;
 }
 
 bool fail(Problems* problems, const std::string& path, const std::string& value, const std::string& fix) {
@@ -59,20 +46,31 @@ bool fail(Problems* problems, const std::string& path, const std::string& value,
 }  // namespace
 
 IndexedDataset::~IndexedDataset() {
-  if (idx_) ::munmap(const_cast<uint8_t*>(idx_), idx_bytes_);
-  if (bin_) ::munmap(const_cast<uint8_t*>(bin_), bin_bytes_);
+  if (bin_fd_ >= 0) ::close(bin_fd_);
 }
 
 std::unique_ptr<IndexedDataset> IndexedDataset::open(const std::string& prefix, Problems* problems) {
   std::unique_ptr<IndexedDataset> d(new IndexedDataset);
   d->prefix_ = prefix;
   const std::string idx = prefix + ".idx", bin = prefix + ".bin";
-  size_t bin_bytes = 0;
-  if (!map_file(idx, &d->idx_, &d->idx_bytes_, problems) || !map_file(bin, &d->bin_, &bin_bytes, problems))
+  struct stat st {};
+  const int idx_fd = open_input(idx, &st, problems);
+  if (idx_fd < 0) return nullptr;
+  d->idx_.reserve(static_cast<size_t>(st.st_size));
+  std::string error;
+  const int64_t got = read_fd_chunks(
+      idx_fd, static_cast<uint64_t>(st.st_size), [&](const char* p, size_t n) { d->idx_.append(p, n); }, &error);
+  ::close(idx_fd);
+  if (got < 0) {
+    fail(problems, idx, error, "cannot be read; check the file system");
     return nullptr;
+  }
+  d->bin_fd_ = open_input(bin, &st, problems);
+  if (d->bin_fd_ < 0) return nullptr;
+  const uint64_t bin_bytes = static_cast<uint64_t>(st.st_size);
   d->bin_bytes_ = bin_bytes;
-  const uint8_t* p = d->idx_;
-  const size_t n_bytes = d->idx_bytes_;
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(d->idx_.data());
+  const size_t n_bytes = d->idx_.size();
   if (n_bytes < kIndexHeaderBytes || std::memcmp(p, kIndexMagic, sizeof kIndexMagic) != 0) {
     fail(problems, idx, n_bytes < kIndexHeaderBytes ? std::to_string(n_bytes) + " bytes" : "no MMIDIDX magic",
          "not a Megatron mmap index (.idx starts with MMIDIDX\\0\\0); " + std::string(kRebuild));
@@ -102,7 +100,7 @@ std::unique_ptr<IndexedDataset> IndexedDataset::open(const std::string& prefix, 
     return nullptr;
   }
   d->sizes_ = p + kIndexHeaderBytes;
-  const uint8_t* pointers = d->sizes_ + n * 4;
+  const uint8_t* pointers = d->pointers_ = d->sizes_ + n * 4;
   d->doc_index_ = pointers + n * 8;
   const uint64_t width = token_width(d->dtype_);
   uint64_t expected = 0;
@@ -147,9 +145,30 @@ uint32_t IndexedDataset::size(uint64_t seq) const { return static_cast<uint32_t>
 
 namespace {
 
+// Ids of one dtype, converted to int after the range check (an i64 id of 2^32 + 5 must
+// not pass as 5).
 template <typename T>
-void copy_ids(const uint8_t* from, uint64_t count, int* out) {
-  for (uint64_t i = 0; i < count; ++i) out[i] = static_cast<int>(load<T>(from + i * sizeof(T)));
+bool copy_ids(const uint8_t* from, size_t count, int* out, int64_t limit, int64_t* bad) {
+  for (size_t i = 0; i < count; ++i) {
+    const int64_t v = static_cast<int64_t>(load<T>(from + i * sizeof(T)));
+    if (v < 0 || v >= limit) {
+      *bad = v;
+      return false;
+    }
+    out[i] = static_cast<int>(v);
+  }
+  return true;
+}
+
+bool copy_ids(DType dtype, const uint8_t* from, size_t count, int* out, int64_t limit, int64_t* bad) {
+  switch (dtype) {
+    case DType::kU8: return copy_ids<uint8_t>(from, count, out, limit, bad);
+    case DType::kI8: return copy_ids<int8_t>(from, count, out, limit, bad);
+    case DType::kI16: return copy_ids<int16_t>(from, count, out, limit, bad);
+    case DType::kU16: return copy_ids<uint16_t>(from, count, out, limit, bad);
+    case DType::kI32: return copy_ids<int32_t>(from, count, out, limit, bad);
+    default: return copy_ids<int64_t>(from, count, out, limit, bad);
+  }
 }
 
 template <typename T>
@@ -166,34 +185,75 @@ void scan(const uint8_t* from, uint64_t count, int64_t* lo, int64_t* hi) {
   }
 }
 
-}  // namespace
-
-void IndexedDataset::read(uint64_t seq, uint64_t offset, uint64_t count, int* out) const {
-  const uint64_t width = token_width(dtype_);
-  const uint8_t* from = bin_ + static_cast<uint64_t>(load<int64_t>(sizes_ + sequences_ * 4 + seq * 8)) + offset * width;
-  switch (dtype_) {
-    case DType::kU8: copy_ids<uint8_t>(from, count, out); break;
-    case DType::kI8: copy_ids<int8_t>(from, count, out); break;
-    case DType::kI16: copy_ids<int16_t>(from, count, out); break;
-    case DType::kU16: copy_ids<uint16_t>(from, count, out); break;
-    case DType::kI32: copy_ids<int32_t>(from, count, out); break;
-    default: copy_ids<int64_t>(from, count, out); break;
+void scan(DType dtype, const uint8_t* from, uint64_t count, int64_t* lo, int64_t* hi) {
+  switch (dtype) {
+    case DType::kU8: return scan<uint8_t>(from, count, lo, hi);
+    case DType::kI8: return scan<int8_t>(from, count, lo, hi);
+    case DType::kI16: return scan<int16_t>(from, count, lo, hi);
+    case DType::kU16: return scan<uint16_t>(from, count, lo, hi);
+    case DType::kI32: return scan<int32_t>(from, count, lo, hi);
+    default: return scan<int64_t>(from, count, lo, hi);
   }
 }
 
-void IndexedDataset::token_range(int64_t* min_id, int64_t* max_id) const {
+}  // namespace
+
+std::string IndexedDataset::index_sha256() const { return cache::sha256_hex(idx_); }
+
+// A short read is the .bin shrinking after open() validated its length (a truncation or a
+// replacement in place): reported, never read past (see indexed_dataset.h).
+std::optional<Problem> IndexedDataset::read_bin(uint64_t at, size_t bytes, uint8_t* to) const {
+  while (bytes > 0) {
+    const ssize_t r = ::pread(bin_fd_, to, bytes, static_cast<off_t>(at));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      struct stat st {};
+      const std::string now = ::fstat(bin_fd_, &st) == 0 ? std::to_string(st.st_size) + " bytes" : "unreadable";
+      return Problem{prefix_ + ".bin", r < 0 ? std::string(std::strerror(errno)) : now,
+                     "the file shrank or became unreadable while training (it had " + std::to_string(bin_bytes_) +
+                         " bytes at start): never rewrite a dataset in use; write a new prefix and restart "
+                         "from the last checkpoint"};
+    }
+    to += r, at += static_cast<uint64_t>(r), bytes -= static_cast<size_t>(r);
+  }
+  return std::nullopt;
+}
+
+std::optional<Problem> IndexedDataset::read(uint64_t seq, uint64_t offset, uint64_t count, int* out,
+                                            int64_t id_limit) const {
+  const uint64_t width = token_width(dtype_);
+  uint64_t at = static_cast<uint64_t>(load<int64_t>(pointers_ + seq * 8)) + offset * width;
+  uint8_t buf[1 << 14];
+  const uint64_t per_chunk = sizeof buf / width;
+  while (count > 0) {
+    const uint64_t n = std::min(count, per_chunk);
+    if (auto problem = read_bin(at, static_cast<size_t>(n * width), buf)) return problem;
+    int64_t bad = 0;
+    if (!copy_ids(dtype_, buf, static_cast<size_t>(n), out, id_limit, &bad))
+      return Problem{prefix_ + ".bin", "token id " + std::to_string(bad),
+                     "ids must lie below the model's vocab_size " + std::to_string(id_limit) +
+                         " (the ids checked when training started did): the .bin was rewritten while in use; "
+                         "never rewrite a dataset in use: write a new prefix, then restart from the last "
+                         "checkpoint"};
+    out += n, count -= n, at += n * width;
+  }
+  return std::nullopt;
+}
+
+std::optional<Problem> IndexedDataset::token_range(int64_t* min_id, int64_t* max_id) const {
   *min_id = std::numeric_limits<int64_t>::max();
   *max_id = -1;
-  const uint64_t count = bin_bytes_ / token_width(dtype_);
-  switch (dtype_) {
-    case DType::kU8: scan<uint8_t>(bin_, count, min_id, max_id); break;
-    case DType::kI8: scan<int8_t>(bin_, count, min_id, max_id); break;
-    case DType::kI16: scan<int16_t>(bin_, count, min_id, max_id); break;
-    case DType::kU16: scan<uint16_t>(bin_, count, min_id, max_id); break;
-    case DType::kI32: scan<int32_t>(bin_, count, min_id, max_id); break;
-    default: scan<int64_t>(bin_, count, min_id, max_id); break;
+  const uint64_t width = token_width(dtype_);
+  const uint64_t count = bin_bytes_ / width;
+  std::vector<uint8_t> buf(std::size_t{1} << 20);
+  for (uint64_t done = 0; done < count;) {
+    const uint64_t n = std::min<uint64_t>(count - done, buf.size() / width);
+    if (auto problem = read_bin(done * width, static_cast<size_t>(n * width), buf.data())) return problem;
+    scan(dtype_, buf.data(), n, min_id, max_id);
+    done += n;
   }
   if (count == 0) *min_id = 0;
+  return std::nullopt;
 }
 
 }  // namespace trn::data

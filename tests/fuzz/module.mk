@@ -10,7 +10,8 @@ FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -std=c++17 -g -O1 -I. -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                 -DTRN_VERSION=\"fuzz\" -DTRN_DATADIR=\"/nonexistent\" -DTRN_SYSCONFDIR=\"/nonexistent\"
 # The code under test: everything that parses, no main(), nothing that needs Slurm,
-# MPI or BLAS at link time.
+# MPI or BLAS at link time. data/: all of it (a target pulls in only the objects it
+# references; SentencePiece is linked for the tokenizer's).
 FUZZ_LIB_SRCS := $(COMMON_SRCS) $(CONFIG_SRCS) $(CACHE_SRCS) $(DATA_SRCS) \
                  $(LAUNCHER_SRCS) \
                  $(filter-out spank/spank_neuron.cc,$(SPANK_SRCS)) \
@@ -25,7 +26,7 @@ $(FUZZ_DIR)/obj/%.o: %.cc
 $(FUZZ_LIB): $(FUZZ_LIB_SRCS:%.cc=$(FUZZ_DIR)/obj/%.o)
 	rm -f $@ && $(AR) rcs $@ $^
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
-	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(YAMLCPP_LIBS) $(OPENBLAS_LIBS) -lpthread -ldl
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(YAMLCPP_LIBS) $(OPENBLAS_LIBS) $(SENTENCEPIECE_LIBS) -lpthread -ldl
 
 .SECONDARY: $(FUZZ_TARGETS:$(FUZZ_DIR)/%=$(FUZZ_DIR)/obj/tests/fuzz/%.o)
 .PHONY: fuzz fuzz-build

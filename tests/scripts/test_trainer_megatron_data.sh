@@ -2,7 +2,8 @@
 # writes it from real text, data.data_prefix names it, the loss falls, val_loss comes
 # from the validation split, consumed_samples is the data position, the generate mode
 # decodes with the tokenizer the dataset records; a dataset whose ids exceed the
-# model's vocabulary is refused before step 1.
+# model's vocabulary is refused before step 1; a blend with a prefix that has no
+# validation document validates on the others.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/trainer_lib.sh"
 [ -x "$TRN_BUILD/bin/trn-train" ] || fail "trn-train not built"
@@ -32,6 +33,18 @@ run "$native" --generate --config "$fixture" exp_manager.explicit_log_dir="$work
 [ "$rc" = 0 ] || fail "generate: exit $rc: $out"
 expect_contains "$out" "tokenizer byte" "generate uses the dataset's tokenizer"
 expect_contains "$(tail -1 <<<"$out")" "The GNU General" "the prompt is continued"
+
+# Issue 18: a blend whose second prefix (3 paragraphs) has no validation document under
+# 90,10,0 validates on the first alone; it died of SIGFPE at the first validation.
+printf 'one small paragraph of text\n\ntwo small paragraphs\n\nthree\n' >"$work/small.txt"
+run "$TRN_BUILD/bin/trn-train" data --input "$work/small.txt" --output-prefix "$work/small" --tokenizer byte --workers 1
+[ "$rc" = 0 ] || fail "trn-train data (small): exit $rc: $out"
+small=$(ls "$work"/small*.idx | sed 's/\.idx$//')
+run "$native" --config "$fixture" exp_manager.explicit_log_dir="$work/blend" "data.data_prefix=[1,$prefix,1,$small]" \
+  "data.splits_string='90,10,0'" model.model_config="$work/byte.json" trainer.max_steps=2 trainer.val_check_interval=2 \
+  trainer.limit_val_batches=1
+[ "$rc" = 0 ] || fail "blend with a prefix without validation samples: exit $rc: $out"
+grep -q '"step":2,.*"val_loss"' "$work/blend/metrics.jsonl" || fail "no val_loss in the blend: $out"
 
 # The byte dataset (ids up to 256) against the 64-token model: refused before step 1.
 run "$native" --config "$fixture" exp_manager.explicit_log_dir="$work/bad" "data.data_prefix=[$prefix]"

@@ -3,7 +3,12 @@
 // vocabulary check and the config keys.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -47,7 +52,8 @@ std::unique_ptr<GptDataset> open_ok(const DatasetSpec& s) {
 
 std::vector<int> sample_of(const GptDataset& g, Split split, uint64_t i) {
   std::vector<int> t(g.seq_length() + 1);
-  g.sample(split, i, t.data());
+  const auto problem = g.sample(split, i, t.data());
+  EXPECT_FALSE(problem) << problem->str();
   return t;
 }
 
@@ -228,6 +234,170 @@ TEST(DataGptDataset, ReadsNxdtDataKeys) {
     ASSERT_EQ(problems.size(), 1u) << text;
     EXPECT_EQ(problems[0].key.rfind("data.", 0), 0u) << problems[0].str();
   }
+}
+
+// Issue 18: a prefix whose validation share rounds to 0 documents, in either place of the
+// list, takes no part in validation; the other prefix serves every validation sample
+// (it was picked anyway by the greedy step, and divided by its 0 samples: SIGFPE).
+TEST(DataGptDataset, BlendSkipsAPrefixWithoutSamplesInTheSplit) {
+  TempDir dir;
+  write_dataset(dir.path + "/big", docs_with_sizes(std::vector<int>(20, 50)));
+  write_dataset(dir.path + "/small", docs_with_sizes({50, 50, 50}, 5000));  // round(0.3) = 0 validation docs
+  for (bool small_first : {false, true}) {
+    DatasetSpec s = spec_for(dir.path + "/big", 4);
+    s.splits[0] = 0.9, s.splits[1] = 0.1, s.splits[2] = 0;
+    s.prefixes = {{0.5, dir.path + "/big"}, {0.5, dir.path + "/small"}};
+    if (small_first) std::swap(s.prefixes[0], s.prefixes[1]);
+    auto g = open_ok(s);
+    ASSERT_TRUE(g);
+    ASSERT_GT(g->samples(Split::kValidation), 0u);
+    for (uint64_t i = 0; i < 200; ++i)
+      for (int t : sample_of(*g, Split::kValidation, i)) ASSERT_LT(t, 5000) << "sample " << i;
+    int from_small = 0;
+    for (uint64_t i = 0; i < 1000; ++i) from_small += sample_of(*g, Split::kTrain, i)[0] >= 5000;
+    EXPECT_EQ(from_small, 500);  // both take part in training, by their weights
+  }
+}
+
+// A split without any sample is a Problem naming it and the prefixes, never a division.
+TEST(DataGptDataset, EmptySplitIsAProblem) {
+  TempDir dir;
+  write_dataset(dir.path + "/d", docs_with_sizes({50, 50}));
+  DatasetSpec s = spec_for(dir.path + "/d", 4);  // splits 1,0,0
+  auto g = open_ok(s);
+  ASSERT_TRUE(g);
+  std::vector<int> t(5);
+  const auto problem = g->sample(Split::kValidation, 3, t.data());
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->key, "data.data_prefix");
+  EXPECT_NE(problem->value.find("no validation sample"), std::string::npos) << problem->str();
+  EXPECT_NE(problem->value.find(dir.path + "/d: 0"), std::string::npos) << problem->str();
+  EXPECT_NE(problem->fix.find("data.splits_string"), std::string::npos) << problem->str();
+}
+
+// Weights whose sum overflows (1e308 + 1e308 = inf) are still shares; a weight that is
+// not a positive finite number, or one too small to ever be sampled, is refused.
+TEST(DataGptDataset, WeightsThatOverflowAreStillShares) {
+  trn::config::Document doc;
+  Problems problems;
+  ASSERT_TRUE(trn::config::Document::parse("data:\n  data_prefix: [1e308, /d/a, 1e308, /d/b]\n"
+                                           "  splits_string: 1e308,1e308,0\n",
+                                           "t", &doc, &problems));
+  DatasetSpec s;
+  problems = read_dataset_spec(doc, 8, 300, 1, &s);
+  ASSERT_TRUE(problems.empty()) << problems[0].str();
+  EXPECT_DOUBLE_EQ(s.prefixes[0].weight, 0.5);
+  EXPECT_DOUBLE_EQ(s.prefixes[1].weight, 0.5);
+  EXPECT_DOUBLE_EQ(s.splits[0], 0.5);
+  EXPECT_DOUBLE_EQ(s.splits[1], 0.5);
+  ASSERT_TRUE(trn::config::Document::parse("data: {data_prefix: [1e-300, /d/a, 1e300, /d/b]}", "t", &doc, &problems));
+  problems = read_dataset_spec(doc, 8, 300, 1, &s);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].key, "data.data_prefix[0]");
+
+  TempDir dir;
+  write_dataset(dir.path + "/d", docs_with_sizes({50, 50}));
+  for (double bad : {std::numeric_limits<double>::infinity(), std::nan(""), 0.0, -1.0}) {
+    DatasetSpec spec = spec_for(dir.path + "/d", 4);
+    spec.prefixes = {{bad, dir.path + "/d"}, {1.0, dir.path + "/d"}};
+    problems.clear();
+    EXPECT_FALSE(GptDataset::open(spec, &problems));
+    ASSERT_EQ(problems.size(), 1u) << bad;
+    EXPECT_EQ(problems[0].key, "data.data_prefix");
+  }
+}
+
+// Issue 18: a vocab.json believed on the .bin's length alone let ids past the vocabulary
+// through. An old record (no idx_sha256) and a record of another index of the same size
+// are not believed: the ids are scanned and the dataset refused.
+TEST(DataGptDataset, SidecarOfAnotherIndexIsNotBelieved) {
+  TempDir dir;
+  const std::string p = dir.path + "/d";
+  write_dataset(p, {{1, 2}, {300, 4}});
+  DatasetSpec s = spec_for(p, 2);
+  s.vocab_size = 257;
+  std::string error;
+  ASSERT_TRUE(write_file_atomic(p + ".vocab.json",
+                                "{\"vocab_size\": 257, \"max_token_id\": 200, \"tokenizer\": \"byte\", \"bin_bytes\": 8}",
+                                0644, &error));
+  Problems problems;
+  EXPECT_FALSE(GptDataset::open(s, &problems));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].value, "token id 300");
+
+  write_dataset(p, {{1, 2, 3, 4}});  // 8 bytes too: the record below is for this index
+  VocabRecord r;
+  r.vocab_size = 257, r.max_token_id = 4, r.tokenizer = "byte", r.bin_bytes = 8;
+  ASSERT_TRUE(write_vocab_sidecar(p, r, &error)) << error;
+  EXPECT_TRUE(open_ok(s));
+  write_dataset(p, {{1, 2}, {300, 4}});  // re-tokenized, same length, the record left behind
+  problems.clear();
+  EXPECT_FALSE(GptDataset::open(s, &problems));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].value, "token id 300");
+}
+
+// An i64 id of 2^32 + 5 is not 5: it cannot be an int, so it is refused even unchecked.
+TEST(DataGptDataset, WideIdsAreNotTruncated) {
+  TempDir dir;
+  const std::string p = dir.path + "/d";
+  IndexedDatasetWriter w(p, DType::kI64);
+  std::string error;
+  ASSERT_TRUE(w.start(&error));
+  const int ids[] = {1, 2, 3};
+  ASSERT_TRUE(w.add_document(ids, 3, &error));
+  ASSERT_TRUE(w.finish(&error));
+  std::string bin;
+  ASSERT_TRUE(read_file(p + ".bin", &bin));
+  const int64_t wide = (int64_t{1} << 32) + 5;
+  bin.replace(8, 8, reinterpret_cast<const char*>(&wide), 8);
+  ASSERT_TRUE(write_file_atomic(p + ".bin", bin, 0644, &error));
+  DatasetSpec s = spec_for(p, 2);
+  s.vocab_size = 0;  // not checked: only what an int holds
+  Problems problems;
+  EXPECT_FALSE(GptDataset::open(s, &problems));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].value, "token id " + std::to_string(wide));
+}
+
+// Issue 18: the ids are checked where they are read, so a .bin rewritten in place under a
+// run (same length, the checks at open passed) never hands the model an id it does not have.
+TEST(DataGptDataset, IdsRewrittenUnderARunAreAProblem) {
+  TempDir dir;
+  const std::string p = dir.path + "/d";
+  write_dataset(p, {{1, 2, 3, 4, 5, 6, 7, 8}});
+  DatasetSpec s = spec_for(p, 7);
+  s.vocab_size = 257;
+  auto g = open_ok(s);
+  ASSERT_TRUE(g);
+  const int fd = ::open((p + ".bin").c_str(), O_WRONLY);
+  ASSERT_GE(fd, 0);
+  const uint16_t big = 300;
+  ASSERT_EQ(::pwrite(fd, &big, 2, 6), 2);
+  ::close(fd);
+  std::vector<int> t(8, -1);
+  const auto problem = g->sample(Split::kTrain, 0, t.data());
+  ASSERT_TRUE(problem) << "read id " << t[3];
+  EXPECT_EQ(problem->key, p + ".bin");
+  EXPECT_EQ(problem->value, "token id 300");
+  EXPECT_NE(problem->fix.find("vocab_size 257"), std::string::npos) << problem->str();
+}
+
+// Issue 18: a .bin truncated under a running trainer is a Problem ("shrank"), not SIGBUS
+// (Megatron, which maps it, dies of SIGBUS here).
+TEST(DataGptDataset, BinThatShrinksUnderARunIsAProblem) {
+  TempDir dir;
+  const std::string p = dir.path + "/d";
+  write_dataset(p, docs_with_sizes(std::vector<int>(8, 4000)));  // 64 KB: several pages
+  auto g = open_ok(spec_for(p, 16));
+  ASSERT_TRUE(g);
+  ASSERT_EQ(::truncate((p + ".bin").c_str(), 0), 0);
+  std::vector<int> t(17);
+  const auto problem = g->sample(Split::kTrain, 100, t.data());
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->key, p + ".bin");
+  EXPECT_EQ(problem->value, "0 bytes");
+  EXPECT_NE(problem->fix.find("shrank"), std::string::npos) << problem->str();
 }
 
 }  // namespace

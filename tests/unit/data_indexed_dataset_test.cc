@@ -2,8 +2,12 @@
 // .idx can disagree with its .bin refused with one Problem naming the file.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstring>
 
+#include "cache/checksum.h"
 #include "data/indexed_dataset.h"
 #include "data/vocab_sidecar.h"
 #include "tests/unit/data_test_util.h"
@@ -13,6 +17,7 @@ namespace {
 
 using testing::TempDir;
 using testing::write_dataset;
+using trn::cache::sha256_hex;
 
 std::string slurp(const std::string& path) {
   std::string s;
@@ -56,11 +61,11 @@ TEST(DataIndexedDataset, RoundTripAllWidths) {
     for (uint64_t i = 0; i < docs.size(); ++i) {
       ASSERT_EQ(d->size(i), docs[i].size());
       std::vector<int> got(docs[i].size());
-      d->read(i, 0, got.size(), got.data());
+      EXPECT_FALSE(d->read(i, 0, got.size(), got.data(), 201));
       EXPECT_EQ(got, docs[i]);
     }
     int64_t lo, hi;
-    d->token_range(&lo, &hi);
+    EXPECT_FALSE(d->token_range(&lo, &hi));
     EXPECT_EQ(lo, 5);
     EXPECT_EQ(hi, 200);
   }
@@ -141,6 +146,7 @@ TEST(DataIndexedDataset, SidecarRoundTrip) {
   r.max_token_id = 256;
   r.tokenizer = "byte";
   r.bin_bytes = 42;
+  write_dataset(dir.path + "/p", {{1, 2}});
   std::string error;
   ASSERT_TRUE(write_vocab_sidecar(dir.path + "/p", r, &error)) << error;
   VocabRecord back;
@@ -149,7 +155,43 @@ TEST(DataIndexedDataset, SidecarRoundTrip) {
   EXPECT_EQ(back.max_token_id, 256);
   EXPECT_EQ(back.tokenizer, "byte");
   EXPECT_EQ(back.bin_bytes, 42u);
+  EXPECT_EQ(back.idx_sha256, sha256_hex(slurp(dir.path + "/p.idx")));
   EXPECT_FALSE(read_vocab_sidecar(dir.path + "/none", &back));
+}
+
+// A sidecar field of the wrong JSON type is "not a record", not an exception that ends
+// the trainer (nlohmann's get<> and value() throw on a type mismatch).
+TEST(DataIndexedDataset, SidecarOfWrongTypesIsNotARecord) {
+  TempDir dir;
+  std::string error;
+  VocabRecord back;
+  ASSERT_TRUE(write_file_atomic(dir.path + "/p.vocab.json",
+                                "{\"vocab_size\": 257, \"max_token_id\": 256, \"tokenizer\": 5, \"bin_bytes\": 42, "
+                                "\"documents\": \"x\"}",
+                                0644, &error));
+  EXPECT_NO_THROW(read_vocab_sidecar(dir.path + "/p", &back));
+  ASSERT_TRUE(write_file_atomic(dir.path + "/p.vocab.json", "{\"vocab_size\": 1e99, \"max_token_id\": 1, \"bin_bytes\": -4}",
+                                0644, &error));
+  EXPECT_FALSE(read_vocab_sidecar(dir.path + "/p", &back));
+}
+
+// Issue 18: a PREFIX.idx or PREFIX.bin that is a FIFO blocked open() forever (a folder or
+// a device is refused too). The alarm turns a hang of the old code into a failure.
+TEST(DataIndexedDataset, FifoOrDeviceIsRefusedWithoutBlocking) {
+  TempDir dir;
+  const std::string p = dir.path + "/d";
+  for (const char* which : {".idx", ".bin"}) {
+    write_dataset(p, {{1, 2, 3}});
+    ASSERT_EQ(::unlink((p + which).c_str()), 0);
+    ASSERT_EQ(::mkfifo((p + which).c_str(), 0600), 0);
+    ::alarm(10);
+    expect_refused(p, which, "not a regular file");
+    ::alarm(0);
+    ASSERT_EQ(::unlink((p + which).c_str()), 0);
+    ASSERT_EQ(::symlink("/dev/zero", (p + which).c_str()), 0);
+    expect_refused(p, which, "not a regular file");
+    ASSERT_EQ(::unlink((p + which).c_str()), 0);
+  }
 }
 
 }  // namespace

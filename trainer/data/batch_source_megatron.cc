@@ -1,6 +1,7 @@
 // The Megatron-dataset source (data.data_prefix): data/gpt_dataset.h builds the
 // samples (seq_length + 1 tokens each, seeded order, blend of prefixes).
 #include <algorithm>
+#include <cstdlib>
 
 #include "data/gpt_dataset.h"
 #include "trainer/data/batch_source.h"
@@ -20,7 +21,10 @@ class MegatronSource : public BatchSource {
     targets->resize(static_cast<size_t>(rows) * T);
     sample_.resize(static_cast<size_t>(T) + 1);
     for (int r = 0; r < rows; ++r) {
-      ds_->sample(split_of(split), first + static_cast<uint64_t>(r), sample_.data());
+      // The .bin changed under the run (it shrank, or holds an id past the vocabulary):
+      // nothing sane can be trained on; the rank stops with the dataset's Problem.
+      if (auto problem = ds_->sample(split_of(split), first + static_cast<uint64_t>(r), sample_.data()))
+        std::exit(report_problems("trn-train-native", {*problem}));
       std::copy(sample_.begin(), sample_.end() - 1, tokens->begin() + static_cast<size_t>(r) * T);
       std::copy(sample_.begin() + 1, sample_.end(), targets->begin() + static_cast<size_t>(r) * T);
     }
