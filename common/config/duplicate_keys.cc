@@ -89,9 +89,10 @@ void find_duplicate_keys(const std::string& text, const std::string& origin, Pro
   std::istringstream in(text);
   DuplicateKeyFinder finder(origin, problems);
   try {
+    // The first document only, as YAML::Load reads it: later ones are never used, and
+    // yaml-cpp can loop forever over a malformed stream after the first (a fuzzer's find).
     YAML::Parser parser(in);
-    while (parser.HandleNextDocument(finder)) {
-    }
+    parser.HandleNextDocument(finder);
   } catch (const YAML::Exception&) {
     // Malformed YAML: the loader reports it with its position.
   }
