@@ -18,7 +18,8 @@ grep -q "global_step=" "$work/first.out" || fail "the first run did not start: $
 touch "$exp/checkpoints/checkpoint-9.bin.tmp.0123456789abcdef.1"
 
 rc=0
-out=$(timeout 60 "$native" --kernels=generic --config "$fixture" exp_manager.explicit_log_dir="$exp" trainer.max_steps=2 2>&1) || rc=$?
+out=$(timeout 60 "$native" --kernels=generic --config "$fixture" exp_manager.explicit_log_dir="$exp" \
+  trainer.max_steps=2 2>&1) || rc=$?
 kill -TERM "$first"
 wait "$first" || true
 [ "$rc" = 2 ] || fail "a second run on a live run's folder: expected exit 2, got $rc: $out"
@@ -33,8 +34,10 @@ expect_contains "$out" "another run writes this experiment folder" "why"
 printf 'host=gone-node\npid=4242\njob=77.0\ntoken=dead\nstarted=1\n' >"$exp/experiment.lock"
 touch -d '10 minutes ago' "$exp/experiment.lock"
 rc=0
-out=$(timeout 60 "$native" --kernels=generic --config "$fixture" exp_manager.explicit_log_dir="$exp" trainer.max_steps=2 2>&1) || rc=$?
+out=$(timeout 60 "$native" --kernels=generic --config "$fixture" exp_manager.explicit_log_dir="$exp" \
+  trainer.max_steps=2 2>&1) || rc=$?
 [ "$rc" = 0 ] || fail "a killed run's lock: exit $rc: $out"
-expect_contains "$out" "experiment: took over $exp/experiment.lock from host=gone-node pid=4242 job=77.0" "takeover said"
+expect_contains "$out" "experiment: took over $exp/experiment.lock from host=gone-node pid=4242 job=77.0" \
+  "takeover said"
 [ ! -e "$exp/experiment.lock" ] || fail "the lock outlived its run"
 echo ok

@@ -59,8 +59,8 @@ bool restore_training_state(const Mpi& mpi, const TrainSettings& s, const Experi
   Problems refused;
   StartNotes notes;
   if (mpi.rank == 0) {
-    refused = load_start_state(s, *held, id, zero1 ? rank0_reader(id, opt->shard()) : whole_checkpoint_reader(id), &state,
-                               &notes);
+    refused = load_start_state(s, *held, id,
+                               zero1 ? rank0_reader(id, opt->shard()) : whole_checkpoint_reader(id), &state, &notes);
     if (zero1) {
       std::string done;
       bcast_text(&done, 0);
