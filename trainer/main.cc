@@ -2,10 +2,12 @@
 //
 // Read top to bottom: the mode (--compile / --train / --generate; COMPILE is the
 // launcher's, never read here) -> settings through the one config library (every
-// bad input a Problem, printed by rank 0, exit 2) -> batch arithmetic and the data
+// bad input a Problem; each check ends in one verdict of all ranks, printed by rank 0,
+// exit 2: trainer/mpi/input_verdict.h) -> batch arithmetic and the data
 // (trainer/data/batch_source.h) -> model init -> compile run (one checked step, then
-// the graphs), or resume (trainer/checkpoint/resume.h) and the loop (trainer/train_loop.h),
-// whose files go to the experiment folder (trainer/checkpoint/experiment_dir.h).
+// the graphs), or the experiment's lock (trainer/checkpoint/experiment_lock.h), resume
+// (trainer/checkpoint/resume.h) and the loop (trainer/train_loop.h), whose files go to
+// the experiment folder (trainer/checkpoint/experiment_dir.h).
 #include <CLI/CLI.hpp>
 
 #include <cmath>
@@ -15,9 +17,11 @@
 #include "common/problem.h"
 #include "trainer/data/batch_source.h"
 #include "trainer/generate.h"
+#include "trainer/mpi/input_verdict.h"
 #include "trainer/mpi/mpi_world.h"
 #include "trainer/model/native_graphs.h"
 #include "trainer/plan_world.h"
+#include "trainer/checkpoint/experiment_lock.h"
 #include "trainer/checkpoint/resume.h"
 #include "trainer/model/threads.h"
 #include "trainer/train_loop.h"
@@ -78,25 +82,24 @@ std::string describe_origins(const GraphOrigins& o) {
          std::to_string(o.compiled) + " compiled now and stored in it";
 }
 
-// False: --kernels=compiled and no compiled graphs.
-bool use_kernels(const Mpi& mpi, const TrainSettings& s, const trn::CacheSettings& cache, KernelChoice mode,
-                 Llama* model) {
+// A Problem: --kernels=compiled and no compiled graphs on this rank (each rank loads its own).
+trn::Problems use_kernels(const Mpi& mpi, const TrainSettings& s, const trn::CacheSettings& cache, KernelChoice mode,
+                          Llama* model) {
   if (mode == KernelChoice::kGeneric) {
     if (mpi.rank == 0) std::printf("native: generic kernels (--kernels=generic)\n");
-    return true;
+    return {};
   }
   KernelTable kernels;
   std::string err;
   if (const std::optional<GraphOrigins> origins = load_graphs(s.shape, cache, &kernels, &err)) {
     model->use_kernels(kernels);
     if (mpi.rank == 0) std::printf("native: %s\n", describe_origins(*origins).c_str());
-    return true;
+    return {};
   }
-  if (mpi.rank == 0)
-    std::fprintf(stderr, "trn-train-native: %s: %s\n",
-                 mode == KernelChoice::kCompiled ? "error: --kernels=compiled" : "warning: using the generic kernels",
-                 err.c_str());
-  return mode != KernelChoice::kCompiled;
+  if (mode == KernelChoice::kCompiled)
+    return {{"--kernels", "compiled", err + ": compile the graphs first (COMPILE=1), or give --kernels=auto"}};
+  if (mpi.rank == 0) std::fprintf(stderr, "trn-train-native: warning: using the generic kernels: %s\n", err.c_str());
+  return {};
 }
 
 // True when the launcher planned another world than MPI_Init gave this task (srun
@@ -140,27 +143,29 @@ int main(int argc, char** argv) {
                  "--train: auto (compiled graphs when they can be had, else generic; the default), generic or "
                  "compiled");
   app.add_option("overrides", overrides, "Hydra-style key.sub=value overrides, e.g. trainer.max_steps=20");
+  // Every check below ends in one collective verdict (trainer/mpi/input_verdict.h), called
+  // by every rank whatever its own outcome, so a rank with bad input never stops alone.
+  trn::Problems problems;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return mpi.rank == 0 ? app.exit(e) : 0;  // --help
-    report(mpi, {{"command line", e.what(), "see trn-train-native --help"}});
-    return trn::kExitBadInput;
+    problems.push_back({"command line", e.what(), "see trn-train-native --help"});
   }
   // The mode comes from the command line only: the launcher is the one place that
   // reads COMPILE and passes --compile or --train.
-  if (compile + train + gen > 1) {
+  if (problems.empty() && compile + train + gen > 1) {
     std::string given;
     for (const auto& [set, flag] : {std::pair{compile, "--compile"}, {train, "--train"}, {gen, "--generate"}})
       if (set) given += (given.empty() ? "" : " and ") + std::string(flag);
-    report(mpi, {{"mode", given,
-                  "give one: --compile (check one step, compile the graphs), --train (the default) or --generate"}});
-    return trn::kExitBadInput;
+    problems.push_back({"mode", given,
+                        "give one: --compile (check one step, compile the graphs), --train (the default) or "
+                        "--generate"});
   }
+  if (refused_together(mpi, problems)) return trn::kExitBadInput;
   // --generate runs on rank 0 alone: the world does not matter to it.
   if (!gen && outside_planned_world(mpi)) return trn::kExitBadInput;
 
-  trn::Problems problems;
   KernelChoice kernels = KernelChoice::kAuto;
   if (!parse_kernel_choice(kernel_mode, &kernels))
     problems.push_back({"--kernels", kernel_mode,
@@ -175,19 +180,19 @@ int main(int argc, char** argv) {
                               std::to_string(per_step)});
   }
   if (gen) {
-    if (report(mpi, problems)) return trn::kExitBadInput;
+    if (refused_together(mpi, problems)) return trn::kExitBadInput;
     return mpi.rank == 0 ? generate(s, gen_opts) : 0;
   }
   const trn::CacheSettings cache =
       graph_cache_settings(s.train.compiler_cache_url, trn::current_environment(), &problems);
   trn::Problems reported_later;  // a bad zero1 value: restore_training_state reports it
   const int zero1_ranks = zero1_enabled(s, &reported_later) ? mpi.world : 1;
-  if (report(mpi, problems) || memory_refused(mpi, s.shape, s.train.micro_batch_size, zero1_ranks))
+  if (refused_together(mpi, problems) || memory_refused(mpi, s.shape, s.train.micro_batch_size, zero1_ranks))
     return trn::kExitBadInput;
   // Every rank opens the data (memory-mapped) and reaches the same verdict on it.
   std::unique_ptr<BatchSource> data = open_batch_source(s, &problems);
   if (data) problems = validation_problems(s, *data);
-  if (report(mpi, problems)) return trn::kExitBadInput;
+  if (refused_together(mpi, problems)) return trn::kExitBadInput;
 
   const int accum = static_cast<int>(s.train.global_batch_size / (s.train.micro_batch_size * mpi.world));
   size_kernel_threads(ranks_on_this_node(mpi));
@@ -197,15 +202,19 @@ int main(int argc, char** argv) {
 
   AdamW opt(model.params().size(), optimizer_shard(s, model.params().size(), mpi.world, mpi.rank),
             norm_ranges(model.layout(), s.shape.hidden_size));
+  // One run per experiment folder: rank 0 holds its lock to the end of the run.
+  const LockedExperiment locked = mpi.rank == 0 ? lock_experiment(s.exp.log_dir) : LockedExperiment{};
+  if (refused_together(mpi, locked.problems, CheckedBy::kRank0)) return trn::kExitBadInput;
+  if (!locked.note.empty()) std::printf("%s\n", locked.note.c_str());
   StartPoint start;
-  if (!restore_training_state(mpi, s, CheckpointIdentity::of(s.shape), &model, &opt, &start))
+  if (!restore_training_state(mpi, s, locked.lock.get(), CheckpointIdentity::of(s.shape), &model, &opt, &start))
     return trn::kExitBadInput;
   if (mpi.rank == 0) {
     std::string err = record_experiment(s.exp, s.doc.dump(), std::vector<std::string>(argv, argv + argc));
     if (!err.empty()) std::fprintf(stderr, "trn-train-native: warning: %s\n", err.c_str());
     std::printf("native: experiment %s\n", s.exp.log_dir.c_str());
   }
-  if (!use_kernels(mpi, s, cache, kernels, &model)) return 1;
+  if (refused_together(mpi, use_kernels(mpi, s, cache, kernels, &model))) return 1;
   if (mpi.rank == 0)
     std::printf("native: %zu parameters, %d layers, hidden %d, heads %d/%d kv, seq %d | world %d, micro %lld, global "
                 "%lld, accumulation %d | %s\n",

@@ -103,8 +103,9 @@ refused "tiny rope_theta" "model.rope_theta = 1e-45: must be from 1 to 1e12" +mo
 sed 's/"vocab_size": 64/"vocab_size": 1/' "$TRN_TOP/tests/fixtures/tiny_llama_config.json" >"$work/v1.json"
 refused "vocabulary too small" "$work/v1.json: vocab_size = 1: the synthetic corpus" model.model_config="$work/v1.json"
 
-# A checkpoint folder that cannot be created is found before step 1 (not after training).
-refused "unusable checkpoint folder" "/proc/trn-none/checkpoints = (cannot be created" \
+# An experiment folder that cannot be created is found before step 1 (not after training);
+# since issue 18 it is made first, to hold the run's lock.
+refused "unusable experiment folder" "/proc/trn-none = (cannot be created" \
   exp_manager.explicit_log_dir=/proc/trn-none
 
 # Checkpoints: every 5 steps, the newest two kept; a killed writer's temp file is cleaned.

@@ -42,8 +42,19 @@ class ShardedCheckpoints : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("trn-shards-test-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override {
+    if (locked_.lock) locked_ = {};  // released before its folder goes
+    fs::remove_all(dir_);
+    fs::remove_all(dir() + "-experiment");
+  }
   std::string dir() const { return dir_.string(); }
+  // The experiment lock that prepare_checkpoint_dir takes as proof (in a folder of its own).
+  const ExperimentLock& held() {
+    if (!locked_.lock) locked_ = lock_experiment(dir() + "-experiment");
+    EXPECT_TRUE(locked_.problems.empty()) << locked_.problems.at(0).str();
+    return *locked_.lock;
+  }
+  LockedExperiment locked_;
   // What the ranks of a ZeRO-1 run do at a save: each its shard, then rank 0 the manifest.
   void save(const TrainState& st, int ranks, long long keep = 2, bool manifest = true) {
     std::vector<ShardRecord> records(static_cast<size_t>(ranks));
@@ -142,7 +153,7 @@ TEST_F(ShardedCheckpoints, ATruncatedDamagedOrForeignShardFallsBackToThePrevious
   EXPECT_EQ(p.value, "(header not the one the manifest names)") << p.str();
   // The shards of the refused checkpoint stay beside it for inspection.
   std::vector<std::string> removed;
-  ASSERT_TRUE(prepare_checkpoint_dir(dir(), 1000, &removed, &p)) << p.str();
+  ASSERT_TRUE(prepare_checkpoint_dir(dir(), held(), 1000, &removed, &p)) << p.str();
   EXPECT_TRUE(removed.empty());
 }
 
@@ -156,7 +167,7 @@ TEST_F(ShardedCheckpoints, ASaveKilledBeforeItsManifestLeavesThePreviousOneAndIt
   EXPECT_EQ(got.step, 5);
   std::vector<std::string> removed;
   trn::Problem problem;
-  ASSERT_TRUE(prepare_checkpoint_dir(dir(), 1000, &removed, &problem)) << problem.str();
+  ASSERT_TRUE(prepare_checkpoint_dir(dir(), held(), 1000, &removed, &problem)) << problem.str();
   EXPECT_EQ(removed.size(), 4u);
   EXPECT_EQ(names().size(), 5u);  // step 5's manifest and shards
   for (const std::string& name : names()) EXPECT_EQ(name.rfind("checkpoint-5.", 0), 0u) << name;

@@ -38,8 +38,19 @@ class CheckpointDir : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("trn-ckpt-test-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override {
+    if (locked_.lock) locked_ = {};  // released before its folder goes
+    fs::remove_all(dir_);
+    fs::remove_all(dir() + "-experiment");
+  }
   std::string dir() const { return dir_.string(); }
+  // The experiment lock that prepare_checkpoint_dir takes as proof (in a folder of its own).
+  const ExperimentLock& held() {
+    if (!locked_.lock) locked_ = lock_experiment(dir() + "-experiment");
+    EXPECT_TRUE(locked_.problems.empty()) << locked_.problems.at(0).str();
+    return *locked_.lock;
+  }
+  LockedExperiment locked_;
   std::vector<std::string> names() const {
     std::vector<std::string> out;
     for (const auto& e : fs::directory_iterator(dir_)) out.push_back(e.path().filename().string());
@@ -173,21 +184,21 @@ TEST_F(CheckpointDir, PreparingRemovesStaleTemporaryFilesAndChecksWritabilityAnd
   std::ofstream(dir_ / "checkpoint-notes.tmp.txt") << "not ours";
   std::vector<std::string> removed;
   trn::Problem problem;
-  ASSERT_TRUE(prepare_checkpoint_dir(dir(), 1000, &removed, &problem)) << problem.str();
+  ASSERT_TRUE(prepare_checkpoint_dir(dir(), held(), 1000, &removed, &problem)) << problem.str();
   EXPECT_EQ(removed, (std::vector<std::string>{"checkpoint-5.bin.tmp.0123456789abcdef.1",
                                                "checkpoint-write-test.tmp.0123456789abcdef.2"}));
   EXPECT_EQ(names(), std::vector<std::string>{"checkpoint-notes.tmp.txt"});
 
-  EXPECT_FALSE(prepare_checkpoint_dir(dir(), uint64_t{1} << 62, &removed, &problem));
+  EXPECT_FALSE(prepare_checkpoint_dir(dir(), held(), uint64_t{1} << 62, &removed, &problem));
   EXPECT_EQ(problem.key, dir());
   EXPECT_NE(problem.fix.find("a checkpoint needs"), std::string::npos) << problem.str();
 
   // Not creatable even by root: /proc takes no new folders.
-  EXPECT_FALSE(prepare_checkpoint_dir("/proc/trn-no-such/checkpoints", 1000, &removed, &problem));
+  EXPECT_FALSE(prepare_checkpoint_dir("/proc/trn-no-such/checkpoints", held(), 1000, &removed, &problem));
   EXPECT_EQ(problem.key, "/proc/trn-no-such/checkpoints");
   if (::geteuid() != 0) {  // root writes through permission bits
     fs::permissions(dir_, fs::perms::owner_read | fs::perms::owner_exec);
-    EXPECT_FALSE(prepare_checkpoint_dir(dir(), 1000, &removed, &problem));
+    EXPECT_FALSE(prepare_checkpoint_dir(dir(), held(), 1000, &removed, &problem));
     EXPECT_NE(problem.value.find("not writable"), std::string::npos) << problem.str();
     fs::permissions(dir_, fs::perms::owner_all);
   }

@@ -5,7 +5,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "trainer/checkpoint/experiment_dir.h"
 #include "trainer/generate.h"
@@ -100,6 +109,93 @@ TEST(MetricsJsonl, OneObjectWithTheTrainingKeys) {
   const auto v = nlohmann::json::parse(metrics_json(m, false, 100.5));
   EXPECT_EQ(v.size(), 3u);  // step, val_loss, wall_time
   EXPECT_DOUBLE_EQ(v["val_loss"].get<double>(), 2.0);
+}
+
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Issue 18: a full disk cut a line of metrics.jsonl mid-way, without a word, and later
+// lines followed the cut one. RLIMIT_FSIZE with SIGXFSZ ignored makes the file's writes
+// fail at a chosen size, as a full disk does (EFBIG for ENOSPC), in a child process so
+// the limit binds nothing else; its stderr comes back through a pipe (no size limit).
+TEST(MetricsJsonl, AFullDiskLeavesWholeLinesOnlyAndSaysSoOnce) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("trn-metrics-test-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string path = (dir / "metrics.jsonl").string();
+  StepMetrics m;
+  const size_t line = metrics_json(m, true, 1764000000.123456).size() + 1;
+  const rlim_t limit = 2 * line + line / 2;  // the third line is cut in the middle
+  int err[2];
+  ASSERT_EQ(::pipe(err), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::signal(SIGXFSZ, SIG_IGN);
+    ::dup2(err[1], STDERR_FILENO);
+    struct rlimit lim;
+    ::getrlimit(RLIMIT_FSIZE, &lim);
+    const rlim_t unlimited = lim.rlim_cur;
+    lim.rlim_cur = limit;
+    ::setrlimit(RLIMIT_FSIZE, &lim);
+    {
+      MetricsJsonl jsonl;
+      jsonl.open(path);
+      for (m.step = 1; m.step <= 6; ++m.step) jsonl.add(m, true);
+      lim.rlim_cur = unlimited;  // room again
+      ::setrlimit(RLIMIT_FSIZE, &lim);
+      jsonl.add(m, true);  // step 7
+    }
+    std::fflush(stderr);
+    ::_exit(0);
+  }
+  ::close(err[1]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  std::string said;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(err[0], buf, sizeof buf)) > 0;) said.append(buf, static_cast<size_t>(n));
+  ::close(err[0]);
+
+  std::ifstream in(path);
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n') << text;
+  std::vector<long long> steps;
+  std::istringstream lines(text);
+  for (std::string l; std::getline(lines, l);) {
+    const nlohmann::json j = nlohmann::json::parse(l, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << "a cut line: " << l;
+    steps.push_back(j["step"].get<long long>());
+  }
+  EXPECT_EQ(steps, (std::vector<long long>{1, 2, 7})) << text;
+  EXPECT_EQ(count_of(said, "cannot write metrics"), 1u) << said;
+  EXPECT_NE(said.find("cannot write metrics to " + path + ": " + std::strerror(EFBIG) + " (step 3)"),
+            std::string::npos)
+      << said;
+  EXPECT_NE(said.find(path + " is incomplete: 4 of 7 lines could not be written, the first at step 3"),
+            std::string::npos)
+      << said;
+  fs::remove_all(dir);
+}
+
+// The failure path where nothing can be written at all (and nothing truncated).
+TEST(MetricsJsonl, ANoSpaceDeviceIsSaidOnceAndAgainAtTheEnd) {
+  testing::internal::CaptureStderr();
+  {
+    MetricsJsonl jsonl;
+    ASSERT_EQ(jsonl.open("/dev/full"), "");
+    StepMetrics m;
+    for (m.step = 1; m.step <= 3; ++m.step) jsonl.add(m, true);
+  }
+  const std::string said = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(count_of(said, "cannot write metrics to /dev/full: " + std::string(std::strerror(ENOSPC))), 1u) << said;
+  EXPECT_NE(said.find("/dev/full is incomplete: 3 of 3 lines"), std::string::npos) << said;
 }
 
 TEST(ExperimentDir, ResolvedAsNemosExpManager) {

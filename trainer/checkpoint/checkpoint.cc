@@ -75,8 +75,8 @@ uint64_t checkpoint_file_bytes(const CheckpointIdentity& id) {
   return kMaxCheckpointHeader + 3 * id.parameters * sizeof(float);
 }
 
-bool prepare_checkpoint_dir(const std::string& dir, uint64_t checkpoint_bytes, std::vector<std::string>* removed,
-                            Problem* problem) {
+bool prepare_checkpoint_dir(const std::string& dir, const ExperimentLock&, uint64_t checkpoint_bytes,
+                            std::vector<std::string>* removed, Problem* problem) {
   std::string error;
   const std::string fix = "give exp_manager.explicit_log_dir (checkpoints go to <it>/checkpoints) a folder this "
                           "user can write to, on a filesystem with room";

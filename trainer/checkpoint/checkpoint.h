@@ -5,7 +5,8 @@
 // (temporary sibling, fsync, rename), the newest save_top_k kept. A resume takes
 // the newest one that verifies and says which ones it refused, so a damaged or foreign
 // newest file costs some steps, never a silent resume of garbage. One run writes a
-// folder at a time: the temporary files found when a run starts are a killed writer's.
+// folder at a time (trainer/checkpoint/experiment_lock.h): the temporary files found when a
+// run starts are a killed writer's.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include "common/problem.h"
 #include "trainer/checkpoint/checkpoint_format.h"
 #include "trainer/checkpoint/checkpoint_shards.h"
+#include "trainer/checkpoint/experiment_lock.h"
 
 namespace trn::native {
 
@@ -26,8 +28,10 @@ std::string checkpoint_path(const std::string& dir, int step);
 // shard files whose manifest was never written (their names appended to *removed), and checks that a file can be created there
 // and that the filesystem has room for one more checkpoint of `checkpoint_bytes`,
 // so a read-only or full folder is found before training, not after. False with *problem.
-bool prepare_checkpoint_dir(const std::string& dir, uint64_t checkpoint_bytes, std::vector<std::string>* removed,
-                            Problem* problem);
+// `held`: the experiment's lock (trainer/checkpoint/experiment_lock.h), the proof that no
+// other run writes `dir`, so the temporaries found are a killed writer's, not a live one's.
+bool prepare_checkpoint_dir(const std::string& dir, const ExperimentLock& held, uint64_t checkpoint_bytes,
+                            std::vector<std::string>* removed, Problem* problem);
 
 // Bytes of one checkpoint file for `id` (header included).
 uint64_t checkpoint_file_bytes(const CheckpointIdentity& id);

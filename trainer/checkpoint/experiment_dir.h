@@ -13,6 +13,7 @@
 //   metrics.jsonl                        the same numbers, one object per logged step
 //   hparams.yaml                         the effective config (overrides applied), as NeMo writes it
 //   cmd-args.log                         the command line of each run, appended (NeMo writes it too)
+//   experiment.lock                      held by the run writing the folder (experiment_lock.h)
 #pragma once
 
 #include <string>

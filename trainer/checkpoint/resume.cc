@@ -36,8 +36,8 @@ bool read_newest_checkpoint(const std::string& from, const std::string& key, con
   return false;
 }
 
-Problems load_start_state(const TrainSettings& s, const CheckpointIdentity& id, const CheckpointReader& read,
-                          TrainState* state, StartNotes* notes) {
+Problems load_start_state(const TrainSettings& s, const ExperimentLock& held, const CheckpointIdentity& id,
+                          const CheckpointReader& read, TrainState* state, StartNotes* notes) {
   const config::TrainingConfig& t = s.train;
   const std::string& dir = s.exp.checkpoint_dir;
   if (t.weight_init_only && t.resume_from_checkpoint.empty())
@@ -45,7 +45,7 @@ Problems load_start_state(const TrainSettings& s, const CheckpointIdentity& id, 
              "names no weights to start from: set exp_manager.resume_from_checkpoint to a checkpoint"}};
   std::vector<std::string> stale;
   Problem problem;
-  if (!prepare_checkpoint_dir(dir, checkpoint_file_bytes(id), &stale, &problem)) return {problem};
+  if (!prepare_checkpoint_dir(dir, held, checkpoint_file_bytes(id), &stale, &problem)) return {problem};
   for (const std::string& name : stale)
     notes->said.push_back("checkpoint: removed " + dir + "/" + name + ", left by a writer that was killed");
 

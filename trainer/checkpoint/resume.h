@@ -37,19 +37,20 @@ inline bool read_newest_checkpoint(const std::string& from, const std::string& k
   return read_newest_checkpoint(from, key, whole_checkpoint_reader(id), state, path, problems);
 }
 
-// Rank 0's part (no MPI): prepares the checkpoint folder and loads into *state
-// (holding the fresh initialisation) through `read`. Problems: the run must not
-// start (printed by the caller, exit 2).
-Problems load_start_state(const TrainSettings& s, const CheckpointIdentity& id, const CheckpointReader& read,
-                          TrainState* state, StartNotes* notes);
+// Rank 0's part (no MPI), holding the experiment's lock: prepares the checkpoint folder
+// and loads into *state (holding the fresh initialisation) through `read`. Problems:
+// the run must not start (printed by the caller, exit 2).
+Problems load_start_state(const TrainSettings& s, const ExperimentLock& held, const CheckpointIdentity& id,
+                          const CheckpointReader& read, TrainState* state, StartNotes* notes);
 
 // All ranks. Without ZeRO-1 rank 0 loads and everyone receives the state (works
 // without a shared filesystem). With it, rank 0 picks the checkpoint and reads the
 // parameters, and every rank reads its own slice of AdamW m and v from the shards
 // that hold it (a shared folder, as its saves need), so no rank holds the full
 // optimizer state. The state moves in and out of the model and optimizer, never
-// copied. False: refused, already reported.
-bool restore_training_state(const Mpi& mpi, const TrainSettings& s, const CheckpointIdentity& id, Llama* model,
-                            AdamW* opt, StartPoint* start);
+// copied. `held`: rank 0's lock of the experiment (null on the other ranks). False:
+// refused, already reported.
+bool restore_training_state(const Mpi& mpi, const TrainSettings& s, const ExperimentLock* held,
+                            const CheckpointIdentity& id, Llama* model, AdamW* opt, StartPoint* start);
 
 }  // namespace trn::native

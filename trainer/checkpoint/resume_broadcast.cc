@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "trainer/mpi/input_verdict.h"
 #include "trainer/mpi/zero1_collectives.h"
 #include "trainer/checkpoint/resume.h"
 #include "trainer/model/zero1.h"
@@ -45,21 +46,21 @@ void follow_rank0(const CheckpointIdentity& id, Shard slice, TrainState* state) 
 
 }  // namespace
 
-bool restore_training_state(const Mpi& mpi, const TrainSettings& s, const CheckpointIdentity& id, Llama* model,
-                            AdamW* opt, StartPoint* start) {
+bool restore_training_state(const Mpi& mpi, const TrainSettings& s, const ExperimentLock* held,
+                            const CheckpointIdentity& id, Llama* model, AdamW* opt, StartPoint* start) {
   Problems problems;
   const size_t n = model->params().size();
   zero1_enabled(s, &problems);
   // With one rank the shard is everything: plain data parallelism is the same run.
   const bool zero1 = opt->sharded();
   if (zero1) problems = zero1_problems(n);
-  if (report(mpi, problems)) return false;  // every rank read the same config
+  if (refused_together(mpi, problems)) return false;  // every rank read the same config
   TrainState state{0, std::move(model->params()), std::move(opt->m()), std::move(opt->v()), 0};
   Problems refused;
   StartNotes notes;
   if (mpi.rank == 0) {
-    refused = load_start_state(s, id, zero1 ? rank0_reader(id, opt->shard()) : whole_checkpoint_reader(id), &state,
-                               &notes);
+    refused = load_start_state(s, *held, id,
+                               zero1 ? rank0_reader(id, opt->shard()) : whole_checkpoint_reader(id), &state, &notes);
     if (zero1) {
       std::string done;
       bcast_text(&done, 0);
@@ -69,7 +70,7 @@ bool restore_training_state(const Mpi& mpi, const TrainSettings& s, const Checkp
   } else if (zero1) {
     follow_rank0(id, opt->shard(), &state);
   }
-  if (rank0_refused(mpi, refused)) return false;
+  if (refused_together(mpi, refused, CheckedBy::kRank0)) return false;
   long long point[3] = {state.step, state.consumed_samples, notes.optimizer_reset};
   bcast_ints(point, 3);
   bcast_floats(&state.params);

@@ -11,11 +11,11 @@
 #include <string>
 
 #include "trainer/model/memory_estimate.h"
+#include "trainer/mpi/input_verdict.h"
 
 namespace trn::native {
 namespace {
 constexpr size_t kMpiChunk = size_t{1} << 28;
-constexpr const char* kTool = "trn-train-native";
 }  // namespace
 
 Mpi::Mpi(int* argc, char*** argv) {
@@ -48,18 +48,6 @@ float allreduce_mean(float x, const Mpi& mpi) {
 
 void bcast_ints(long long* values, int n) { MPI_Bcast(values, n, MPI_LONG_LONG, 0, MPI_COMM_WORLD); }
 
-bool report(const Mpi& mpi, const Problems& problems) {
-  if (mpi.rank == 0 && !problems.empty()) report_problems(kTool, problems);
-  return !problems.empty();
-}
-
-bool rank0_refused(const Mpi& mpi, const Problems& problems) {
-  int bad = mpi.rank == 0 && !problems.empty();
-  MPI_Bcast(&bad, 1, MPI_INT, 0, MPI_COMM_WORLD);
-  if (bad) report(mpi, problems);
-  return bad;
-}
-
 // Which machine this rank runs on: its kernel's boot id (one per booted kernel, so
 // the local cluster's "nodes", all slurmd on one host, count as the one machine whose
 // cores and memory they share; PMIx would call them separate nodes), else the host name.
@@ -82,12 +70,8 @@ int ranks_on_this_node(const Mpi& mpi) {
 }
 
 bool memory_refused(const Mpi& mpi, const ModelShape& shape, long long micro_batch, int zero1_ranks) {
-  const Problems problems =
-      memory_problems(shape, micro_batch, ranks_on_this_node(mpi), available_memory_bytes(), zero1_ranks);
-  int first_bad = problems.empty() ? mpi.world : mpi.rank;
-  MPI_Allreduce(MPI_IN_PLACE, &first_bad, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-  if (first_bad == mpi.rank) report_problems(kTool, problems);
-  return first_bad < mpi.world;
+  return refused_together(
+      mpi, memory_problems(shape, micro_batch, ranks_on_this_node(mpi), available_memory_bytes(), zero1_ranks));
 }
 
 }  // namespace trn::native

@@ -1,5 +1,5 @@
 // The MPI side of the trainer: the world, collectives over the flat float buffers
-// (in pieces: MPI counts are int), and the agreed refusals of bad input.
+// (in pieces: MPI counts are int), and the memory check (its verdict: trainer/mpi/input_verdict.h).
 #pragma once
 
 #include <vector>
@@ -27,12 +27,8 @@ void bcast_ints(long long* values, int n);
 // The ranks sharing this rank's machine (its cores and memory), this one included.
 int ranks_on_this_node(const Mpi& mpi);
 
-// Bad input: every rank reaches the same verdict, rank 0 prints the problems.
-bool report(const Mpi& mpi, const Problems& problems);
-// Rank 0's verdict, agreed by all: problems is rank 0's, printed there; true if any.
-bool rank0_refused(const Mpi& mpi, const Problems& problems);
 // The memory a run needs against what each node has, before anything big is
-// allocated. Every node checks its own ranks; the first rank with a problem prints it.
+// allocated. Every node checks its own ranks; one verdict (trainer/mpi/input_verdict.h).
 // zero1_ranks: the ranks the AdamW state is sharded over (1 without ZeRO-1).
 bool memory_refused(const Mpi& mpi, const ModelShape& shape, long long micro_batch, int zero1_ranks);
 

@@ -8,7 +8,6 @@
 // plus "val_loss" when a validation ran at that step.
 #pragma once
 
-#include <cstdio>
 #include <string>
 
 #include "trainer/report/step_metrics.h"
@@ -19,6 +18,14 @@ namespace trn::native {
 // at a step that is not a log step writes step and val_loss alone).
 std::string metrics_json(const StepMetrics& m, bool train, double wall_time);
 
+// The file, appended one whole line at a time (issue 18: a full disk cut a line, and
+// later lines followed the cut one). A line that cannot be written whole (ENOSPC, EDQUOT,
+// EFBIG, EIO) is taken back to the previous length, so readers see whole lines only; the
+// first failure is said once on stderr (the path and the cause) and the run goes on:
+// training and its checkpoints matter more than the metrics, which TensorBoard and the
+// log also carry. Later lines are tried again (they follow whole lines: each has its
+// step); if a cut cannot be taken back (ftruncate refused), nothing more is written.
+// At the end (the destructor) a file that misses lines is said again, with the count.
 class MetricsJsonl {
  public:
   MetricsJsonl() = default;
@@ -29,7 +36,12 @@ class MetricsJsonl {
   void add(const StepMetrics& m, bool train);
 
  private:
-  std::FILE* file_ = nullptr;
+  void failed(int err, long long step);
+  int fd_ = -1;
+  std::string path_;
+  long long lines_ = 0, missing_ = 0, first_missing_step_ = 0;
+  std::string first_error_;
+  bool stopped_ = false;  // a cut line could not be taken back: write no more after it
 };
 
 }  // namespace trn::native
