@@ -12,6 +12,7 @@
 #include "trainer/checkpoint/checkpoint.h"
 #include "trainer/report/metrics_jsonl.h"
 #include "trainer/mpi/grad_allreduce.h"
+#include "trainer/mpi/input_verdict.h"
 #include "trainer/mpi/zero1_collectives.h"
 #include "trainer/report/progress_line.h"
 #include "trainer/report/tensorboard_events.h"
@@ -48,8 +49,10 @@ float validation_loss(const Mpi& mpi, const TrainSettings& s, Llama* model, cons
   std::vector<int> tokens, targets;
   double sum = 0;
   for (long long b = 0; b < batches; ++b) {
-    data.rows(Split::kValidation, first_sample(0, static_cast<int>(b), mpi.world, mpi.rank, micro_batch(s)),
-              micro_batch(s), s.shape.seq_length, &tokens, &targets);
+    if (auto broken = data.rows(Split::kValidation,
+                                first_sample(0, static_cast<int>(b), mpi.world, mpi.rank, micro_batch(s)),
+                                micro_batch(s), s.shape.seq_length, &tokens, &targets))
+      stop_all(mpi, *broken);
     sum += model->forward(tokens.data(), targets.data());
   }
   return allreduce_mean(static_cast<float>(sum / static_cast<double>(batches)), mpi);
@@ -66,8 +69,9 @@ float local_forward_backward(const Mpi& mpi, const TrainSettings& s, Llama* mode
   model->zero_grad();
   float loss = 0.0f;
   for (int micro = 0; micro < accum; ++micro) {
-    data.rows(Split::kTrain, first_sample(consumed_samples, micro, mpi.world, mpi.rank, mbs), mbs,
-              s.shape.seq_length, &tokens, &targets);
+    if (auto broken = data.rows(Split::kTrain, first_sample(consumed_samples, micro, mpi.world, mpi.rank, mbs), mbs,
+                                s.shape.seq_length, &tokens, &targets))
+      stop_all(mpi, *broken);
     loss += model->forward(tokens.data(), targets.data()) / accum;
     if (micro == accum - 1) model->on_grads_ready(last_ready);
     model->backward(1.0f / accum);

@@ -15,8 +15,8 @@ constexpr uint64_t kSyntheticValidationSamples = 256;
 class SyntheticSource : public BatchSource {
  public:
   explicit SyntheticSource(const TrainSettings& s) : corpus_(s.shape.vocab_size, s.train.seed) {}
-  void rows(Split split, uint64_t first, int rows, int T, std::vector<int>* tokens,
-            std::vector<int>* targets) const override {
+  std::optional<Problem> rows(Split split, uint64_t first, int rows, int T, std::vector<int>* tokens,
+                              std::vector<int>* targets) const override {
     tokens->resize(static_cast<size_t>(rows) * T);
     targets->resize(static_cast<size_t>(rows) * T);
     for (int r = 0; r < rows; ++r) {
@@ -26,6 +26,7 @@ class SyntheticSource : public BatchSource {
       std::copy(row_tokens_.begin(), row_tokens_.end(), tokens->begin() + static_cast<size_t>(r) * T);
       std::copy(row_targets_.begin(), row_targets_.end(), targets->begin() + static_cast<size_t>(r) * T);
     }
+    return std::nullopt;
   }
   uint64_t samples(Split split) const override { return split == Split::kTrain ? 0 : kSyntheticValidationSamples; }
   std::string describe() const override {

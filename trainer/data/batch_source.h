@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,9 +26,11 @@ class BatchSource {
  public:
   virtual ~BatchSource() = default;
   // Fills tokens and targets ([rows * T] each, targets = tokens shifted by one) with
-  // samples first .. first + rows - 1 of `split` (indices past an epoch wrap).
-  virtual void rows(Split split, uint64_t first, int rows, int T, std::vector<int>* tokens,
-                    std::vector<int>* targets) const = 0;
+  // samples first .. first + rows - 1 of `split` (indices past an epoch wrap). A Problem
+  // when the data changed under the run (a .bin that shrank, an id past the vocabulary):
+  // nothing sane can be trained on.
+  [[nodiscard]] virtual std::optional<Problem> rows(Split split, uint64_t first, int rows, int T,
+                                                    std::vector<int>* tokens, std::vector<int>* targets) const = 0;
   // Samples in one epoch of `split`; 0: endless (train) or none (validation).
   virtual uint64_t samples(Split split) const = 0;
   // One line for the start-up banner.

@@ -1,7 +1,6 @@
 // The Megatron-dataset source (data.data_prefix): data/gpt_dataset.h builds the
 // samples (seq_length + 1 tokens each, seeded order, blend of prefixes).
 #include <algorithm>
-#include <cstdlib>
 
 #include "data/gpt_dataset.h"
 #include "trainer/data/batch_source.h"
@@ -15,19 +14,18 @@ class MegatronSource : public BatchSource {
  public:
   MegatronSource(std::unique_ptr<data::GptDataset> ds, std::string prefixes)
       : ds_(std::move(ds)), prefixes_(std::move(prefixes)) {}
-  void rows(Split split, uint64_t first, int rows, int T, std::vector<int>* tokens,
-            std::vector<int>* targets) const override {
+  std::optional<Problem> rows(Split split, uint64_t first, int rows, int T, std::vector<int>* tokens,
+                              std::vector<int>* targets) const override {
     tokens->resize(static_cast<size_t>(rows) * T);
     targets->resize(static_cast<size_t>(rows) * T);
     sample_.resize(static_cast<size_t>(T) + 1);
     for (int r = 0; r < rows; ++r) {
-      // The .bin changed under the run (it shrank, or holds an id past the vocabulary):
-      // nothing sane can be trained on; the rank stops with the dataset's Problem.
       if (auto problem = ds_->sample(split_of(split), first + static_cast<uint64_t>(r), sample_.data()))
-        std::exit(report_problems("trn-train-native", {*problem}));
+        return problem;
       std::copy(sample_.begin(), sample_.end() - 1, tokens->begin() + static_cast<size_t>(r) * T);
       std::copy(sample_.begin() + 1, sample_.end(), targets->begin() + static_cast<size_t>(r) * T);
     }
+    return std::nullopt;
   }
   uint64_t samples(Split split) const override { return ds_->samples(split_of(split)); }
   std::string describe() const override {

@@ -1,5 +1,7 @@
 #include "trainer/mpi/input_verdict.h"
 
+#include <mpi.h>
+
 #include "common/process_identity.h"
 #include "trainer/mpi/zero1_collectives.h"
 
@@ -24,6 +26,14 @@ bool refused_together(const Mpi& mpi, const Problems& mine, CheckedBy who) {
       ranks[r].problems = {{"rank " + std::to_string(r), "(its problems could not be read)", "see its own output"}};
   report_problems(kTool, verdict_problems(ranks));
   return true;
+}
+
+[[noreturn]] void stop_all(const Mpi& mpi, const Problem& problem) {
+  std::vector<RankProblems> ranks(static_cast<size_t>(mpi.world));
+  ranks[static_cast<size_t>(mpi.rank)] = {ProcessIdentity::self().host, {problem}};
+  report_problems(kTool, verdict_problems(ranks));
+  MPI_Abort(MPI_COMM_WORLD, 2);
+  std::_Exit(2);  // MPI_Abort does not return; should it, this rank still stops
 }
 
 }  // namespace trn::native

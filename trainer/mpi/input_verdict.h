@@ -22,6 +22,13 @@ enum class CheckedBy { kEachRank, kRank0 };
 // them (verdict_problems) in the error style of all tools.
 bool refused_together(const Mpi& mpi, const Problems& mine, CheckedBy who = CheckedBy::kEachRank);
 
+// A problem one rank meets mid-run (its dataset changed under it: a .bin that shrank,
+// an id past the vocabulary), where the other ranks are already on their way to the
+// next collective and no verdict can be agreed: this rank prints it, named by its rank
+// and node, and ends the whole job (MPI_Abort, exit status 2), so that no rank waits
+// for it until the time limit.
+[[noreturn]] void stop_all(const Mpi& mpi, const Problem& problem);
+
 // One rank's side of the verdict.
 struct RankProblems {
   std::string node;   // its host (SLURMD_NODENAME, else the host name)
