@@ -131,8 +131,10 @@ void ClusterLock::heartbeat_loop() {
     std::string raw;
     if (!read_lock_file(path_, &raw, nullptr) || raw != record_) {
       if (!lost_.exchange(true))
-        std::fprintf(stderr, "trn-cache: warning: lock %s was taken over by another process (our heartbeat "
-                     "was late); the compile continues and publishing stays atomic\n", path_.c_str());
+        // Also the trainer's experiment lock: the words fit both (a compile's publishing stays
+        // atomic; a second run on an experiment folder is what the lock was to prevent).
+        std::fprintf(stderr, "trn-train: warning: lock %s was taken over by another process (this one's "
+                     "heartbeat was late): what it guards may now be done twice\n", path_.c_str());
       continue;
     }
     ::utimensat(AT_FDCWD, path_.c_str(), nullptr, AT_SYMLINK_NOFOLLOW);  // heartbeat: server-side "now" on NFS

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
+#include <string_view>
 
 namespace trn::config {
 namespace {
@@ -22,12 +22,51 @@ std::string trim(const std::string& s) {
   return a == std::string::npos ? "" : s.substr(a, b - a + 1);
 }
 
+// Hydra's number tokens (its OverrideLexer), matched by hand: std::regex trips GCC 12's
+// -Wmaybe-uninitialized under the sanitizers, and the grammar is small:
+//   INT_UNSIGNED: '0' | [1-9] ('_'? DIGIT)*        INT: [+-]? INT_UNSIGNED
+//   POINT_FLOAT: INT_UNSIGNED? '.' DIGIT ('_'? DIGIT)* | INT_UNSIGNED '.'
+//   EXPONENT_FLOAT: (INT_UNSIGNED | POINT_FLOAT) [eE] [+-]? INT_UNSIGNED
+//   FLOAT: [+-]? (POINT_FLOAT | EXPONENT_FLOAT | [Ii][Nn][Ff] | [Nn][Aa][Nn])
+// Each matcher returns where its token ends when one starts at i, else kNone.
+constexpr size_t kNone = std::string_view::npos;
+bool is_digit(std::string_view s, size_t i) { return i < s.size() && s[i] >= '0' && s[i] <= '9'; }
+// DIGIT ('_'? DIGIT)* after a first digit at i - 1.
+size_t more_digits(std::string_view s, size_t i) {
+  for (;;) {
+    const size_t j = i < s.size() && s[i] == '_' ? i + 1 : i;
+    if (!is_digit(s, j)) return i;
+    i = j + 1;
+  }
+}
+size_t int_unsigned(std::string_view s, size_t i) {
+  if (!is_digit(s, i)) return kNone;
+  return s[i] == '0' ? i + 1 : more_digits(s, i + 1);
+}
+size_t after_sign(std::string_view s, size_t i) { return i < s.size() && (s[i] == '+' || s[i] == '-') ? i + 1 : i; }
+size_t point_float(std::string_view s, size_t i) {
+  const size_t whole = int_unsigned(s, i);
+  const size_t point = whole == kNone ? i : whole;
+  if (point >= s.size() || s[point] != '.') return kNone;
+  if (is_digit(s, point + 1)) return more_digits(s, point + 2);
+  return whole == kNone ? kNone : point + 1;
+}
+// [eE] [+-]? INT_UNSIGNED at i, to the end of s.
+bool exponent_to_end(std::string_view s, size_t i) {
+  return i < s.size() && (s[i] == 'e' || s[i] == 'E') && int_unsigned(s, after_sign(s, i + 1)) == s.size();
+}
+bool is_hydra_int(std::string_view s) { return int_unsigned(s, after_sign(s, 0)) == s.size(); }
+bool is_hydra_float(std::string_view s, std::string_view lower) {
+  const size_t i = after_sign(s, 0);
+  if (lower.substr(i) == "inf" || lower.substr(i) == "nan") return true;
+  const size_t point = point_float(s, i);
+  if (point != kNone && (point == s.size() || exponent_to_end(s, point))) return true;
+  const size_t whole = int_unsigned(s, i);
+  return whole != kNone && exponent_to_end(s, whole);
+}
+
 // A primitive's text as the YAML scalar of the type Hydra gives it.
 YAML::Node typed_scalar(const std::string& text, bool had_interpolation) {
-  static const std::regex kInt("[+-]?(0|[1-9](_?[0-9])*)");
-  static const std::regex kFloat(
-      "[+-]?(([0-9](_?[0-9])*)?\\.[0-9](_?[0-9])*([eE][+-]?[0-9](_?[0-9])*)?|[0-9](_?[0-9])*\\.?([eE][+-]?[0-9]"
-      "(_?[0-9])*)?|[iI][nN][fF]|[nN][aA][nN])");
   std::string lower;
   for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (!had_interpolation) {
@@ -36,8 +75,8 @@ YAML::Node typed_scalar(const std::string& text, bool had_interpolation) {
     std::string digits;
     for (char c : text)
       if (c != '_') digits += c;
-    if (std::regex_match(text, kInt)) return YAML::Node(digits);
-    if (std::regex_match(text, kFloat)) {
+    if (is_hydra_int(text)) return YAML::Node(digits);
+    if (is_hydra_float(text, lower)) {
       // yaml-cpp spells infinity and NaN the YAML way.
       const std::string sign = digits[0] == '-' ? "-" : "";
       if (lower.find("inf") != std::string::npos) return YAML::Node(sign + ".inf");

@@ -97,6 +97,30 @@ TEST(Override, ValuesAsHydraReadsThem) {
   EXPECT_TRUE(p.empty()) << p[0].str();
 }
 
+// Hydra's INT and FLOAT tokens: a number loses its underscores (and inf/nan take YAML's
+// spelling); text that is no such token stays as written.
+TEST(Override, NumbersAreHydrasTokens) {
+  Problems p;
+  auto scalar = [&](const std::string& text) {
+    auto o = parse_override("k=" + text, &p);
+    return o && o->value->IsScalar() ? o->value->Scalar() : std::string("(not a scalar)");
+  };
+  EXPECT_EQ(scalar("-1_000"), "-1000");
+  EXPECT_EQ(scalar("1_0.2_5"), "10.25");
+  EXPECT_EQ(scalar("2_0e1_0"), "20e10");
+  EXPECT_EQ(scalar("+.5"), "+.5");
+  EXPECT_EQ(scalar("5."), "5.");
+  EXPECT_EQ(scalar("1.e-3"), "1.e-3");
+  EXPECT_EQ(scalar("NaN"), ".nan");
+  EXPECT_EQ(scalar("-Inf"), "-.inf");
+  // No number: a leading zero, an underscore not between digits, an exponent without digits.
+  EXPECT_EQ(scalar("0_7"), "0_7");
+  EXPECT_EQ(scalar("1_e5"), "1_e5");
+  EXPECT_EQ(scalar("1e5_"), "1e5_");
+  EXPECT_EQ(scalar("1e"), "1e");
+  EXPECT_TRUE(p.empty()) << p[0].str();
+}
+
 TEST(Override, WhatHydraRefusesIsRefused) {
   for (const char* bad : {"k=1,2", "k=choice(1,2)", "k=[1,2", "k={a 1}", "k='open", "k=a=b", "k=<x>", "db/x=1",
                           "k@pkg=1", "a..b=1", "=1", "nokey", "k=${open"}) {

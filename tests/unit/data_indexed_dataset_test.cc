@@ -17,13 +17,8 @@ namespace {
 
 using testing::TempDir;
 using testing::write_dataset;
+using trn::test::slurp;
 using trn::cache::sha256_hex;
-
-std::string slurp(const std::string& path) {
-  std::string s;
-  EXPECT_TRUE(read_file(path, &s));
-  return s;
-}
 
 TEST(DataIndexedDataset, LayoutIsMegatrons) {
   TempDir dir;

@@ -9,17 +9,11 @@
 
 #include "common/fs.h"
 #include "data/indexed_dataset.h"
+#include "tests/unit/temp_dir.h"
 
 namespace trn::data::testing {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/trn-data-test.XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { remove_tree(path); }
-};
+using trn::test::TempDir;
 
 // Writes documents (each a list of ids) as PREFIX.bin/.idx.
 inline void write_dataset(const std::string& prefix, const std::vector<std::vector<int>>& docs,

@@ -14,24 +14,13 @@
 #include "common/standard_fds.h"
 #include "launcher/commands/node_log.h"
 #include "launcher/errors.h"
+#include "tests/unit/temp_dir.h"
 
 namespace trn {
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char t[] = "/tmp/trn-node-log-XXXXXX";
-    path = mkdtemp(t);
-  }
-  ~TempDir() { remove_tree(path); }
-};
-
-std::string slurp(const std::string& path) {
-  std::string out;
-  read_file(path, &out);
-  return out;
-}
+using test::slurp;
+using test::TempDir;
 
 const cache::TrustPolicy kMine = cache::TrustPolicy::for_current_user("", nullptr);
 

@@ -18,9 +18,13 @@
 #include "launcher/commands/backend_programs.h"
 #include "launcher/neuron/compile_summary.h"
 #include "launcher/commands/supervise.h"
+#include "tests/unit/temp_dir.h"
 
 namespace trn {
 namespace {
+
+using test::slurp;
+using test::TempDir;
 
 TEST(CompileSummary, BothPrefixesAndBare) {
   for (const char* prefix : {"2024-11-07 09:57:13.000144:  39810  INFO ||NEURON_PARALLEL_COMPILE||: ",
@@ -60,21 +64,6 @@ TEST(CompileSummary, NamesTheFailedGraphsLogs) {
   EXPECT_NE(verdict.find("/c/MODULE_2+f/model.log"), std::string::npos) << verdict;
   // A log mentioned on a line that reports no failure is not a failed graph's log.
   EXPECT_TRUE(parse_compile_summary("writing /var/log/app.log\n").failed_logs.empty());
-}
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char t[] = "/tmp/trn-supervise-XXXXXX";
-    path = mkdtemp(t);
-  }
-  ~TempDir() { remove_tree(path); }
-};
-
-std::string slurp(const std::string& path) {
-  std::string out;
-  read_file(path, &out);
-  return out;
 }
 
 SuperviseResult run_sh(const std::string& script, const std::string& log, std::string* seen = nullptr) {
