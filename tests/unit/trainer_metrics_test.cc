@@ -198,6 +198,72 @@ TEST(MetricsJsonl, ANoSpaceDeviceIsSaidOnceAndAgainAtTheEnd) {
   EXPECT_NE(said.find("/dev/full is incomplete: 3 of 3 lines"), std::string::npos) << said;
 }
 
+// TensorBoard's reader stops at the first record whose framing or CRC is wrong: a record
+// cut by a full disk lost every later step. Records are whole or absent.
+TEST(TensorBoard, AFullDiskLeavesWholeRecordsOnly) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("trn-tfevents-test-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const Scalars scalars{{"reduced_train_loss", 2.5f}};
+  const size_t version = tfrecord(event_file_version(1764000000.5)).size();
+  const size_t record = tfrecord(event_scalars(1764000000.5, 1, scalars)).size();
+  int err[2];
+  ASSERT_EQ(::pipe(err), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::signal(SIGXFSZ, SIG_IGN);
+    ::dup2(err[1], STDERR_FILENO);
+    struct rlimit lim;
+    ::getrlimit(RLIMIT_FSIZE, &lim);
+    const rlim_t unlimited = lim.rlim_cur;
+    lim.rlim_cur = version + 2 * record + record / 2;  // the third step's record is cut in the middle
+    ::setrlimit(RLIMIT_FSIZE, &lim);
+    {
+      TensorBoardWriter tb;
+      if (!tb.open(dir.string()).empty()) ::_exit(3);
+      for (long long step = 1; step <= 6; ++step) tb.add(step, scalars);
+      lim.rlim_cur = unlimited;  // room again
+      ::setrlimit(RLIMIT_FSIZE, &lim);
+      tb.add(7, scalars);
+    }
+    std::fflush(stderr);
+    ::_exit(0);
+  }
+  ::close(err[1]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  std::string said;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(err[0], buf, sizeof buf)) > 0;) said.append(buf, static_cast<size_t>(n));
+  ::close(err[0]);
+
+  std::vector<fs::path> files(fs::directory_iterator(dir), fs::directory_iterator{});
+  ASSERT_EQ(files.size(), 1u);
+  std::ifstream in(files[0], std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  // Walk the framing as TensorBoard does: length, its CRC, data, the data's CRC.
+  size_t at = 0, records = 0;
+  while (at < bytes.size()) {
+    ASSERT_LE(at + 12, bytes.size()) << "a cut record header at byte " << at;
+    uint64_t len = 0;
+    std::memcpy(&len, bytes.data() + at, 8);
+    ASSERT_LE(at + 16 + len, bytes.size()) << "a cut record at byte " << at;
+    uint32_t crc = 0;
+    std::memcpy(&crc, bytes.data() + at + 12 + len, 4);
+    ASSERT_EQ(crc, masked_crc32c(std::string_view(bytes).substr(at + 12, len))) << "a broken record at byte " << at;
+    at += 16 + len;
+    ++records;
+  }
+  EXPECT_EQ(records, 4u);  // the version, steps 1, 2 and 7
+  EXPECT_EQ(count_of(said, "cannot write TensorBoard events to"), 1u) << said;
+  EXPECT_NE(said.find("is incomplete: 4 of 8 records could not be written, the first at step 3"), std::string::npos)
+      << said;
+  fs::remove_all(dir);
+}
+
 TEST(ExperimentDir, ResolvedAsNemosExpManager) {
   trn::config::TrainingConfig t;
   t.exp_name = "hf_llama";

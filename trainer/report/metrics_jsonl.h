@@ -11,6 +11,7 @@
 #include <string>
 
 #include "trainer/report/step_metrics.h"
+#include "trainer/report/whole_records.h"
 
 namespace trn::native {
 
@@ -18,30 +19,15 @@ namespace trn::native {
 // at a step that is not a log step writes step and val_loss alone).
 std::string metrics_json(const StepMetrics& m, bool train, double wall_time);
 
-// The file, appended one whole line at a time (issue 18: a full disk cut a line, and
-// later lines followed the cut one). A line that cannot be written whole (ENOSPC, EDQUOT,
-// EFBIG, EIO) is taken back to the previous length, so readers see whole lines only; the
-// first failure is said once on stderr (the path and the cause) and the run goes on:
-// training and its checkpoints matter more than the metrics, which TensorBoard and the
-// log also carry. Later lines are tried again (they follow whole lines: each has its
-// step); if a cut cannot be taken back (ftruncate refused), nothing more is written.
-// At the end (the destructor) a file that misses lines is said again, with the count.
+// The file, one whole line per logged step (trainer/report/whole_records.h: a full disk
+// never leaves a cut line, and is said once and again at the end).
 class MetricsJsonl {
  public:
-  MetricsJsonl() = default;
-  MetricsJsonl(const MetricsJsonl&) = delete;
-  MetricsJsonl& operator=(const MetricsJsonl&) = delete;
-  ~MetricsJsonl();
-  std::string open(const std::string& path);  // "" or the error
+  std::string open(const std::string& path) { return file_.open(path); }  // "" or the error
   void add(const StepMetrics& m, bool train);
 
  private:
-  void failed(int err, long long step);
-  int fd_ = -1;
-  std::string path_;
-  long long lines_ = 0, missing_ = 0, first_missing_step_ = 0;
-  std::string first_error_;
-  bool stopped_ = false;  // a cut line could not be taken back: write no more after it
+  WholeRecordFile file_{"metrics", "lines"};
 };
 
 }  // namespace trn::native

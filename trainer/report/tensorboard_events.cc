@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <cerrno>
 #include <chrono>
 #include <cstring>
 
@@ -93,28 +92,18 @@ std::string event_scalars(double wall_time, long long step, const Scalars& scala
   return e;
 }
 
-TensorBoardWriter::~TensorBoardWriter() {
-  if (file_) std::fclose(file_);
-}
-
 std::string TensorBoardWriter::open(const std::string& dir) {
   char host[256] = "localhost";
   ::gethostname(host, sizeof host - 1);
   const double now = now_seconds();
-  path_ = dir + "/events.out.tfevents." + std::to_string(static_cast<long long>(now)) + "." + host;
-  file_ = std::fopen(path_.c_str(), "ab");
-  if (!file_) return "cannot create " + path_ + ": " + std::strerror(errno);
-  const std::string rec = tfrecord(event_file_version(now));
-  std::fwrite(rec.data(), 1, rec.size(), file_);
-  std::fflush(file_);
+  const std::string path = dir + "/events.out.tfevents." + std::to_string(static_cast<long long>(now)) + "." + host;
+  if (std::string error = file_.open(path); !error.empty()) return error;
+  file_.append(tfrecord(event_file_version(now)), 0);
   return "";
 }
 
 void TensorBoardWriter::add(long long step, const Scalars& scalars) {
-  if (!file_) return;
-  const std::string rec = tfrecord(event_scalars(now_seconds(), step, scalars));
-  std::fwrite(rec.data(), 1, rec.size(), file_);
-  std::fflush(file_);
+  if (file_.is_open()) file_.append(tfrecord(event_scalars(now_seconds(), step, scalars)), step);
 }
 
 }  // namespace trn::native

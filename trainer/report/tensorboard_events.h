@@ -11,11 +11,12 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "trainer/report/whole_records.h"
 
 namespace trn::native {
 
@@ -32,21 +33,18 @@ std::string event_scalars(double wall_time, long long step, const Scalars& scala
 
 class TensorBoardWriter {
  public:
-  TensorBoardWriter() = default;
-  TensorBoardWriter(const TensorBoardWriter&) = delete;
-  TensorBoardWriter& operator=(const TensorBoardWriter&) = delete;
-  ~TensorBoardWriter();
   // Creates <dir>/events.out.tfevents.<unix time>.<host> with the version record.
   // "" or the error. A requeued run opens a new file beside the old ones; TensorBoard
   // merges the files of a folder by step.
   std::string open(const std::string& dir);
-  // Appends one record and flushes, so a killed run loses at most the current step.
+  // Appends one record whole or not at all (whole_records.h: a cut record would end
+  // what TensorBoard reads of the file), straight to the file: a killed run loses at
+  // most the current step.
   void add(long long step, const Scalars& scalars);
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return file_.path(); }
 
  private:
-  std::FILE* file_ = nullptr;
-  std::string path_;
+  WholeRecordFile file_{"TensorBoard events", "records"};
 };
 
 }  // namespace trn::native
