@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "trainer/checkpoint/experiment_dir.h"
@@ -121,6 +122,39 @@ size_t count_of(const std::string& text, const std::string& what) {
 // lines followed the cut one. RLIMIT_FSIZE with SIGXFSZ ignored makes the file's writes
 // fail at a chosen size, as a full disk does (EFBIG for ENOSPC), in a child process so
 // the limit binds nothing else; its stderr comes back through a pipe (no size limit).
+// Runs `body` in a child whose files may grow to `limit` bytes only (SIGXFSZ ignored, so a
+// write past it fails with EFBIG, as on a full disk); `room` lifts the limit again. What
+// the child said on stderr; it must exit 0.
+std::string with_file_size_limit(rlim_t limit, const std::function<void(const std::function<void()>& room)>& body) {
+  int err[2];
+  EXPECT_EQ(::pipe(err), 0);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    std::signal(SIGXFSZ, SIG_IGN);
+    ::dup2(err[1], STDERR_FILENO);
+    struct rlimit lim;
+    ::getrlimit(RLIMIT_FSIZE, &lim);
+    const rlim_t unlimited = lim.rlim_cur;
+    lim.rlim_cur = limit;
+    ::setrlimit(RLIMIT_FSIZE, &lim);
+    body([&] {
+      lim.rlim_cur = unlimited;
+      ::setrlimit(RLIMIT_FSIZE, &lim);
+    });
+    std::fflush(stderr);
+    ::_exit(0);
+  }
+  ::close(err[1]);
+  int status = 0;
+  EXPECT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  std::string said;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(err[0], buf, sizeof buf)) > 0;) said.append(buf, static_cast<size_t>(n));
+  ::close(err[0]);
+  return said;
+}
+
 TEST(MetricsJsonl, AFullDiskLeavesWholeLinesOnlyAndSaysSoOnce) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / ("trn-metrics-test-" + std::to_string(::getpid()));
@@ -130,37 +164,13 @@ TEST(MetricsJsonl, AFullDiskLeavesWholeLinesOnlyAndSaysSoOnce) {
   StepMetrics m;
   const size_t line = metrics_json(m, true, 1764000000.123456).size() + 1;
   const rlim_t limit = 2 * line + line / 2;  // the third line is cut in the middle
-  int err[2];
-  ASSERT_EQ(::pipe(err), 0);
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    std::signal(SIGXFSZ, SIG_IGN);
-    ::dup2(err[1], STDERR_FILENO);
-    struct rlimit lim;
-    ::getrlimit(RLIMIT_FSIZE, &lim);
-    const rlim_t unlimited = lim.rlim_cur;
-    lim.rlim_cur = limit;
-    ::setrlimit(RLIMIT_FSIZE, &lim);
-    {
-      MetricsJsonl jsonl;
-      jsonl.open(path);
-      for (m.step = 1; m.step <= 6; ++m.step) jsonl.add(m, true);
-      lim.rlim_cur = unlimited;  // room again
-      ::setrlimit(RLIMIT_FSIZE, &lim);
-      jsonl.add(m, true);  // step 7
-    }
-    std::fflush(stderr);
-    ::_exit(0);
-  }
-  ::close(err[1]);
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-  std::string said;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(err[0], buf, sizeof buf)) > 0;) said.append(buf, static_cast<size_t>(n));
-  ::close(err[0]);
+  const std::string said = with_file_size_limit(limit, [&](const std::function<void()>& room) {
+    MetricsJsonl jsonl;
+    jsonl.open(path);
+    for (m.step = 1; m.step <= 6; ++m.step) jsonl.add(m, true);
+    room();
+    jsonl.add(m, true);  // step 7
+  });
 
   std::ifstream in(path);
   const std::string text((std::istreambuf_iterator<char>(in)), {});
@@ -208,37 +218,14 @@ TEST(TensorBoard, AFullDiskLeavesWholeRecordsOnly) {
   const Scalars scalars{{"reduced_train_loss", 2.5f}};
   const size_t version = tfrecord(event_file_version(1764000000.5)).size();
   const size_t record = tfrecord(event_scalars(1764000000.5, 1, scalars)).size();
-  int err[2];
-  ASSERT_EQ(::pipe(err), 0);
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    std::signal(SIGXFSZ, SIG_IGN);
-    ::dup2(err[1], STDERR_FILENO);
-    struct rlimit lim;
-    ::getrlimit(RLIMIT_FSIZE, &lim);
-    const rlim_t unlimited = lim.rlim_cur;
-    lim.rlim_cur = version + 2 * record + record / 2;  // the third step's record is cut in the middle
-    ::setrlimit(RLIMIT_FSIZE, &lim);
-    {
-      TensorBoardWriter tb;
-      if (!tb.open(dir.string()).empty()) ::_exit(3);
-      for (long long step = 1; step <= 6; ++step) tb.add(step, scalars);
-      lim.rlim_cur = unlimited;  // room again
-      ::setrlimit(RLIMIT_FSIZE, &lim);
-      tb.add(7, scalars);
-    }
-    std::fflush(stderr);
-    ::_exit(0);
-  }
-  ::close(err[1]);
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-  std::string said;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(err[0], buf, sizeof buf)) > 0;) said.append(buf, static_cast<size_t>(n));
-  ::close(err[0]);
+  const rlim_t limit = version + 2 * record + record / 2;  // the third step's record is cut in the middle
+  const std::string said = with_file_size_limit(limit, [&](const std::function<void()>& room) {
+    TensorBoardWriter tb;
+    if (!tb.open(dir.string()).empty()) ::_exit(3);
+    for (long long step = 1; step <= 6; ++step) tb.add(step, scalars);
+    room();
+    tb.add(7, scalars);
+  });
 
   std::vector<fs::path> files(fs::directory_iterator(dir), fs::directory_iterator{});
   ASSERT_EQ(files.size(), 1u);
