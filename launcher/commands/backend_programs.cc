@@ -18,7 +18,8 @@ bool executable_file(const std::string& path) {
 std::string fix_for(const std::string& name, const Plan& p) {
   if (name == "neuron_parallel_compile") {
     return "COMPILE=1 with the nxdt backend runs the Neuron SDK's neuron_parallel_compile (package torch-neuronx, "
-           "SDK <= 2.28): activate that Python environment in the job script, or train with COMPILE=0";
+           "SDK <= " + std::string(kLastNxdtSdk) + "): activate that Python environment in the job script, or train "
+           "with COMPILE=0";
   }
   if (name == "neuronx-cc") {
     return "COMPILE=1 with launch.neuron_compile = collect_then_compile compiles the collected graphs with the "

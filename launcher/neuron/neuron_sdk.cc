@@ -56,9 +56,10 @@ Problems check_torch_for_backend(Backend backend, const TorchInstall& t) {
   const bool xla_era = t.major < 2 || (t.major == 2 && t.minor <= 9);
   if (backend == Backend::kNxdt && !xla_era) {
     return {{"launch.backend", "nxdt",
-             "needs PyTorch/XLA, which ends with PyTorch 2.9 (Neuron SDK 2.28 is the last release with NxD Training), "
-             "but torchrun's environment has torch " + t.version + " (" + t.where + "); activate a Neuron SDK <= 2.28 "
-             "environment, or train with launch.backend=torchneuron"}};
+             "needs PyTorch/XLA, which ends with PyTorch 2.9 (Neuron SDK " + std::string(kLastNxdtSdk) +
+                 " is the last release with NxD Training), but torchrun's environment has torch " + t.version + " (" +
+                 t.where + "); activate a Neuron SDK <= " + kLastNxdtSdk +
+                 " environment, or train with launch.backend=torchneuron"}};
   }
   if (backend == Backend::kTorchNeuron && xla_era) {
     return {{"launch.backend", "torchneuron",

@@ -3,9 +3,10 @@
 // The line between the two Neuron PyTorch stacks is the PyTorch version, not an SDK
 // number: PyTorch 2.9 is the last with PyTorch/XLA (what NxDT runs on), TorchNeuron
 // (native PyTorch, device "neuron") starts with PyTorch 2.10. The Neuron docs give
-// the SDK numbers inconsistently (2.28 is named the last release with NxDT, while 2.29
-// still ships torch-neuronx 2.9.0.2.13 on PyTorch/XLA and the archive says NxDT ended
-// with 2.32), so trn-train checks the installed torch itself. Sources:
+// the SDK numbers inconsistently (2.28 announced the end of NxDT, 2.29 still shipped NxDT
+// 1.7.0 and torch-neuronx on PyTorch/XLA, 2.31 is named the last release that supports
+// NxDT, and torch-neuronx is not in 2.32), so trn-train checks the installed torch itself
+// and names the SDK only in its advice (kLastNxdtSdk). Sources:
 //   https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/announcements/neuron2.x/announce-eos-nxdt-nxd-core-training.html
 //   https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/announcements/neuron2.x/announcement-end-of-support-nxdt-nxd-core.html
 //   https://awsdocs-neuron.readthedocs-hosted.com/en/v2.29.0/_sources/release-notes/components/pytorch.rst
@@ -19,6 +20,10 @@
 #include "launcher/plan/config_loader.h"
 
 namespace trn {
+
+// The last Neuron SDK release with NxD Training and torch-neuronx (neuron_parallel_compile):
+// the release notes of 2.31 (Jul 2026) say so, and 2.32 ships neither.
+inline constexpr const char* kLastNxdtSdk = "2.31";
 
 struct TorchInstall {
   int major = 0, minor = 0;
