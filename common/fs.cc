@@ -86,6 +86,33 @@ bool write_file_atomic(const std::string& target, const std::string& data, mode_
   return commit_file(tmp, target, mode, error);
 }
 
+bool write_file_atomic_at(int dirfd, const std::string& name, const std::string& data, mode_t mode,
+                          const std::string& shown, std::string* error) {
+  const std::string temp = temp_name_for(name);
+  const int fd = ::openat(dirfd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (error) *error = "cannot write " + shown + ": " + std::strerror(errno);
+    return false;
+  }
+  int err = 0;
+  for (size_t done = 0; done < data.size() && !err;) {
+    const ssize_t w = ::write(fd, data.data() + done, data.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) err = w < 0 ? errno : EIO;
+    else done += static_cast<size_t>(w);
+  }
+  if (!err && (::fchmod(fd, mode) != 0 || ::fsync(fd) != 0)) err = errno;
+  if (::close(fd) != 0 && !err) err = errno;  // NFS reports deferred write errors (ENOSPC, EDQUOT) at close
+  if (!err && ::renameat(dirfd, temp.c_str(), dirfd, name.c_str()) != 0) err = errno;
+  if (!err) {
+    ::fsync(dirfd);  // best effort: the name survives a crash of the server
+    return true;
+  }
+  ::unlinkat(dirfd, temp.c_str(), 0);
+  if (error) *error = "cannot write " + shown + ": " + std::strerror(err);
+  return false;
+}
+
 bool read_file_chunks(const std::string& path, const std::function<void(const char*, size_t)>& chunk,
                       std::string* error, long long* mtime_ns) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

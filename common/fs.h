@@ -35,6 +35,13 @@ std::string temp_name_for(const std::string& target);
 bool write_file_atomic(const std::string& target, const std::string& data, mode_t mode,
                        std::string* error);
 
+// The same for `name` in the directory descriptor dirfd (a folder walked without following
+// links, open_dir_beneath): temp file, write, fchmod, fsync, renameat, fsync of dirfd, so
+// nothing is written through a path a link could redirect. *error names `shown` (the
+// path for messages) and the cause; the temp file is removed on failure.
+bool write_file_atomic_at(int dirfd, const std::string& name, const std::string& data, mode_t mode,
+                          const std::string& shown, std::string* error);
+
 // fsync + fchmod an already written temp file, then rename it to `target` and
 // fsync the directory so the name survives a crash of the server.
 bool commit_file(const std::string& temp, const std::string& target, mode_t mode, std::string* error);

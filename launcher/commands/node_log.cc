@@ -33,15 +33,6 @@ void check_trusted(const std::string& root, int fd, const std::string& path, con
   if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) refuse(root, path + ": not a regular file");
 }
 
-void write_all(int fd, const std::string& text, const std::string& path, const std::string& root) {
-  for (size_t done = 0; done < text.size();) {
-    const ssize_t w = ::write(fd, text.data() + done, text.size() - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) refuse(root, "cannot write " + path + ": " + std::strerror(w < 0 ? errno : EIO), "");
-    done += static_cast<size_t>(w);
-  }
-}
-
 }  // namespace
 
 NodeLog open_node_log(const std::string& root_in, const std::string& rel, const cache::TrustPolicy& trust) {
@@ -91,21 +82,8 @@ NodeLog open_node_log(const std::string& root_in, const std::string& rel, const 
 }
 
 void write_node_file(const NodeLog& log, const std::string& name, const std::string& text) {
-  const std::string temp = temp_name_for(name);
-  const std::string path = log.path + name;
-  OwnedFd fd(::openat(log.dir.get(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd) refuse(log.path, "cannot write " + path + ": " + std::strerror(errno), "");
-  try {
-    write_all(fd.get(), text, path, log.path);
-    if (::fchmod(fd.get(), log.file_mode) != 0 || ::fsync(fd.get()) != 0 ||
-        ::renameat(log.dir.get(), temp.c_str(), log.dir.get(), name.c_str()) != 0) {
-      refuse(log.path, "cannot write " + path + ": " + std::strerror(errno), "");
-    }
-  } catch (...) {
-    ::unlinkat(log.dir.get(), temp.c_str(), 0);
-    throw;
-  }
-  ::fsync(log.dir.get());  // the name survives a crash of the server
+  if (std::string why; !write_file_atomic_at(log.dir.get(), name, text, log.file_mode, log.path + name, &why))
+    refuse(log.path, why, "");
 }
 
 }  // namespace trn
