@@ -18,8 +18,10 @@ namespace {
 namespace fs = std::filesystem;
 using namespace trn::native;
 
-// Fast heartbeats, so a live holder is seen within a fraction of a second.
-const trn::LockTiming kFast{0.05, 1.0};
+// Fast heartbeats, so a live holder is seen within a fraction of a second; a stale time
+// 60 heartbeats long, so a loaded machine that delays the holder's heartbeat thread does
+// not make a live lock look dead (a takeover would fail the refusal test by chance).
+const trn::LockTiming kFast{0.05, 3.0};
 
 class ExperimentFolder : public ::testing::Test {
  protected:
