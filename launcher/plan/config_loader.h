@@ -11,6 +11,7 @@
 #include "common/config/document.h"
 #include "common/config/site_file.h"
 #include "common/config/training.h"
+#include "launcher/plan/torchtitan_config.h"
 
 namespace trn {
 
@@ -45,6 +46,9 @@ struct LaunchSettings {
   WarmCachePolicy require_warm_cache = WarmCachePolicy::kWarn;
   std::string cache_dir;        // a private compile cache (outranks the site's cache_root)
   std::string script;           // nxdt: training_orchestrator.py; torchneuron: the user's script
+  // torchneuron: TorchTitan's TOML job config, as written (relative: to the config's folder);
+  // set, the workers run `python3 -m torchtitan.train --job.config_file <it>` instead of the script.
+  std::string torchtitan_config;
   std::string partition;
   std::string job_name;
   std::string time;
@@ -62,6 +66,7 @@ struct LoadedConfig {
   std::string model_config_file;           // model.model_config, absolute ("" = none)
   std::vector<std::string> data_prefixes;  // data.data_prefix's PREFIXes, absolute
   LaunchSettings launch;
+  std::optional<TorchTitanConfig> torchtitan;  // launch.torchtitan_config, read (path absolute)
 };
 
 // Resolves `conf` on the search path, loads it, applies overrides and reads
