@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
   run->add_flag("--compile,!--no-compile", [&](int64_t n) { run_opts.compile = n > 0; },
                 "Compile only (default: $COMPILE)");
 
-  auto* submit = app.add_subcommand("submit", "Submit the compile job and the train job that depends on it");
+  auto* submit = app.add_subcommand("submit", "Submit the compile job and the train job that depends on it (torchneuron: the train job alone)");
   add_common(submit, &submit_opts);
   submit->add_option("--nodes", nodes_text, "Node count (default launch.nodes, else trainer.num_nodes)");
   submit->add_flag("--dry-run", dry_run, "Print the sbatch command lines instead of submitting");
