@@ -25,7 +25,11 @@ Problems check_input_files(const LoadedConfig& cfg, const std::string& node) {
     require_readable("data.data_prefix", prefix + ".idx", node, &out);
   }
   // torchrun runs the script from the working directory, as `run` will.
-  if (cfg.launch.backend != Backend::kNative) require_readable("launch.script", cfg.launch.script, node, &out);
+  if (cfg.torchtitan) {
+    require_readable("launch.torchtitan_config", cfg.torchtitan->path, node, &out);
+  } else if (cfg.launch.backend != Backend::kNative) {
+    require_readable("launch.script", cfg.launch.script, node, &out);
+  }
   return out;
 }
 

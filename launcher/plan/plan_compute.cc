@@ -209,7 +209,8 @@ Plan make_plan(const PlanInputs& in) {
   p.cache = config::resolve_cache_settings(cache_sources(&cfg, in.site), in.env, &problems);
 
   if (ports_ok && problems.empty()) {
-    auto rules = validate_plan(p, cfg.training, *inst, cfg.launch.allow_devices_mismatch);
+    auto rules = validate_plan(p, cfg.training, *inst, cfg.launch.allow_devices_mismatch,
+                               cfg.torchtitan ? &*cfg.torchtitan : nullptr);
     problems.insert(problems.end(), rules.begin(), rules.end());
   }
   throw_if_any(problems);
