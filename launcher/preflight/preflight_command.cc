@@ -63,6 +63,12 @@ Expectation expect(const Plan& p, const LoadedConfig& cfg, const config::SiteCon
     w.neuron = t->neuron_cores > 0;
     w.neuron_cores = t->neuron_cores;
     w.efa = t->efa;
+    w.platform = t->platform;
+    const std::string base = t->alias_of.empty() ? t->name : t->alias_of;
+    for (const auto& [name, other] : catalog.types) {
+      w.catalog_names.push_back(name);
+      if (name == base || other.alias_of == base) w.names.push_back(name);
+    }
   }
   w.lnc = p.lnc;
   w.needs_neuron_sdk = p.backend != Backend::kNative;

@@ -29,7 +29,7 @@ void probe_devices(const std::string& root, NodeFacts* f) {
   f->driver_version = sysfs_line(under_root(root, "/sys/module/neuron/version"));
   const NodeInstanceFacts node = read_node_instance(root);
   f->node_instance = node.instance_type;
-  f->node_family = node.family;
+  f->node_platform = node.platform;
 }
 
 // The first line a command prints, "" when it fails or prints nothing. `timeout` keeps a

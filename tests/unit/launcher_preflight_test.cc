@@ -17,6 +17,9 @@ Expectation trn1() {
   w.neuron_cores = 32;
   w.efa = 8;
   w.lnc = 1;
+  w.platform = Platform::kTrn1;
+  w.names = {"trn1.32xlarge"};
+  w.catalog_names = {"cpu", "trn1.32xlarge", "trn1n.32xlarge", "trn2.48xlarge"};
   w.needs_neuron_sdk = true;
   w.multi_node = true;
   return w;
@@ -31,7 +34,7 @@ NodeFacts healthy(const std::string& node = "trn1-st-trn1-1", int rank = 0) {
   f.sysfs_cores = 32;
   f.driver_version = "2.19.64.0";
   f.node_instance = "trn1.32xlarge";
-  f.node_family = "trn1";
+  f.node_platform = Platform::kTrn1;
   f.efa_sysfs = 8;
   f.efa_provider_checked = f.efa_provider = true;
   f.sdk_version = "NeuronX Compiler version 2.15.128.0+56dc5a86";
@@ -77,9 +80,9 @@ TEST(Preflight, InstanceAndLncAgainstThePlan) {
   EXPECT_EQ(status(check_node(f, trn1()), Check::kInstance), CheckStatus::kFail);
   f = healthy();
   f.node_instance = "";
-  f.node_family = "";
+  f.node_platform = Platform::kUnknown;
   EXPECT_EQ(status(check_node(f, trn1()), Check::kInstance), CheckStatus::kFail);
-  f.node_family = "trn1";  // only the chip name: the family must match
+  f.node_platform = Platform::kTrn1;  // only the chip name: the platform must match
   EXPECT_EQ(status(check_node(f, trn1()), Check::kInstance), CheckStatus::kOk);
   f = healthy();
   f.lnc_env = "2";

@@ -204,7 +204,7 @@ TEST_F(Dispatch, LncOnTrn1FailsInTaskInitOncePerNode) {
   EXPECT_EQ(task(0, &env), -1);
   EXPECT_EQ(task(1, &env), -1);
   ASSERT_EQ(world().errors.size(), 1u);
-  EXPECT_EQ(world().errors[0].rfind("neuron: error: --neuron-lnc = 2: logical NeuronCore config applies only to trn2; "
+  EXPECT_EQ(world().errors[0].rfind("neuron: error: --neuron-lnc = 2: logical NeuronCore config applies only to trn2 and trn3; "
                                     "node trn1-st-trn1-1 is trn1",
                                     0),
             0u)
@@ -289,7 +289,7 @@ TEST_F(Dispatch, OnlyTheNodeThatCannotHonourARequestFails) {
     envs = node_step(list, node, 1, {{"neuron-lnc", "2"}}, &rc);
     EXPECT_EQ(rc, -1) << "node id " << node;
     ASSERT_EQ(world().errors.size(), 1u);
-    EXPECT_EQ(world().errors[0], "neuron: error: --neuron-lnc = 2: logical NeuronCore config applies only to trn2; node " +
+    EXPECT_EQ(world().errors[0], "neuron: error: --neuron-lnc = 2: logical NeuronCore config applies only to trn2 and trn3; node " +
                                      std::string(node == 1 ? "trn1-st-trn1-1" : "trn1-st-trn1-2") +
                                      " is trn1 (drop --neuron-lnc there)");
   }
