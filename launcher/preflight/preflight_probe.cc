@@ -132,6 +132,23 @@ int bind_errno(int port) {
 
 }  // namespace
 
+Expectation instance_expectation(const InstanceCatalog& catalog, const std::string& instance) {
+  Expectation w;
+  w.instance = instance;
+  if (const InstanceType* t = catalog.find(instance)) {
+    w.neuron = t->neuron_cores > 0;
+    w.neuron_cores = t->neuron_cores;
+    w.efa = t->efa;
+    w.platform = t->platform;
+    const std::string base = t->alias_of.empty() ? t->name : t->alias_of;
+    for (const auto& [name, other] : catalog.types) {
+      w.catalog_names.push_back(name);
+      if (name == base || other.alias_of == base) w.names.push_back(name);
+    }
+  }
+  return w;
+}
+
 NodeFacts probe_node(const Plan& p, const Expectation& want, const std::string& root, const EnvMap& env) {
   NodeFacts f;
   f.node = p.hosts.empty() ? "localhost" : p.hosts.at(static_cast<size_t>(p.node_rank));
