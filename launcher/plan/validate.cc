@@ -92,14 +92,14 @@ void check_instance(const Plan& p, const config::TrainingConfig& t, const Instan
                           " (no replica grouping for it); use TP " + (p.lnc == 2 ? "16 or 32" : "32 or 64")});
     }
   }
-  // LNC exists only where the catalog lists it (trn2).
+  // LNC exists only where the catalog lists it (trn2, trn3).
   if (const auto lnc = t.lnc;
       lnc && std::find(inst.lnc_allowed.begin(), inst.lnc_allowed.end(), *lnc) == inst.lnc_allowed.end()) {
     std::string allowed;
     for (int v : inst.lnc_allowed) allowed += (allowed.empty() ? "" : " or ") + s(v);
     out->push_back({"trainer.lnc", s(*lnc),
                     inst.lnc_allowed.size() > 1 ? "must be " + allowed + " on " + inst.name
-                                                : "LNC is configurable only on trn2; remove trainer.lnc for " + inst.name});
+                                                : "LNC is configurable only on trn2 and trn3; remove trainer.lnc for " + inst.name});
   }
   const long long devices = t.devices.value_or(0);
   if (!inst.procs_per_lnc.empty() && !allow_mismatch && devices > 0 && devices != p.procs_per_node) {
