@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "common/child_exec.h"
 #include "launcher/commands/submit_command.h"
@@ -35,19 +36,21 @@ std::string join_quoted(const std::vector<std::string>& argv) {
   return s;
 }
 
-// Runs sbatch --parsable and returns the job id, or "" after printing why it failed
-// (sbatch's own message is on stderr above ours).
-std::string run_sbatch(const std::vector<std::string>& argv) {
+// Runs an sbatch command and returns its stdout, or nullopt after printing why it
+// failed (sbatch's own message is on stderr above ours) unless `quiet`.
+std::optional<std::string> sbatch_output(const std::vector<std::string>& argv, bool quiet) {
+  auto fail = [&](const std::string& why) -> std::optional<std::string> {
+    if (!quiet) std::fprintf(stderr, "trn-train: error: sbatch = %s: %s\n", join_quoted(argv).c_str(), why.c_str());
+    return std::nullopt;
+  };
   int fds[2];
-  if (pipe(fds) != 0) {
-    std::fprintf(stderr, "trn-train: error: sbatch = %s: cannot start it (%s)\n", argv[0].c_str(), std::strerror(errno));
-    return "";
-  }
-  const ChildExec exec(argv, "trn-train: error: sbatch = " + argv[0] + ": cannot run it (",
-                       "); is Slurm installed and on PATH?");
+  if (pipe(fds) != 0) return fail(std::string("cannot start it (") + std::strerror(errno) + ")");
+  const ChildExec exec(argv, quiet ? "" : "trn-train: error: sbatch = " + argv[0] + ": cannot run it (",
+                       quiet ? "" : "); is Slurm installed and on PATH?");
   const pid_t pid = fork();
   if (pid == 0) {
     dup2(fds[1], 1);
+    if (quiet) dup2(fds[1], 2);
     close(fds[0]);
     close(fds[1]);
     exec.exec_or_exit();
@@ -55,9 +58,7 @@ std::string run_sbatch(const std::vector<std::string>& argv) {
   close(fds[1]);
   if (pid < 0) {
     close(fds[0]);
-    std::fprintf(stderr, "trn-train: error: sbatch = %s: cannot start it (fork: %s)\n", argv[0].c_str(),
-                 std::strerror(errno));
-    return "";
+    return fail(std::string("cannot start it (fork: ") + std::strerror(errno) + ")");
   }
   std::string out;
   char buf[256];
@@ -66,13 +67,23 @@ std::string run_sbatch(const std::vector<std::string>& argv) {
   close(fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::fprintf(stderr, "trn-train: error: sbatch = %s: failed (see its message above); nothing more was submitted\n",
-                 join_quoted(argv).c_str());
-    return "";
-  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return fail("failed (see its message above); nothing more was submitted");
+  return out;
+}
+
+// Submits one job (sbatch --parsable) and returns its id, or "" after saying why.
+std::string run_sbatch(const std::vector<std::string>& argv) {
+  std::string out = sbatch_output(argv, false).value_or("");
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
   return out.substr(0, out.find(';'));  // "id;cluster"
+}
+
+// The cluster's Slurm, as its sbatch says; {} (unknown: treated as too old for
+// --segment, and said so) when sbatch cannot tell.
+SlurmVersion cluster_slurm_version() {
+  SlurmVersion v;
+  if (auto text = sbatch_output({"sbatch", "--version"}, true)) parse_slurm_version(*text, &v);
+  return v;
 }
 
 // Whether a backend has a compile job to chain before training: native and nxdt compile
@@ -84,7 +95,7 @@ bool has_compile_job(Backend b) { return b != Backend::kTorchNeuron; }
 }  // namespace
 
 SubmitJobs submit_jobs(const Plan& p, const LoadedConfig& cfg, const CommonOptions& opts, const std::string& self,
-                       bool compile_only, bool train_only) {
+                       bool compile_only, bool train_only, const SlurmVersion& slurm) {
   SubmitJobs jobs;
   const bool compile_job = has_compile_job(p.backend);
   if (!compile_job) {
@@ -144,6 +155,14 @@ SubmitJobs submit_jobs(const Plan& p, const LoadedConfig& cfg, const CommonOptio
   // signal would only end the workers grace seconds early, with no checkpoint.
   if (p.backend == Backend::kNative && cfg.launch.signal_grace > 0)
     jobs.train_job.push_back("--signal=TERM@" + std::to_string(cfg.launch.signal_grace));
+  // Whole UltraServers for the training job (its collectives span the NeuronLink
+  // domain); the compile job's graphs do not depend on where its nodes are.
+  InstanceType inst;
+  inst.name = p.instance;
+  inst.ultraserver_nodes = p.ultraserver_nodes;
+  const UltraServerAllocation us = ultraserver_allocation(inst, p.nodes, slurm);
+  jobs.train_job.insert(jobs.train_job.end(), us.sbatch_flags.begin(), us.sbatch_flags.end());
+  jobs.notes.insert(jobs.notes.end(), us.notes.begin(), us.notes.end());
   jobs.chained = !jobs.compile_job.empty();
   if (jobs.chained)
     jobs.train_job.insert(jobs.train_job.end(), {"--dependency=afterok:${COMPILE_JOB_ID}", "--kill-on-invalid-dep=yes"});
@@ -179,7 +198,8 @@ int submit_command(const CommonOptions& opts, bool dry_run, bool compile_only, b
   CommonOptions o = opts;
   o.compile = false;
   const Plan p = build_plan(o, env, &cfg);
-  SubmitJobs jobs = submit_jobs(p, cfg, opts, self_bindir() + "/trn-train", compile_only, train_only);
+  const SlurmVersion slurm = p.ultraserver_nodes > 1 ? cluster_slurm_version() : SlurmVersion{};
+  SubmitJobs jobs = submit_jobs(p, cfg, opts, self_bindir() + "/trn-train", compile_only, train_only, slurm);
   if (dry_run) {
     for (const auto& line : dry_run_lines(jobs)) std::printf("%s\n", line.c_str());
     return 0;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "launcher/commands/commands.h"
+#include "launcher/plan/ultraserver.h"
 
 namespace trn {
 
@@ -18,8 +19,10 @@ struct SubmitJobs {
 
 // Throws InputError for --compile-only of a backend without a compile job (torchneuron).
 // `self` is the trn-train the jobs run.
+// `slurm` is the cluster's Slurm (sbatch --version): whether the train job can ask for
+// whole UltraServers (launcher/plan/ultraserver.h); {} when unknown.
 SubmitJobs submit_jobs(const Plan& p, const LoadedConfig& cfg, const CommonOptions& opts, const std::string& self,
-                       bool compile_only, bool train_only);
+                       bool compile_only, bool train_only, const SlurmVersion& slurm = {});
 
 // What --dry-run prints: the notes as comments, then one shell line per job
 // (COMPILE_JOB_ID=$(...) and $COMPILE_JOB_ID when chained).

@@ -40,6 +40,7 @@ struct Plan {
   std::string instance_rule;   // which rule of launcher/plan/instance_resolution.h chose it
   Platform platform = Platform::kUnknown;  // to_string(): "trn1", "trn2", "trn3", "cpu"
   int vcpus = 0;               // sbatch --cpus-per-task (0: Slurm's default)
+  int ultraserver_nodes = 0;   // nodes per UltraServer of the instance (0: not an UltraServer type)
   int lnc = 1;
   int nodes = 1;
   int node_rank = 0;

@@ -219,6 +219,7 @@ Plan make_plan(const PlanInputs& in) {
   p.instance_rule = choice.rule;
   p.platform = inst->platform;
   p.vcpus = inst->vcpus;
+  p.ultraserver_nodes = inst->ultraserver_nodes;
 
   plan_workers(in, *inst, &p, &problems);
   plan_topology(in, *inst, &p, &problems);

@@ -47,8 +47,10 @@ UltraServerAllocation ultraserver_allocation(const InstanceType& inst, int nodes
   } else {
     char version[32];
     std::snprintf(version, sizeof version, "%d.%02d", slurm.major, slurm.minor);
-    out.notes.push_back(std::string("Slurm ") + (slurm.major ? version : "(version unknown)") +
-                        " has no --segment (Slurm 24.05 added it for topology/block): on Slurm >= 24.05 with "
+    out.notes.push_back((slurm.major ? std::string("Slurm ") + version + " has no --segment"
+                                     : std::string("the cluster's Slurm version is unknown (sbatch --version failed), "
+                                                   "so no --segment is asked")) +
+                        " (Slurm 24.05 added it for topology/block): on Slurm >= 24.05 with "
                         "topology/block (BlockSizes=" + us + "), trn-train would add " + flag +
                         " to keep the job's " + n + " nodes in whole UltraServers of " + us);
   }

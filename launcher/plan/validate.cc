@@ -113,13 +113,13 @@ void check_instance(const Plan& p, const config::TrainingConfig& t, const Instan
 // TorchNeuron runs on Trn2 and Trn3 only (aws-neuron-sdk frameworks/torch/about/index.rst,
 // pytorch-native-overview.rst: "Trn2 and Trn3"; compilation too). The one place that
 // compares the catalog's platform for it.
-bool torchneuron_runs_on(const InstanceType& inst) { return inst.platform == "trn2" || inst.platform == "trn3"; }
+bool torchneuron_runs_on(const InstanceType& inst) { return inst.platform == Platform::kTrn2 || inst.platform == Platform::kTrn3; }
 
 // The torchneuron backend: where it runs, and TorchTitan's degrees against the world.
 void check_torchneuron(const Plan& p, const InstanceType& inst, const TorchTitanConfig* torchtitan, Problems* out) {
   if (p.backend != Backend::kTorchNeuron) return;
   if (!torchneuron_runs_on(inst)) {
-    out->push_back({"launch.backend", "torchneuron (instance " + inst.name + ", platform " + inst.platform + ")",
+    out->push_back({"launch.backend", "torchneuron (instance " + inst.name + ", platform " + std::string(to_string(inst.platform)) + ")",
                     "TorchNeuron runs on Trn2 and Trn3 only; use a trn2/trn3 instance, or launch.backend: nxdt "
                     "(Neuron SDK <= 2.31) on " + inst.name});
   }

@@ -3,7 +3,12 @@
 // (Debian's Slurm 22.05 has no topology/block segments).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "launcher/commands/submit_command.h"
 #include "launcher/plan/instance_catalog.h"
+#include "launcher/plan/launch_env.h"
+#include "launcher/plan/plan.h"
 #include "launcher/plan/ultraserver.h"
 
 namespace trn {
@@ -66,6 +71,34 @@ TEST(UltraServer, OldSlurmGetsTheFlagAsANote) {
             "topology/block (BlockSizes=4), trn-train would add --segment=4 to keep the job's 8 nodes in whole "
             "UltraServers of 4");
   EXPECT_TRUE(ultraserver_allocation(type("trn2u.48xlarge"), 8, SlurmVersion{23, 11}).sbatch_flags.empty());
+}
+
+// `trn-train submit` asks for the segment on the training job only, and says what it
+// would ask on a Slurm without --segment.
+SubmitJobs trn2u_jobs(int nodes, const SlurmVersion& slurm) {
+  const std::vector<std::string> overrides{"launch.instance=trn2u.48xlarge"};
+  PlanInputs in;
+  in.config = load_config("conf/hf_llama3_70B_trn2_config.yaml", overrides, in.site);
+  in.catalog = catalog();
+  in.launch = detect_launch_env({}, nodes);
+  CommonOptions o;
+  o.overrides = overrides;
+  return submit_jobs(make_plan(in), in.config, o, "/opt/bin/trn-train", false, false, slurm);
+}
+
+bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+
+TEST(UltraServer, SubmitAsksForWholeUltraServersOnTheTrainingJob) {
+  const SubmitJobs j = trn2u_jobs(8, k2405);
+  EXPECT_TRUE(has(j.train_job, "--segment=4"));
+  EXPECT_FALSE(has(j.compile_job, "--segment=4"));
+  EXPECT_LT(std::find(j.train_job.begin(), j.train_job.end(), "--segment=4") - j.train_job.begin(),
+            std::find(j.train_job.begin(), j.train_job.end(), "--wrap") - j.train_job.begin());
+  const SubmitJobs old = trn2u_jobs(8, kDebian);
+  EXPECT_FALSE(has(old.train_job, "--segment=4"));
+  ASSERT_EQ(old.notes.size(), 1u);
+  EXPECT_NE(old.notes[0].find("would add --segment=4"), std::string::npos) << old.notes[0];
+  EXPECT_EQ(dry_run_lines(old)[0], "# " + old.notes[0]);
 }
 
 }  // namespace
