@@ -8,36 +8,17 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "launcher/plan/visible_cores.h"
+
 namespace trn {
 namespace {
 
-constexpr int kMaxCore = 1 << 16;
+constexpr int kMaxLocal = 1 << 16;
 
 bool parse_int(const std::string& text, int* out) {
   const char* end = text.data() + text.size();
   auto [p, ec] = std::from_chars(text.data(), end, *out);
-  return ec == std::errc() && p == end && *out >= 0 && *out <= kMaxCore;
-}
-
-// "0-63", "5", "0-31,64-95": the cores in order; false when malformed or too many.
-bool parse_cores(const std::string& text, std::vector<int>* cores) {
-  size_t start = 0;
-  for (;;) {
-    const size_t comma = text.find(',', start);
-    const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    const size_t dash = item.find('-');
-    int lo = 0, hi = 0;
-    if (dash == std::string::npos) {
-      if (!parse_int(item, &lo)) return false;
-      hi = lo;
-    } else if (!parse_int(item.substr(0, dash), &lo) || !parse_int(item.substr(dash + 1), &hi) || hi < lo) {
-      return false;
-    }
-    if (cores->size() + static_cast<size_t>(hi - lo + 1) > static_cast<size_t>(kMaxCore)) return false;
-    for (int c = lo; c <= hi; ++c) cores->push_back(c);
-    if (comma == std::string::npos) return true;
-    start = comma + 1;
-  }
+  return ec == std::errc() && p == end && *out >= 0 && *out <= kMaxLocal;
 }
 
 const char* kUnderTorchrun =
@@ -58,17 +39,18 @@ std::optional<int> worker_core(const EnvMap& env, Problems* problems) {
     problems->push_back({"LOCAL_RANK", *lr, "must be below LOCAL_WORLD_SIZE = " + *lws + "; " + kUnderTorchrun});
     return std::nullopt;
   }
-  std::vector<int> cores;
   const auto visible = lookup(env, "NEURON_RT_VISIBLE_CORES");
   if (!visible || visible->empty()) {
     // No plugin, no user choice: the node's cores, one per worker.
     return local_rank;
   }
-  if (!parse_cores(*visible, &cores)) {
+  const std::optional<std::vector<int>> parsed = parse_visible_cores(*visible);
+  if (!parsed) {
     problems->push_back({"NEURON_RT_VISIBLE_CORES", *visible,
                          "is not a core range (\"A-B\", \"A\" or a comma list of them); fix or unset it"});
     return std::nullopt;
   }
+  const std::vector<int>& cores = *parsed;
   if (static_cast<int>(cores.size()) != local_world) {
     problems->push_back({"NEURON_RT_VISIBLE_CORES",
                          *visible + " (" + std::to_string(cores.size()) + " cores for LOCAL_WORLD_SIZE = " + *lws +

@@ -88,12 +88,13 @@ void plan_workers(const PlanInputs& in, const InstanceType& inst, Plan* p, Probl
   if (!visible || visible->empty() || inst.neuron_cores == 0 || lnc_differs) return;
   const bool per_worker = in.launch.per_worker;
   const int want = per_worker ? 1 : p->procs_per_node;
-  int count = 0;
+  const std::optional<std::vector<int>> cores = parse_visible_cores(*visible);
+  const int count = cores ? static_cast<int>(cores->size()) : 0;
   const std::string layout = per_worker ? "one task per worker needs exactly 1 core per task"
                                         : "one task per node needs one core per worker: " + std::to_string(want) +
                                               " (procs_per_node of " + inst.name + " at LNC " +
                                               std::to_string(p->lnc) + ")";
-  if (!count_visible_cores(*visible, &count)) {
+  if (!cores) {
     problems->push_back({"NEURON_RT_VISIBLE_CORES", *visible,
                          "is not a core list such as 0-63, 5 or 0-3,8-11; unset it and let the plugin place the cores"});
   } else if (count != want) {

@@ -4,30 +4,29 @@
 
 namespace trn {
 
-bool count_visible_cores(const std::string& list, int* count) {
-  long total = 0;
+std::optional<std::vector<int>> parse_visible_cores(const std::string& list) {
+  constexpr long kMaxCores = 65536;
+  std::vector<int> cores;
   const char* p = list.data();
   const char* end = p + list.size();
-  if (p == end) return false;
+  if (p == end) return std::nullopt;
   while (p < end) {
     int lo = 0, hi = 0;
     auto r = std::from_chars(p, end, lo);
-    if (r.ec != std::errc() || *p == '+' || *p == '-') return false;
+    if (r.ec != std::errc() || *p == '+' || *p == '-') return std::nullopt;
     p = r.ptr;
     hi = lo;
     if (p < end && *p == '-') {
       r = std::from_chars(p + 1, end, hi);
-      if (r.ec != std::errc() || p[1] == '+' || p[1] == '-') return false;
+      if (r.ec != std::errc() || p[1] == '+' || p[1] == '-') return std::nullopt;
       p = r.ptr;
     }
-    if (hi < lo) return false;
-    total += static_cast<long>(hi) - lo + 1;
-    if (total > 65536) return false;
-    if (p < end && (*p != ',' || p + 1 == end)) return false;
+    if (hi < lo || static_cast<long>(cores.size()) + (static_cast<long>(hi) - lo + 1) > kMaxCores) return std::nullopt;
+    for (int c = lo; c <= hi; ++c) cores.push_back(c);
+    if (p < end && (*p != ',' || p + 1 == end)) return std::nullopt;
     if (p < end) ++p;
   }
-  *count = static_cast<int>(total);
-  return true;
+  return cores;
 }
 
 }  // namespace trn
