@@ -115,7 +115,7 @@ install-tools: programs
 	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(datadir)/trn-train/conf $(DESTDIR)$(sysconfdir)/trn-train \
 	    $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(DOC_DIR)/examples
 	$(INSTALL) -m 0755 $(BINS_BUILT) $(DESTDIR)$(bindir)/
-	$(INSTALL) -m 0644 $(wildcard conf/*.yaml conf/*.json) $(DESTDIR)$(datadir)/trn-train/conf/
+	$(INSTALL) -m 0644 $(wildcard conf/*.yaml conf/*.json conf/*.toml) $(DESTDIR)$(datadir)/trn-train/conf/
 	@if [ ! -e $(DESTDIR)$(sysconfdir)/trn-train/site.yaml ]; then \
 	  echo "$(INSTALL) -m 0644 packaging/site.yaml $(DESTDIR)$(sysconfdir)/trn-train/site.yaml"; \
 	  $(INSTALL) -m 0644 packaging/site.yaml $(DESTDIR)$(sysconfdir)/trn-train/site.yaml; fi

@@ -18,6 +18,7 @@
 #include "launcher/commands/cache_command.h"
 #include "launcher/commands/commands.h"
 #include "launcher/commands/data_command.h"
+#include "launcher/commands/worker_command.h"
 #include "launcher/errors.h"
 #include "launcher/preflight/preflight_command.h"
 #include "launcher/neuron/neuron_compile.h"
@@ -25,7 +26,8 @@
 namespace {
 
 constexpr const char* kTool = "trn-train";
-const std::vector<std::string> kCommands{"plan", "run", "submit", "cache", "data", "neuron-compile", "preflight"};
+const std::vector<std::string> kCommands{"plan",           "run",       "submit", "cache", "data",
+                                         "neuron-compile", "preflight", "worker"};
 
 void add_common(CLI::App* cmd, trn::CommonOptions* o) {
   cmd->add_option("--conf", o->conf, "Config name (searched in ./conf, site conf_dirs, installed conf/) or path; "
@@ -114,6 +116,9 @@ int main(int argc, char** argv) {
   // taken by it, and run's console log would get each backend line twice.
   if (std::string why; !trn::open_standard_fds(&why)) return 1;  // nowhere to say it
   std::vector<std::string> args(argv, argv + argc);
+  // `worker` takes the rest of its argv as the command it becomes, options included, so
+  // it is not parsed by CLI11 (listed there only for --help).
+  if (args.size() > 1 && args[1] == "worker") return trn::worker_command({args.begin() + 2, args.end()});
   trn::Problems problems;
   if (!check_command(&args, &problems)) return trn::report_problems(kTool, problems);
 
@@ -138,7 +143,7 @@ int main(int argc, char** argv) {
   run->add_flag("--compile,!--no-compile", [&](int64_t n) { run_opts.compile = n > 0; },
                 "Compile only (default: $COMPILE)");
 
-  auto* submit = app.add_subcommand("submit", "Submit the compile job and the train job that depends on it");
+  auto* submit = app.add_subcommand("submit", "Submit the compile job and the train job that depends on it (torchneuron: the train job alone)");
   add_common(submit, &submit_opts);
   submit->add_option("--nodes", nodes_text, "Node count (default launch.nodes, else trainer.num_nodes)");
   submit->add_flag("--dry-run", dry_run, "Print the sbatch command lines instead of submitting");
@@ -156,6 +161,9 @@ int main(int argc, char** argv) {
   add_common(preflight, &preflight_opts);
   preflight->add_option("--timeout", preflight_timeout, "Seconds node 0 waits for the other nodes' rows")
       ->check(CLI::Range(1, 86400));
+
+  app.add_subcommand("worker", "The exec step `run` puts between torchrun and each torchneuron worker: one core "
+                              "per worker, by LOCAL_RANK (trn-train worker --help)");
 
   trn::add_cache_command(app, &exit_code);  // cache status|verify|clean|clear-locks (runs during parse)
   trn::add_data_command(app, &exit_code);   // data: tokenize text into a dataset (runs during parse)

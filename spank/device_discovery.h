@@ -7,12 +7,13 @@
 #include <string>
 
 #include "common/node_sysfs.h"
+#include "common/platform.h"
 #include "spank/plugin_args.h"
 
 namespace neuron {
 
 struct NodeInventory {
-  std::string family;         // "trn1", "trn2", or "" when unknown
+  trn::Platform platform = trn::Platform::kUnknown;  // the Trainium generation; kUnknown when unknown
   std::string instance_type;  // e.g. "trn1.32xlarge"; may be empty
   int devices = 0;
   int physical_cores = 0;     // NeuronCores at LNC=1

@@ -29,7 +29,7 @@ bool parse_cores_option(const char* value, UserOptions* opts, trn::Problem* prob
 
 bool parse_lnc_option(const char* value, UserOptions* opts, trn::Problem* problem) {
   std::string v = str(value);
-  if (v != "1" && v != "2") return bad(problem, "lnc", v, "expected 1 or 2 (logical NeuronCore size, trn2 only)");
+  if (v != "1" && v != "2") return bad(problem, "lnc", v, "expected 1 or 2 (logical NeuronCore size, trn2 and trn3 only)");
   opts->lnc = v[0] - '0';
   return true;
 }

@@ -1,5 +1,7 @@
 #include "spank/plugin_args.h"
 
+#include "common/platform.h"
+
 namespace neuron {
 
 namespace {
@@ -38,8 +40,8 @@ bool parse_plugin_args(const std::vector<std::string>& args, PluginConfig* confi
       if (value.empty() || value[0] != '/') return bad("must be an absolute directory");
       c.root = value;
     } else if (key == "instance") {
-      if (value.rfind("trn1", 0) != 0 && value.rfind("trn2", 0) != 0)
-        return bad("must be trn1, trn1n, trn2 or a type such as trn2.48xlarge");
+      if (trn::platform_of_name(value) == trn::Platform::kUnknown || value.rfind("trn", 0) != 0)
+        return bad("must be trn1, trn1n, trn2, trn2u, trn3 or a type such as trn2.48xlarge");
       c.instance = value;
     } else if (key == "cores_per_node") {
       if (!parse_int(value, 1, 4096, &c.cores_per_node))

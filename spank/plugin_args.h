@@ -14,9 +14,9 @@ enum class EfaMode { kAuto, kRequired, kOff };
 
 struct PluginConfig {
   std::string root = "/";           // device tree root; `%n` = Slurm node name (test aid)
-  std::string instance;             // override: "trn1", "trn2", or a type like trn2.48xlarge
+  std::string instance;             // override: "trn1", "trn2", "trn3", or a type like trn2.48xlarge
   int cores_per_node = 0;           // override: physical NeuronCores per node (0 = discover)
-  int lnc = 0;                      // default LNC on trn2 nodes (0 = 2); ignored on trn1
+  int lnc = 0;                      // default LNC on trn2/trn3 nodes (0 = 2); ignored on trn1
   EfaMode efa = EfaMode::kAuto;
   std::string cache_dir;            // default NEURON_COMPILE_CACHE_URL
   // THE root-comm range: the launcher has none of its own to configure (it keeps this

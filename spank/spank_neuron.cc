@@ -102,7 +102,7 @@ struct spank_option g_options[] = {
                        "'all': every task sees all)"),
      1, 0, cb_cores},
     {const_cast<char*>("neuron-lnc"), const_cast<char*>("1|2"),
-     const_cast<char*>("[neuron] logical NeuronCore size on trn2 (default 2); sets NEURON_LOGICAL_NC_CONFIG"), 1, 0,
+     const_cast<char*>("[neuron] logical NeuronCore size on trn2/trn3 (default 2); sets NEURON_LOGICAL_NC_CONFIG"), 1, 0,
      cb_lnc},
     {const_cast<char*>("neuron-cache"), const_cast<char*>("URL"),
      const_cast<char*>("[neuron] NEURON_COMPILE_CACHE_URL for the tasks (default: the site's cache_dir)"), 1, 0,
@@ -172,6 +172,9 @@ std::string plan_this_step(spank_t sp, State& s) {
     return trn::Problem{"SLURM_STEP_NODELIST", "(unset)", "Slurm sets it in every step; check slurmd"}.str();
   if (!neuron::step_hosts(nodelist, nodeid, &in.node, &first_node, &problem)) return problem.str();
 
+  // The LNC the task will really run with: the job's own value wins over the plugin's.
+  in.task_lnc_set = get_env(sp, "NEURON_LOGICAL_NC_CONFIG", &in.task_lnc);
+
   in.config = s.config;
   in.config.root = neuron::expand_node_pattern(s.config.root, in.node);
   neuron::discover_neuron(in.config.root, in.config, &in.inventory);
@@ -199,7 +202,7 @@ std::string plan_this_step(spank_t sp, State& s) {
   }
   if (!neuron::plan_step(in, &s.plan, &problem)) return problem.str();
   slurm_verbose("neuron: step %u.%u on %s: %s (%s), %d devices, %d physical cores (%s), %d logical, lnc %d, %d EFA",
-                job, step, in.node.c_str(), in.inventory.instance_type.c_str(), in.inventory.family.c_str(),
+                job, step, in.node.c_str(), in.inventory.instance_type.c_str(), trn::to_string(in.inventory.platform),
                 in.inventory.devices, in.inventory.physical_cores, in.inventory.cores_source.c_str(),
                 s.plan.logical_cores, s.plan.lnc, in.efa_devices);
   return "";

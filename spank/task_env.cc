@@ -9,28 +9,53 @@ namespace {
 std::string cores_value(const UserOptions& o) {
   return o.cores == UserOptions::Cores::kAll ? "all" : std::to_string(o.cores_per_task);
 }
+
+// The job's own NEURON_LOGICAL_NC_CONFIG, checked against the node and --neuron-lnc: the
+// runtime reads it, so cores placed for another LNC would name other cores (defect 2).
+bool lnc_from_job(const StepInputs& in, const std::string& fam, trn::Problem* problem) {
+  if (!in.task_lnc_set) return true;
+  const std::string& v = in.task_lnc;
+  const std::string key = "NEURON_LOGICAL_NC_CONFIG";
+  if (!trn::chip_facts(in.inventory.platform).lnc_configurable) {
+    *problem = {key, shown_value(v), "logical NeuronCore config applies only to trn2 and trn3; node " + in.node +
+                                         " is " + fam + ": unset it in the job's environment"};
+    return false;
+  }
+  if (v != "1" && v != "2") {
+    *problem = {key, shown_value(v), "must be 1 or 2 (the job's environment sets it); unset it or use --neuron-lnc"};
+    return false;
+  }
+  if (in.options.lnc && in.options.lnc != v[0] - '0') {
+    *problem = {key, v, "contradicts --neuron-lnc=" + std::to_string(in.options.lnc) +
+                            " (the task would run with " + v + "); drop one of them or make them agree"};
+    return false;
+  }
+  return true;
+}
 }  // namespace
 
 bool plan_step(const StepInputs& in, StepPlan* plan, trn::Problem* problem) {
   StepPlan p;
   const NodeInventory& inv = in.inventory;
   const UserOptions& o = in.options;
-  const std::string fam = inv.family.empty() ? "unknown type" : inv.family;
+  const std::string fam = inv.platform == trn::Platform::kUnknown ? "unknown type" : trn::to_string(inv.platform);
   p.neuron_node = inv.physical_cores > 0;
   if (!p.neuron_node) {
     if (o.cores != UserOptions::Cores::kEvenSplit || o.lnc != 0) {
       *problem = {o.lnc ? "--neuron-lnc" : "--neuron-cores", o.lnc ? std::to_string(o.lnc) : cores_value(o),
                   "node " + in.node + " has no Neuron devices (looked under " +
                       under_root(in.config.root, "/sys/class/neuron_device") +
-                      " and /dev/neuron*); run on a trn1/trn2 partition"};
+                      " and /dev/neuron*); run on a trn1/trn2/trn3 partition"};
       return false;
     }
     *plan = p;
     return true;
   }
-  // LNC: trn2 only; the user's option, else the admin default, else 2.
-  if (inv.family == "trn2") {
-    p.lnc = o.lnc ? o.lnc : (in.config.lnc ? in.config.lnc : 2);
+  // LNC (trn2, trn3): the job's own NEURON_LOGICAL_NC_CONFIG (which the task keeps, so
+  // the cores are placed for it), else the user's option, else the admin default, else 2.
+  if (!lnc_from_job(in, fam, problem)) return false;
+  if (trn::chip_facts(inv.platform).lnc_configurable) {
+    p.lnc = in.task_lnc_set ? in.task_lnc[0] - '0' : o.lnc ? o.lnc : (in.config.lnc ? in.config.lnc : 2);
     if (inv.physical_cores % p.lnc != 0) {
       *problem = {o.lnc ? "--neuron-lnc" : "lnc", std::to_string(p.lnc),
                   "node " + in.node + " has " + std::to_string(inv.physical_cores) +
@@ -39,7 +64,7 @@ bool plan_step(const StepInputs& in, StepPlan* plan, trn::Problem* problem) {
     }
   } else if (o.lnc) {
     *problem = {"--neuron-lnc", std::to_string(o.lnc),
-                "logical NeuronCore config applies only to trn2; node " + in.node + " is " + fam +
+                "logical NeuronCore config applies only to trn2 and trn3; node " + in.node + " is " + fam +
                     " (drop --neuron-lnc there)"};
     return false;
   }

@@ -27,11 +27,16 @@ struct StepInputs {
   uint32_t step_id = 0;
   int local_tasks = 0;
   std::string root_comm_ip;    // IPv4 of the step's first node; empty = unknown
+  // The job's own NEURON_LOGICAL_NC_CONFIG (srun --export / the user's shell): the LNC
+  // the task's runtime will really use, since the user's value wins over the plugin's.
+  bool task_lnc_set = false;
+  std::string task_lnc;
 };
 
 struct StepPlan {
   bool neuron_node = false;    // false: nothing to do on this node
-  int lnc = 0;                 // exported NEURON_LOGICAL_NC_CONFIG (0 = not set: trn1)
+  int lnc = 0;                 // the task's LNC: the job's NEURON_LOGICAL_NC_CONFIG, else
+                               // --neuron-lnc, else the plugstack's lnc=, else 2 (0: trn1)
   int logical_cores = 0;
   std::vector<EnvVar> common;  // identical for every task of the step on this node
 };

@@ -65,7 +65,7 @@ Problems check_startable(const Plan& p, const LoadedConfig& cfg, const std::stri
     const std::string compiler = find_program("neuronx-cc", path);
     const std::string version = compiler.empty() ? "" : installed_neuronxcc_version(compiler);
     *warm = judge_warm_cache(count_cache_graphs(p.cache.dir), p.cache.dir,
-                             version.empty() ? "" : "neuronxcc-" + version, cfg.launch.require_warm_cache);
+                             version.empty() ? "" : "neuronxcc-" + version, cfg.launch.require_warm_cache, p.backend);
     if (warm->problem) problems.push_back(*warm->problem);
   }
   return problems;

@@ -1,8 +1,9 @@
 // `trn-train submit`: a compile job (COMPILE=1), then the train job that starts only
 // if it succeeded (afterok + --kill-on-invalid-dep=yes), both exclusive, sized from
-// the validated Plan and the instance catalog; the train job is requeueable and is
-// warned by SIGTERM before its time limit; each job's first step is `trn-train
-// preflight` (launch.preflight). --dry-run prints the exact lines.
+// the validated Plan and the instance catalog; torchneuron has no compile job, its
+// train job is submitted alone. The train job is requeueable; the native one is warned
+// by SIGTERM before its time limit; each job's first step is `trn-train preflight`
+// (launch.preflight). --dry-run prints the exact lines.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,7 +12,7 @@
 #include <cstring>
 
 #include "common/child_exec.h"
-#include "launcher/commands/commands.h"
+#include "launcher/commands/submit_command.h"
 #include "launcher/errors.h"
 #include "launcher/plan/instance_catalog.h"
 
@@ -74,20 +75,28 @@ std::string run_sbatch(const std::vector<std::string>& argv) {
   return out.substr(0, out.find(';'));  // "id;cluster"
 }
 
+// Whether a backend has a compile job to chain before training: native and nxdt compile
+// ahead of time (COMPILE=1); TorchNeuron compiles on first use and planning refuses
+// COMPILE=1 for it, so a chained compile job would fail and --kill-on-invalid-dep
+// would kill the train job with it.
+bool has_compile_job(Backend b) { return b != Backend::kTorchNeuron; }
+
 }  // namespace
 
-int submit_command(const CommonOptions& opts, bool dry_run, bool compile_only, bool train_only) {
-  // Plan as the job will see it (outside a step: standalone for N nodes), so every
-  // rule is checked before the allocation.
-  EnvMap env = current_environment();
-  for (auto it = env.begin(); it != env.end();) {
-    it = it->first.rfind("SLURM_", 0) == 0 ? env.erase(it) : std::next(it);
+SubmitJobs submit_jobs(const Plan& p, const LoadedConfig& cfg, const CommonOptions& opts, const std::string& self,
+                       bool compile_only, bool train_only) {
+  SubmitJobs jobs;
+  const bool compile_job = has_compile_job(p.backend);
+  if (!compile_job) {
+    if (compile_only) {
+      throw InputError({{"--compile-only", to_string(p.backend),
+                         "the torchneuron backend has no compile job: TorchNeuron compiles each graph on first use; "
+                         "submit the training job (a first short run fills the compile cache)"}});
+    }
+    jobs.notes.push_back(std::string("no compile job for launch.backend = ") + to_string(p.backend) +
+                         ": TorchNeuron compiles each graph on first use, so the training job is submitted alone "
+                         "(its first steps fill the compile cache)");
   }
-  LoadedConfig cfg;
-  CommonOptions o = opts;
-  o.compile = false;
-  const Plan p = build_plan(o, env, &cfg);
-  const std::string self = self_bindir() + "/trn-train";
   std::vector<std::string> run_args{self, "run", "--conf", cfg.path};
   run_args.insert(run_args.end(), opts.overrides.begin(), opts.overrides.end());
   if (!opts.instance.empty()) run_args.insert(run_args.end(), {"--instance", opts.instance});
@@ -121,41 +130,72 @@ int submit_command(const CommonOptions& opts, bool dry_run, bool compile_only, b
     a.push_back(std::string("--export=ALL,COMPILE=") + (compile ? "1" : "0"));
     return a;
   };
-  std::vector<std::string> compile_job = base("-compile", true);
-  compile_job.insert(compile_job.end(), {"--wrap", preflight + srun + " " + join_quoted(run_args)});
-  std::vector<std::string> train_job = base("", false);
-  if (cfg.launch.requeue) train_job.insert(train_job.end(), {"--requeue", "--open-mode=append"});
-  // SIGTERM to every step signal_grace seconds before the time limit: `run` forwards
-  // it, and the trainer checkpoints before Slurm kills the job (a requeue resumes it).
-  if (cfg.launch.signal_grace > 0) train_job.push_back("--signal=TERM@" + std::to_string(cfg.launch.signal_grace));
-  const bool chained = !compile_only && !train_only;
-  if (chained) train_job.insert(train_job.end(), {"--dependency=afterok:${COMPILE_JOB_ID}", "--kill-on-invalid-dep=yes"});
-  train_job.insert(train_job.end(), {"--wrap", preflight + srun + " --kill-on-bad-exit=1 " + join_quoted(run_args)});
+  if (compile_job && !train_only) {
+    jobs.compile_job = base("-compile", true);
+    jobs.compile_job.insert(jobs.compile_job.end(), {"--wrap", preflight + srun + " " + join_quoted(run_args)});
+  }
+  if (compile_only) return jobs;
+  jobs.train_job = base("", false);
+  if (cfg.launch.requeue) jobs.train_job.insert(jobs.train_job.end(), {"--requeue", "--open-mode=append"});
+  // SIGTERM to every step signal_grace seconds before the time limit: `run` forwards it,
+  // and the native trainer checkpoints before Slurm kills the job (a requeue resumes it).
+  // Only the native trainer does: NxDT has no preemption callback (exp_manager.py names
+  // one only in a docstring) and TorchNeuron's recipes none we know of, so for them the
+  // signal would only end the workers grace seconds early, with no checkpoint.
+  if (p.backend == Backend::kNative && cfg.launch.signal_grace > 0)
+    jobs.train_job.push_back("--signal=TERM@" + std::to_string(cfg.launch.signal_grace));
+  jobs.chained = !jobs.compile_job.empty();
+  if (jobs.chained)
+    jobs.train_job.insert(jobs.train_job.end(), {"--dependency=afterok:${COMPILE_JOB_ID}", "--kill-on-invalid-dep=yes"});
+  jobs.train_job.insert(jobs.train_job.end(),
+                        {"--wrap", preflight + srun + " --kill-on-bad-exit=1 " + join_quoted(run_args)});
+  return jobs;
+}
 
+std::vector<std::string> dry_run_lines(const SubmitJobs& jobs) {
+  std::vector<std::string> lines;
+  for (const auto& n : jobs.notes) lines.push_back("# " + n);
+  if (!jobs.compile_job.empty())
+    lines.push_back(jobs.chained ? "COMPILE_JOB_ID=$(" + join_quoted(jobs.compile_job) + ")" : join_quoted(jobs.compile_job));
+  if (!jobs.train_job.empty()) {
+    std::string line = join_quoted(jobs.train_job);
+    // keep the shell variable expandable in the printed line
+    const std::string quoted = "'--dependency=afterok:${COMPILE_JOB_ID}'";
+    if (auto pos = line.find(quoted); pos != std::string::npos)
+      line.replace(pos, quoted.size(), "--dependency=afterok:$COMPILE_JOB_ID");
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+int submit_command(const CommonOptions& opts, bool dry_run, bool compile_only, bool train_only) {
+  // Plan as the job will see it (outside a step: standalone for N nodes), so every
+  // rule is checked before the allocation.
+  EnvMap env = current_environment();
+  for (auto it = env.begin(); it != env.end();) {
+    it = it->first.rfind("SLURM_", 0) == 0 ? env.erase(it) : std::next(it);
+  }
+  LoadedConfig cfg;
+  CommonOptions o = opts;
+  o.compile = false;
+  const Plan p = build_plan(o, env, &cfg);
+  SubmitJobs jobs = submit_jobs(p, cfg, opts, self_bindir() + "/trn-train", compile_only, train_only);
   if (dry_run) {
-    if (!train_only) std::printf("%s%s\n", chained ? "COMPILE_JOB_ID=$(" : "", (join_quoted(compile_job) + (chained ? ")" : "")).c_str());
-    if (!compile_only) {
-      std::string line = join_quoted(train_job);
-      // keep the shell variable expandable in the printed line
-      const std::string quoted = "'--dependency=afterok:${COMPILE_JOB_ID}'";
-      if (auto pos = line.find(quoted); pos != std::string::npos) {
-        line.replace(pos, quoted.size(), "--dependency=afterok:$COMPILE_JOB_ID");
-      }
-      std::printf("%s\n", line.c_str());
-    }
+    for (const auto& line : dry_run_lines(jobs)) std::printf("%s\n", line.c_str());
     return 0;
   }
+  for (const auto& n : jobs.notes) std::printf("trn-train: %s\n", n.c_str());
   std::string compile_id;
-  if (!train_only) {
-    compile_id = run_sbatch(compile_job);
+  if (!jobs.compile_job.empty()) {
+    compile_id = run_sbatch(jobs.compile_job);
     if (compile_id.empty()) return 1;
     std::printf("compile job %s\n", compile_id.c_str());
   }
-  if (!compile_only) {
-    for (auto& a : train_job) {
+  if (!jobs.train_job.empty()) {
+    for (auto& a : jobs.train_job) {
       if (a == "--dependency=afterok:${COMPILE_JOB_ID}") a = "--dependency=afterok:" + compile_id;
     }
-    const std::string train_id = run_sbatch(train_job);
+    const std::string train_id = run_sbatch(jobs.train_job);
     if (train_id.empty()) return 1;
     std::printf("train job %s\n", train_id.c_str());
   }

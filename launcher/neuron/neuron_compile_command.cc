@@ -188,7 +188,7 @@ int neuron_compile_command(const CommonOptions& opts) {
   for (auto& g : graphs) {
     const std::vector<std::string> own = recorded_flags(g.path.substr(0, g.path.rfind('/'))).value_or(flags);
     for (const auto& f : own) g.key.flags += (g.key.flags.empty() ? "" : " ") + f;
-    argv_of[g.path] = neuronx_cc_argv(tools.compiler, p.platform, own);
+    argv_of[g.path] = neuronx_cc_argv(tools.compiler, to_string(p.platform), own);
   }
   const int slots = cfg.launch.compile_slots > 0 ? cfg.launch.compile_slots : cpu_count();
   // One task per node (torchrun) forks all the workers; with one task per worker the

@@ -238,8 +238,9 @@ std::map<std::string, std::string> derive_env(const Plan& p, const config::Train
   // reads none of them (see backend_command.h for its sources).
   const bool nxdt = p.backend == Backend::kNxdt;
   if (nxdt) {
-    b.set_default("CREATE_TB_LOGGER", p.compile ? "False" : "True");
-    b.set_default("CHECKPOINT_CALLBACK", p.compile ? "False" : "True");
+    // As train_setup.sh exports them (README D4, withdrawn: nothing in NxDT reads them).
+    b.set_default("CREATE_TB_LOGGER", "True");
+    b.set_default("CHECKPOINT_CALLBACK", "True");
     b.set_default("NEMO_EXPM_VERSION", p.job_id);
   }
   const config::NeuronKnobs& knobs = training.neuron;

@@ -7,6 +7,20 @@
 #include "cache/entry_layout.h"
 
 namespace trn {
+namespace {
+
+// ASSUMPTION (not confirmed by public material): TorchNeuron's torch.compile(backend=
+// "neuron") keeps its compiled graphs in the neuronxcc-<version>/MODULE_* layout of
+// torch-neuronx's cache, under the same NEURON_COMPILE_CACHE_URL; the Neuron docs name
+// no cache layout or variable for TorchNeuron. Only its first run warms it.
+std::string torchneuron_warm_fix() {
+  return "TorchNeuron compiles each graph on first use (there is no COMPILE=1 step for it): a first short training "
+         "run warms the cache (few trainer.max_steps, or training.steps in TorchTitan's TOML), later runs load "
+         "from it. trn-train assumes TorchNeuron uses torch-neuronx's neuronxcc-*/MODULE_* cache layout; if this "
+         "check misjudges your cache, set launch.require_warm_cache=off";
+}
+
+}  // namespace
 
 std::vector<CompilerGraphs> count_cache_graphs(const std::string& root) {
   std::map<std::string, CompilerGraphs> by_dir;
@@ -35,7 +49,7 @@ std::vector<CompilerGraphs> count_cache_graphs(const std::string& root) {
 }
 
 WarmCacheVerdict judge_warm_cache(const std::vector<CompilerGraphs>& counts, const std::string& root,
-                                  const std::string& installed_dir, WarmCachePolicy policy) {
+                                  const std::string& installed_dir, WarmCachePolicy policy, Backend backend) {
   WarmCacheVerdict v;
   if (policy == WarmCachePolicy::kOff) return v;
   std::string target = installed_dir;
@@ -55,8 +69,10 @@ WarmCacheVerdict judge_warm_cache(const std::vector<CompilerGraphs>& counts, con
   std::string what = judged ? std::to_string(judged->failed) + " FAILED and " + std::to_string(judged->missing) +
                                   " missing of " + std::to_string(judged->success + judged->failed + judged->missing) + " graphs"
                             : "no precompiled graphs";
-  std::string fix = "training would compile them just in time on every node; run the COMPILE=1 job first "
-                    "(trn-train submit, or COMPILE=1 srun trn-train)";
+  std::string fix = backend == Backend::kTorchNeuron ? torchneuron_warm_fix()
+                                                     : "training would compile them just in time on every node; run "
+                                                       "the COMPILE=1 job first (trn-train submit, or COMPILE=1 srun "
+                                                       "trn-train)";
   if (judged && judged->failed) fix += "; the FAILED graphs' logs are <entry>/model.log";
   if (policy == WarmCachePolicy::kRefuse) {
     v.problem = Problem{"compile cache", where + " (" + what + ")", fix + ", or set launch.require_warm_cache=warn"};

@@ -32,7 +32,10 @@ struct WarmCacheVerdict {
 
 // Pure. `installed_dir` is the installed compiler's folder ("" when unknown: then the
 // newest version found is judged). Warm means that folder has graphs, none FAILED or missing.
+// `backend` picks the fix: nxdt's cache is warmed by the COMPILE=1 job; TorchNeuron's only
+// by a first short training run (it has no ahead-of-time compile, COMPILE=1 is refused).
 WarmCacheVerdict judge_warm_cache(const std::vector<CompilerGraphs>& counts, const std::string& root,
-                                  const std::string& installed_dir, WarmCachePolicy policy);
+                                  const std::string& installed_dir, WarmCachePolicy policy,
+                                  Backend backend = Backend::kNxdt);
 
 }  // namespace trn

@@ -17,13 +17,27 @@ std::vector<std::string> backend_command(const Plan& p, const LoadedConfig& cfg,
     argv.push_back("neuron_parallel_compile");
     if (cfg.launch.neuron_compile == NeuronCompile::kCollectThenCompile) argv.insert(argv.end(), {"--command", "collect"});
   }
-  if (p.launch_pattern == LaunchPattern::kPerWorker) {
-    argv.insert(argv.end(), {"python3", cfg.launch.script});
-  } else {
+  const bool torchneuron = p.backend == Backend::kTorchNeuron;
+  if (p.launch_pattern == LaunchPattern::kPerNode) {
     argv.insert(argv.end(), {"torchrun", "--nproc_per_node", P, "--nnodes", N, "--node_rank",
                              std::to_string(p.node_rank), "--master_addr", p.master_addr, "--master_port",
-                             std::to_string(p.master_port), cfg.launch.script});
+                             std::to_string(p.master_port)});
+    // Each TorchNeuron worker must see exactly one core (its process group keeps a preset
+    // NEURON_RT_VISIBLE_CORES and wants one core per process), but torchrun hands every
+    // worker the task's whole range: `trn-train worker` narrows it by LOCAL_RANK, then
+    // execs the real worker. --no-python: torchrun execs it as a program
+    // (pytorch torch/distributed/run.py; --no-python and -m exclude each other).
+    if (torchneuron) argv.insert(argv.end(), {"--no-python", bindir + "/trn-train", "worker", "python3"});
+  } else {
+    argv.push_back("python3");
   }
+  if (torchneuron && cfg.torchtitan) {
+    // TorchTitan's own launch line (run_train.sh): its degrees and batch live in the TOML,
+    // which planning has checked; trn-train's KEY=VALUE overrides apply to the YAML only.
+    argv.insert(argv.end(), {"-m", "torchtitan.train", "--job.config_file", cfg.torchtitan->path});
+    return argv;
+  }
+  argv.push_back(cfg.launch.script);  // nxdt under torchrun: no python3 (torchrun prepends it)
   if (p.backend == Backend::kNxdt) {
     argv.insert(argv.end(), {"--config-path=" + cfg.dir, "--config-name=" + cfg.name, "trainer.devices=" + P,
                              "trainer.num_nodes=" + N});

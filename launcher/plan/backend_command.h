@@ -15,7 +15,13 @@ namespace trn {
 //              --config-name=C trainer.devices=P trainer.num_nodes=N exp_manager.explicit_log_dir=null
 //              [overrides]   (the per-node log folder is only for the console log; see B1, issue 9)
 //              (per-worker pattern: python3 <script> ... with RANK/LOCAL_RANK in the env instead of torchrun)
-// torchneuron: torchrun ... <script> --config <yaml> [overrides]
+// torchneuron: torchrun ... --no-python <bindir>/trn-train worker python3 <script> --config <yaml> [overrides]
+//              torchrun ... --no-python <bindir>/trn-train worker python3 -m torchtitan.train
+//                --job.config_file <toml>            (launch.torchtitan_config: TorchTitan, the
+//                documented recipe; its [parallelism] degrees are checked in validate.cc)
+//              `trn-train worker` (launcher/commands/worker_command.h) gives each torchrun
+//              worker the one core of the task's NEURON_RT_VISIBLE_CORES its LOCAL_RANK
+//              picks, then execs the rest of its argv.
 //              TorchNeuron (Neuron SDK >= 2.29, PyTorch >= 2.10; native PyTorch, device "neuron")
 //              is launched like any PyTorch job: torchrun of the user's script, one worker per
 //              NeuronCore (logical, LNC 2 by default on trn2: "NGPU=64 for 16 Trainium2 chips").

@@ -53,7 +53,7 @@ void read_launch_block(const config::Document& doc, const config::SiteConfig& si
   doc.check_keys("launch", {"backend", "instance", "nodes", "procs_per_node", "allow_devices_mismatch", "ports",
                             "requeue", "log_dir", "script", "partition", "job_name", "time", "sbatch_flags",
                             "max_restarts", "signal_grace", "neuron_compile", "compile_slots",
-                            "require_warm_cache", "preflight", "cache_dir"},
+                            "require_warm_cache", "preflight", "cache_dir", "torchtitan_config"},
                  problems);
   doc.check_keys("launch.ports", {"master"}, problems);
   // No default instance here: "" lets launcher/plan/instance_resolution.cc ask the node, the
@@ -71,6 +71,7 @@ void read_launch_block(const config::Document& doc, const config::SiteConfig& si
   str("launch.log_dir", &l->log_dir);
   str("launch.script", &l->script);
   str("launch.cache_dir", &l->cache_dir);
+  str("launch.torchtitan_config", &l->torchtitan_config);
   str("launch.partition", &l->partition);
   str("launch.job_name", &l->job_name);
   str("launch.time", &l->time);
@@ -89,7 +90,30 @@ void read_launch_block(const config::Document& doc, const config::SiteConfig& si
   if (auto v = doc.get_int("launch.compile_slots", 0, 4096, problems)) l->compile_slots = static_cast<int>(*v);
   if (auto v = doc.get_string_list("launch.sbatch_flags", problems))
     l->sbatch_flags.insert(l->sbatch_flags.end(), v->begin(), v->end());
+  if (!l->torchtitan_config.empty()) {
+    // TorchTitan is a module (`python3 -m torchtitan.train`), never a script of ours.
+    if (l->backend != Backend::kTorchNeuron) {
+      problems->push_back({"launch.torchtitan_config", l->torchtitan_config,
+                           "is read only by launch.backend: torchneuron (TorchTitan on TorchNeuron); remove it or "
+                           "set launch.backend: torchneuron"});
+    }
+    if (!l->script.empty()) {
+      problems->push_back({"launch.script", l->script,
+                           "and launch.torchtitan_config both name what the workers run; keep one (TorchTitan: "
+                           "launch.torchtitan_config, your own script: launch.script)"});
+    }
+  }
   if (l->script.empty()) l->script = l->backend == Backend::kNxdt ? "training_orchestrator.py" : "train.py";
+}
+
+// launch.torchtitan_config: TorchTitan's TOML, relative to the config's folder like every
+// path of the config (common/config/config_paths.h), read here so planning stays pure.
+void read_torchtitan(LoadedConfig* cfg, Problems* problems) {
+  const std::string& written = cfg->launch.torchtitan_config;
+  if (written.empty() || cfg->launch.backend != Backend::kTorchNeuron) return;
+  TorchTitanConfig tt;
+  if (read_torchtitan_config(written[0] == '/' ? written : cfg->dir + "/" + written, &tt, problems))
+    cfg->torchtitan = tt;
 }
 
 }  // namespace
@@ -113,6 +137,7 @@ LoadedConfig load_config(const std::string& conf, const std::vector<std::string>
   // The training keys every backend shares (trainer.max_steps=ten is refused here,
   // not later inside the backend): the same reader the native trainer uses.
   config::read_training_config(cfg.doc, &cfg.training, &problems);
+  read_torchtitan(&cfg, &problems);
   config::Document resolved = cfg.doc.clone();
   for (const std::string& key : config::make_paths_absolute(&resolved, cfg.dir))
     cfg.absolute_paths.push_back("++" + key + "=" + config::hydra_value(resolved.value(key)));

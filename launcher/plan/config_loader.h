@@ -11,6 +11,7 @@
 #include "common/config/document.h"
 #include "common/config/site_file.h"
 #include "common/config/training.h"
+#include "launcher/plan/torchtitan_config.h"
 
 namespace trn {
 
@@ -38,13 +39,16 @@ struct LaunchSettings {
   bool requeue = true;
   bool preflight = true;        // submit: `srun trn-train preflight` as each job's first step (bad nodes fail it early)
   int max_restarts = 10;        // `run` refuses SLURM_RESTART_COUNT above this (a job requeued in a loop)
-  int signal_grace = 300;       // submit: --signal=TERM@<s> so training checkpoints before the time limit; 0 = off
+  int signal_grace = 300;       // submit, native only: --signal=TERM@<s> so the trainer checkpoints before the limit; 0 = off
   std::string log_dir = "logs";
   NeuronCompile neuron_compile = NeuronCompile::kCollectThenCompile;
   int compile_slots = 0;        // concurrent compiles per node in collect-then-compile; 0 = the node's cores
   WarmCachePolicy require_warm_cache = WarmCachePolicy::kWarn;
   std::string cache_dir;        // a private compile cache (outranks the site's cache_root)
   std::string script;           // nxdt: training_orchestrator.py; torchneuron: the user's script
+  // torchneuron: TorchTitan's TOML job config, as written (relative: to the config's folder);
+  // set, the workers run `python3 -m torchtitan.train --job.config_file <it>` instead of the script.
+  std::string torchtitan_config;
   std::string partition;
   std::string job_name;
   std::string time;
@@ -62,6 +66,7 @@ struct LoadedConfig {
   std::string model_config_file;           // model.model_config, absolute ("" = none)
   std::vector<std::string> data_prefixes;  // data.data_prefix's PREFIXes, absolute
   LaunchSettings launch;
+  std::optional<TorchTitanConfig> torchtitan;  // launch.torchtitan_config, read (path absolute)
 };
 
 // Resolves `conf` on the search path, loads it, applies overrides and reads

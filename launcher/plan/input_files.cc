@@ -34,9 +34,12 @@ Problems check_input_files(const LoadedConfig& cfg, const std::string& node) {
     require_readable("data.data_prefix", prefix + ".idx", node, &out);
   }
   // nxdt: the script as planning resolved it, or where it was looked for
-  // (launcher/plan/script_path.h); torchneuron: from the working directory, as torchrun runs it.
+  // (launcher/plan/script_path.h); torchneuron: its TorchTitan job config, or its script
+  // from the working directory, as torchrun runs it.
   if (cfg.launch.backend == Backend::kNxdt) {
     if (auto p = check_nxdt_script(cfg)) out.push_back({p->key, p->value + " (on " + node + ")", p->fix});
+  } else if (cfg.torchtitan) {
+    require_readable("launch.torchtitan_config", cfg.torchtitan->path, node, &out);
   } else if (cfg.launch.backend != Backend::kNative) {
     require_readable("launch.script", cfg.launch.script, node, &out);
   }

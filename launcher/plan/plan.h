@@ -39,7 +39,7 @@ struct Plan {
   std::string config_name;
   std::string instance;
   std::string instance_rule;   // which rule of launcher/plan/instance_resolution.h chose it
-  std::string platform;
+  Platform platform = Platform::kUnknown;  // to_string(): "trn1", "trn2", "trn3", "cpu"
   int vcpus = 0;               // sbatch --cpus-per-task (0: Slurm's default)
   int lnc = 1;
   int nodes = 1;

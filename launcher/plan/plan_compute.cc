@@ -12,6 +12,7 @@
 #include "launcher/neuron/neuron_env.h"
 #include "launcher/plan/plan.h"
 #include "launcher/plan/validate.h"
+#include "launcher/plan/visible_cores.h"
 
 namespace trn {
 
@@ -60,23 +61,47 @@ void warn_ephemeral(const std::string& what, PortRange r, const EphemeralPorts& 
                  "Lustre osc.*.max_dirty_mb): that is the admin kit's job");
 }
 
-// LNC (trainer.lnc, else the platform's default: NxDT's None -> 2 on trn2, 1 elsewhere)
+// LNC (trainer.lnc, else the platform's default: NxDT's None -> 2 on trn2/trn3, 1 elsewhere)
 // and the workers per node. The plugin owns the task's LNC (it sets
 // NEURON_LOGICAL_NC_CONFIG with its cores): a different value here is a contradiction
-// to resolve, never one to overwrite.
+// to resolve, never one to overwrite. So are visible cores that do not fit the layout:
+// per node, torch-xla's Neuron plugin hands each of the LOCAL_WORLD_SIZE workers one of
+// the task's cores and checks the two counts agree (torch_xla/_internal/neuron.py in
+// pytorch/xla); per worker, each task is one worker on one core. Both are refused here,
+// before any worker starts, instead of failing on every worker.
 void plan_workers(const PlanInputs& in, const InstanceType& inst, Plan* p, Problems* problems) {
   const config::TrainingConfig& t = in.config.training;
   p->lnc = static_cast<int>(t.lnc.value_or(inst.lnc_default));
-  if (auto task_lnc = lookup(in.env, "NEURON_LOGICAL_NC_CONFIG");
-      task_lnc && !task_lnc->empty() && *task_lnc != std::to_string(p->lnc)) {
+  const std::string lnc_from = t.lnc ? std::string("trainer.lnc") : inst.name + "'s default";
+  const auto task_lnc = lookup(in.env, "NEURON_LOGICAL_NC_CONFIG");
+  const bool lnc_differs = task_lnc && !task_lnc->empty() && *task_lnc != std::to_string(p->lnc);
+  if (lnc_differs) {
     problems->push_back({"NEURON_LOGICAL_NC_CONFIG",
                          *task_lnc + " (this task's: the plugin's or the environment's; the plan's LNC is " +
-                             std::to_string(p->lnc) + ", from " +
-                             (t.lnc ? std::string("trainer.lnc") : inst.name + "'s default") + ")",
+                             std::to_string(p->lnc) + ", from " + lnc_from + ")",
                          "make them agree: trainer.lnc=" + *task_lnc + ", or the plugin's lnc= (sbatch --neuron-lnc), "
                          "or unset the variable"});
   }
   p->procs_per_node = procs_per_node(inst, in.config.launch, p->lnc, t.devices.value_or(0));
+
+  const auto visible = lookup(in.env, "NEURON_RT_VISIBLE_CORES");
+  if (!visible || visible->empty() || inst.neuron_cores == 0 || lnc_differs) return;
+  const bool per_worker = in.launch.per_worker;
+  const int want = per_worker ? 1 : p->procs_per_node;
+  int count = 0;
+  const std::string layout = per_worker ? "one task per worker needs exactly 1 core per task"
+                                        : "one task per node needs one core per worker: " + std::to_string(want) +
+                                              " (procs_per_node of " + inst.name + " at LNC " +
+                                              std::to_string(p->lnc) + ")";
+  if (!count_visible_cores(*visible, &count)) {
+    problems->push_back({"NEURON_RT_VISIBLE_CORES", *visible,
+                         "is not a core list such as 0-63, 5 or 0-3,8-11; unset it and let the plugin place the cores"});
+  } else if (count != want) {
+    problems->push_back({"NEURON_RT_VISIBLE_CORES",
+                         *visible + " (" + std::to_string(count) + " cores, this task's: the plugin's or the environment's)",
+                         layout + "; let the plugin split the node (no --neuron-cores, or --neuron-cores=" +
+                             std::to_string(per_worker ? 1 : want) + "), or unset the variable"});
+  }
 }
 
 // Nodes and this task's place among them, from the launch environment (the allocation
@@ -250,7 +275,8 @@ Plan make_plan(const PlanInputs& in) {
   p.cache = config::resolve_cache_settings(cache_sources(&cfg, in.site), in.env, &problems);
 
   if (ports_ok && problems.empty()) {
-    auto rules = validate_plan(p, cfg.training, *inst, cfg.launch.allow_devices_mismatch);
+    auto rules = validate_plan(p, cfg.training, *inst, cfg.launch.allow_devices_mismatch,
+                               cfg.torchtitan ? &*cfg.torchtitan : nullptr);
     problems.insert(problems.end(), rules.begin(), rules.end());
   }
   throw_if_any(problems);

@@ -10,7 +10,7 @@ std::string plan_to_json(const Plan& p) {
   // ordered_json: keys in the order a reader expects (config first, env and hosts last).
   using J = nlohmann::ordered_json;
   J j = {{"config", p.config_path}, {"instance", p.instance},
-         {"instance_rule", p.instance_rule}, {"platform", p.platform}, {"lnc", p.lnc},
+         {"instance_rule", p.instance_rule}, {"platform", to_string(p.platform)}, {"lnc", p.lnc},
          {"nodes", p.nodes}, {"node_rank", p.node_rank}, {"procs_per_node", p.procs_per_node},
          {"world_size", p.world_size}, {"tp", p.tp}, {"pp", p.pp}, {"vpp", p.vpp}, {"cp", p.cp}, {"ep", p.ep},
          {"dp", p.dp}, {"micro_batch_size", p.micro_batch_size}, {"global_batch_size", p.global_batch_size},
@@ -35,7 +35,7 @@ std::string plan_to_table(const Plan& p) {
     t += buf;
   };
   row("config", p.config_path);
-  row("instance", p.instance + " (" + p.platform + ", LNC " + std::to_string(p.lnc) + "), chosen by " +
+  row("instance", p.instance + " (" + to_string(p.platform) + ", LNC " + std::to_string(p.lnc) + "), chosen by " +
                       p.instance_rule);
   row("launch", std::string(to_string(p.launch_kind)) + ", " + to_string(p.launch_pattern));
   row("nodes", std::to_string(p.nodes) + " x " + std::to_string(p.procs_per_node) + " procs = world " +

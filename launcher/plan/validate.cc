@@ -92,14 +92,14 @@ void check_instance(const Plan& p, const config::TrainingConfig& t, const Instan
                           " (no replica grouping for it); use TP " + (p.lnc == 2 ? "16 or 32" : "32 or 64")});
     }
   }
-  // LNC exists only where the catalog lists it (trn2).
+  // LNC exists only where the catalog lists it (trn2, trn3).
   if (const auto lnc = t.lnc;
       lnc && std::find(inst.lnc_allowed.begin(), inst.lnc_allowed.end(), *lnc) == inst.lnc_allowed.end()) {
     std::string allowed;
     for (int v : inst.lnc_allowed) allowed += (allowed.empty() ? "" : " or ") + s(v);
     out->push_back({"trainer.lnc", s(*lnc),
                     inst.lnc_allowed.size() > 1 ? "must be " + allowed + " on " + inst.name
-                                                : "LNC is configurable only on trn2; remove trainer.lnc for " + inst.name});
+                                                : "LNC is configurable only on trn2 and trn3; remove trainer.lnc for " + inst.name});
   }
   const long long devices = t.devices.value_or(0);
   if (!inst.procs_per_lnc.empty() && !allow_mismatch && devices > 0 && devices != p.procs_per_node) {
@@ -110,6 +110,22 @@ void check_instance(const Plan& p, const config::TrainingConfig& t, const Instan
   }
 }
 
+// TorchNeuron runs on Trn2 and Trn3 only (aws-neuron-sdk frameworks/torch/about/index.rst,
+// pytorch-native-overview.rst: "Trn2 and Trn3"; compilation too). The one place that
+// compares the catalog's platform for it.
+bool torchneuron_runs_on(const InstanceType& inst) { return inst.platform == Platform::kTrn2 || inst.platform == Platform::kTrn3; }
+
+// The torchneuron backend: where it runs, and TorchTitan's degrees against the world.
+void check_torchneuron(const Plan& p, const InstanceType& inst, const TorchTitanConfig* torchtitan, Problems* out) {
+  if (p.backend != Backend::kTorchNeuron) return;
+  if (!torchneuron_runs_on(inst)) {
+    out->push_back({"launch.backend", "torchneuron (instance " + inst.name + ", platform " + std::string(to_string(inst.platform)) + ")",
+                    "TorchNeuron runs on Trn2 and Trn3 only; use a trn2/trn3 instance, or launch.backend: nxdt "
+                    "(Neuron SDK <= 2.31) on " + inst.name});
+  }
+  if (torchtitan) check_torchtitan_world(*torchtitan, p.nodes, p.procs_per_node, out);
+}
+
 // The backend and the ports.
 void check_launch(const Plan& p, Problems* out) {
   // TorchNeuron compiles just in time (torch.compile(backend="neuron") on the first call
@@ -118,7 +134,8 @@ void check_launch(const Plan& p, Problems* out) {
   if (p.backend == Backend::kTorchNeuron && p.compile) {
     out->push_back({"COMPILE", "1",
                     "the torchneuron backend has no ahead-of-time compile step: TorchNeuron compiles each graph on "
-                    "first use and caches it; run with COMPILE=0 (a short run with trainer.max_steps fills the cache)"});
+                    "first use and caches it; run with COMPILE=0 (a first short training run fills the cache: few "
+                    "trainer.max_steps, or training.steps in TorchTitan's TOML)"});
   }
   if (p.master_port == p.root_comm_port) {
     out->push_back({"launch.ports.master", s(p.master_port),
@@ -131,14 +148,19 @@ void check_launch(const Plan& p, Problems* out) {
 }  // namespace
 
 Problems validate_plan(const Plan& p, const config::TrainingConfig& training, const InstanceType& inst,
-                       bool allow_mismatch) {
+                       bool allow_mismatch, const TorchTitanConfig* torchtitan) {
   Problems out;
   check_positive(p, &out);
   if (!out.empty()) return out;
-  check_divisible(p, &out);
-  check_model(p, training, &out);
+  // A TorchTitan run takes its degrees and batch from its TOML (check_torchneuron), not
+  // from the YAML's NxDT keys, which it never reads.
+  if (!torchtitan) {
+    check_divisible(p, &out);
+    check_model(p, training, &out);
+  }
   check_instance(p, training, inst, allow_mismatch, &out);
   check_launch(p, &out);
+  check_torchneuron(p, inst, torchtitan, &out);
   return out;
 }
 

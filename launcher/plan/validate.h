@@ -9,11 +9,13 @@
 #include "common/problem.h"
 #include "launcher/plan/instance_catalog.h"
 #include "launcher/plan/plan.h"
+#include "launcher/plan/torchtitan_config.h"
 
 namespace trn {
 
-// `plan` has the parallel degrees and derived sizes filled in; `training` is the config.
+// `plan` has the parallel degrees and derived sizes filled in; `training` is the config;
+// `torchtitan` the TOML job config of a torchneuron TorchTitan run (null: none).
 Problems validate_plan(const Plan& plan, const config::TrainingConfig& training, const InstanceType& instance,
-                       bool allow_devices_mismatch);
+                       bool allow_devices_mismatch, const TorchTitanConfig* torchtitan = nullptr);
 
 }  // namespace trn

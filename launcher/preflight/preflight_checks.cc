@@ -1,5 +1,6 @@
 #include "launcher/preflight/preflight_checks.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 
@@ -80,13 +81,20 @@ CheckCell instance(const NodeFacts& f, const Expectation& w) {
   const std::string value = w.instance + (w.neuron ? "/lnc" + std::to_string(w.lnc) : "");
   if (!w.neuron) return na(w.instance);
   const std::string fix = ": plan for the right type (--instance, launch.instance) or submit to the right partition";
-  if (!f.node_instance.empty() && f.node_instance != w.instance)
+  auto listed = [](const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
+  const bool same_name = f.node_instance == w.instance || listed(w.names, f.node_instance);
+  if (!f.node_instance.empty() && !same_name && listed(w.catalog_names, f.node_instance))
     return fail(f.node_instance, "the node is " + f.node_instance + ", the plan is for " + w.instance + fix);
-  if (f.node_instance.empty()) {
-    if (f.node_family.empty())
+  // No name, or an EC2 name the catalog lacks (a Trn3 server): the devices' chip decides,
+  // and the devices check compares the cores.
+  if (!same_name) {
+    const std::string chip = to_string(f.node_platform);
+    if (f.node_platform == Platform::kUnknown)
       return fail("?", "the node does not say it is " + w.instance + " (DMI product_name, Neuron device info)" + fix);
-    if (w.instance.rfind(f.node_family, 0) != 0)
-      return fail(f.node_family, "the node's devices are " + f.node_family + ", the plan is for " + w.instance + fix);
+    if (f.node_platform != w.platform)
+      return fail(chip, "the node's devices are " + chip + ", the plan is for " + w.instance + fix);
   }
   if (!f.lnc_env.empty() && f.lnc_env != std::to_string(w.lnc)) {
     return fail(value, "NEURON_LOGICAL_NC_CONFIG=" + f.lnc_env + " here but the plan uses LNC " + std::to_string(w.lnc) +

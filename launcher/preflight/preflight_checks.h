@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/platform.h"
 #include "common/ports.h"
 
 namespace trn {
@@ -49,6 +50,9 @@ struct Expectation {
   int neuron_cores = 0;      // physical NeuronCores (catalog)
   int efa = 0;               // EFA devices (catalog)
   int lnc = 1;
+  Platform platform = Platform::kUnknown;
+  std::vector<std::string> names;          // the catalog names of this type (it and its aliases)
+  std::vector<std::string> catalog_names;  // every catalog name: a node naming another one is wrong
   bool needs_neuron_sdk = false;  // nxdt / torchneuron backends run neuronx-cc
   bool multi_node = false;
   uint64_t min_cache_free = 1ull << 30;   // below: fail (a compile would fail with ENOSPC)
@@ -71,7 +75,7 @@ struct NodeFacts {
   int sysfs_cores = -1;       // sum of core_count; -1 when not every device has one (driver >= 2.31)
   std::string driver_version; // /sys/module/neuron/version ("" = none)
   std::string node_instance;  // the node's own instance type (DMI / device info; "" = says nothing)
-  std::string node_family;
+  Platform node_platform = Platform::kUnknown;  // the chip the devices name
   std::string lnc_env;        // NEURON_LOGICAL_NC_CONFIG as this task sees it (the plugin sets it)
   // EFA
   int efa_sysfs = 0;          // RDMA devices bound to the efa driver

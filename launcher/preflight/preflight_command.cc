@@ -57,13 +57,7 @@ Expectation expect(const Plan& p, const LoadedConfig& cfg, const config::SiteCon
   std::vector<std::string> dirs{cfg.dir};
   for (const auto& d : config::config_search_path(site)) dirs.push_back(d);
   const InstanceCatalog catalog = load_instance_catalog(config::find_in(dirs, "instances.yaml"));
-  Expectation w;
-  w.instance = p.instance;
-  if (const InstanceType* t = catalog.find(p.instance)) {
-    w.neuron = t->neuron_cores > 0;
-    w.neuron_cores = t->neuron_cores;
-    w.efa = t->efa;
-  }
+  Expectation w = instance_expectation(catalog, p.instance);
   w.lnc = p.lnc;
   w.needs_neuron_sdk = p.backend != Backend::kNative;
   w.multi_node = p.nodes > 1;

@@ -29,7 +29,7 @@ void probe_devices(const std::string& root, NodeFacts* f) {
   f->driver_version = sysfs_line(under_root(root, "/sys/module/neuron/version"));
   const NodeInstanceFacts node = read_node_instance(root);
   f->node_instance = node.instance_type;
-  f->node_family = node.family;
+  f->node_platform = node.platform;
 }
 
 // The first line a command prints, "" when it fails or prints nothing. `timeout` keeps a
@@ -131,6 +131,23 @@ int bind_errno(int port) {
 }
 
 }  // namespace
+
+Expectation instance_expectation(const InstanceCatalog& catalog, const std::string& instance) {
+  Expectation w;
+  w.instance = instance;
+  if (const InstanceType* t = catalog.find(instance)) {
+    w.neuron = t->neuron_cores > 0;
+    w.neuron_cores = t->neuron_cores;
+    w.efa = t->efa;
+    w.platform = t->platform;
+    const std::string base = t->alias_of.empty() ? t->name : t->alias_of;
+    for (const auto& [name, other] : catalog.types) {
+      w.catalog_names.push_back(name);
+      if (name == base || other.alias_of == base) w.names.push_back(name);
+    }
+  }
+  return w;
+}
 
 NodeFacts probe_node(const Plan& p, const Expectation& want, const std::string& root, const EnvMap& env) {
   NodeFacts f;

@@ -12,6 +12,10 @@
 
 namespace trn {
 
+// What the catalog says a node of `instance` has (devices, cores, EFA, platform, the
+// names that mean it); the LNC and the backend's needs are the plan's, set by the caller.
+Expectation instance_expectation(const InstanceCatalog& catalog, const std::string& instance);
+
 // Never throws: what cannot be read is reported in the facts (as 0, "" or an error text).
 NodeFacts probe_node(const Plan& plan, const Expectation& want, const std::string& root, const EnvMap& env);
 

@@ -6,7 +6,7 @@
 # --signal=TERM@grace / a checkpoint request sends): `run` forwards the signal to the
 # backend's process group (the torchrun double "checkpoints" and exits 128+10) and
 # exits with its status. `run` refuses a restart count above launch.max_restarts;
-# submit's train job is requeueable and warned by SIGTERM before its time limit.
+# submit's train job is requeueable, and the native one is warned by SIGTERM before its time limit.
 source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d)
 id="" node_down=""
@@ -94,14 +94,17 @@ set -e
 expect_eq "$rc" 2 "restart count above launch.max_restarts: exit status"
 expect_contains "$err" "SLURM_RESTART_COUNT = 3: this job was requeued more than launch.max_restarts = 2 times" "max restarts message"
 
-# submit: the train job is requeueable and warned by SIGTERM launch.signal_grace seconds
-# before its time limit; HyperPod's --auto-resume=1 goes to the srun inside the jobs.
+# submit: the train job is requeueable; only the native one is warned by SIGTERM
+# launch.signal_grace seconds before its time limit (NxDT has no preemption callback);
+# HyperPod's --auto-resume=1 goes to the srun inside the jobs.
 dry=$(env -u SLURM_JOB_ID "$TRN_TRAIN" submit --conf "$conf" --dry-run "launch.sbatch_flags=['--auto-resume=1']")
 train=$(tail -1 <<< "$dry")
 expect_contains "$train" "--requeue" "train job requeue"
-expect_contains "$train" "--signal=TERM@300" "train job warned before its time limit"
+[[ $train != *--signal=* ]] || fail "nxdt train job warned early, but NxDT has no preemption callback: $train"
+native_train=$(env -u SLURM_JOB_ID "$TRN_TRAIN" submit --conf "$TRN_TOP/conf/tiny_llama_native.yaml" --dry-run | tail -1)
+expect_contains "$native_train" "--signal=TERM@300" "native train job warned before its time limit"
 expect_contains "$train" "srun --auto-resume=1 --kill-on-bad-exit=1 " "auto-resume on the train job's srun"
 expect_contains "$(head -1 <<< "$dry")" "srun --auto-resume=1 " "auto-resume on the compile job's srun"
 [[ ${train%%--wrap*} != *auto-resume* ]] || fail "--auto-resume given to sbatch: $train"
-[[ $(env -u SLURM_JOB_ID "$TRN_TRAIN" submit --conf "$conf" --dry-run launch.signal_grace=0) != *--signal=* ]] \
+[[ $(env -u SLURM_JOB_ID "$TRN_TRAIN" submit --conf "$TRN_TOP/conf/tiny_llama_native.yaml" --dry-run launch.signal_grace=0) != *--signal=* ]] \
   || fail "launch.signal_grace=0 still adds --signal"

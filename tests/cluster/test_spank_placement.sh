@@ -1,6 +1,7 @@
 # spank_neuron.so on the local cluster (fake trn1/trn2 device trees per node):
 # per-task NeuronCore placement, LNC, the shared root-comm id, EFA variables,
-# sbatch options reaching the job's steps, user values winning.
+# sbatch options reaching the job's steps, user values winning; the job's own LNC and
+# the launcher refusing cores that disagree with its plan (issue 19 defect 2).
 source "$(dirname "$0")/lib.sh"
 cd "${TMPDIR:-/tmp}"
 
@@ -34,6 +35,33 @@ out=$(srun -p trn2 -N2 -n2 bash -c 'echo $NEURON_RT_VISIBLE_CORES $NEURON_LOGICA
 expect_eq "$out" "0-63 2" "trn2 1 task/node, default LNC"
 out=$(srun -p trn2 -N1 -n1 --neuron-lnc=1 bash -c 'echo $NEURON_RT_VISIBLE_CORES $NEURON_LOGICAL_NC_CONFIG')
 expect_eq "$out" "0-127 1" "trn2 --neuron-lnc=1"
+
+# Issue 19 defect 2: the job's own NEURON_LOGICAL_NC_CONFIG is the LNC the tasks run with,
+# so the cores are placed for it (old plugin: 0-31 and 32-63 at LNC 1, half the node idle);
+# a value it cannot honour fails the step with one line.
+out=$(NEURON_LOGICAL_NC_CONFIG=1 srun -p trn2 -N1 -n2 bash -c 'echo $SLURM_LOCALID $NEURON_RT_VISIBLE_CORES $NEURON_LOGICAL_NC_CONFIG' | sort)
+expect_eq "$out" $'0 0-63 1\n1 64-127 1' "trn2 job's own LNC 1, 2 tasks"
+set +e
+err=$(NEURON_LOGICAL_NC_CONFIG=3 srun -p trn2 -N1 -n2 true 2>&1); rc=$?
+set -e
+[ "$rc" != 0 ] || fail "NEURON_LOGICAL_NC_CONFIG=3 ran"
+expect_contains "$err" "neuron: error: NEURON_LOGICAL_NC_CONFIG = 3: must be 1 or 2" "job's LNC 3 refused"
+# The launcher half: an LNC, or visible cores, that disagree with the plan are exit 2
+# before any worker starts (the torchrun double never runs).
+work=$(mktemp -d)
+touch "$work/training_orchestrator.py"
+trn2conf="--conf $TRN_TOP/conf/hf_llama3_8B_trn2_config.yaml model.model_config=$TRN_TOP/tests/fixtures/tiny_llama_config.json launch.script=$work/training_orchestrator.py"
+for opts in "--neuron-lnc=1" "--neuron-cores=32"; do
+  set +e
+  (cd "$work" && PATH=$TRN_TOP/tests/doubles:$PATH TRN_DOUBLE_OUT=$work \
+    srun -p trn2 -N1 -n1 $opts $TRN_TRAIN run $trn2conf) >"$work/out" 2>&1; rc=$?
+  set -e
+  expect_eq "$rc" 2 "srun $opts with an LNC-2 trn2 config: exit status"
+  if [ "$opts" = --neuron-lnc=1 ]; then want="NEURON_LOGICAL_NC_CONFIG = 1 (this task's"; else want="NEURON_RT_VISIBLE_CORES = 0-31 (32 cores"; fi
+  expect_contains "$(cat "$work/out")" "$want" "srun $opts: the contradiction is named"
+  ! ls "$work"/torchrun.* >/dev/null 2>&1 || fail "srun $opts: a worker started: $(cat "$work"/torchrun.*)"
+done
+rm -rf "$work"
 
 # --neuron-cores=N and =all; --neuron-cache; --neuron-env=off; --neuron-verbose.
 out=$(srun -p trn1 -N1 -n2 --neuron-cores=4 bash -c 'echo $SLURM_LOCALID $NEURON_RT_VISIBLE_CORES' | sort)

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/platform.h"
+
 namespace spank_test {
 
 namespace {
@@ -41,7 +43,8 @@ void make_node(const std::string& root, const std::string& type, int devices, in
     if (!sysfs) continue;
     std::string d = root + "/sys/devices/virtual/neuron_device/neuron" + n;
     write_file(d + "/core_count", std::to_string(cores) + "\n");
-    write_file(d + "/info/architecture/device_name", type.rfind("trn2", 0) == 0 ? "Trainium2\n" : "Trainium1\n");
+    write_file(d + "/info/architecture/device_name",
+               std::string(trn::chip_facts(trn::platform_of_name(type)).device_name) + "\n");
     mkdirs(root + "/sys/class/neuron_device");
     symlink(("../../devices/virtual/neuron_device/neuron" + n).c_str(),
             (root + "/sys/class/neuron_device/neuron" + n).c_str());

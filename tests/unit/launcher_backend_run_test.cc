@@ -148,8 +148,7 @@ TEST(NeuronCcFlags, NxdtWorkerSeesEachFlagOnce) {
 
 // Without an orchestrator (torchneuron) trn-train adds everything itself, once.
 TEST(NeuronCcFlags, TorchNeuronGetsEverythingFromUs) {
-  const Plan p = plan_for("conf/hf_llama3_70B_config.yaml", slurm_task(16, 0, 0),
-                          {"launch.backend=torchneuron", "launch.instance=trn1.32xlarge"});
+  const Plan p = plan_for("conf/hf_llama3_70B_trn2_config.yaml", slurm_task(8, 0, 0), {"launch.backend=torchneuron"});
   const std::string flags = p.env.at("NEURON_CC_FLAGS");
   EXPECT_NE(flags.find("--model-type transformer"), std::string::npos) << flags;
   EXPECT_NE(flags.find("--enable-mixed-precision-accumulation"), std::string::npos) << flags;

@@ -71,7 +71,7 @@ TEST(BadInput, TorchGenerationMustFitTheBackend) {
   EXPECT_NE(nxdt[0].fix.find("torch 2.10.0"), std::string::npos) << nxdt[0].fix;
   // 2.31 is the last SDK with NxD Training (its release notes; 2.28 only announced the end).
   EXPECT_NE(nxdt[0].fix.find("Neuron SDK <= 2.31 environment"), std::string::npos) << nxdt[0].fix;
-  EXPECT_TRUE(check_backend_programs(plan_for({cache, "launch.backend=torchneuron"}), venv.path + "/bin").empty());
+  EXPECT_TRUE(check_backend_programs(plan_for({cache, "launch.backend=torchneuron", "launch.instance=trn2.48xlarge", "trainer.devices=64"}), venv.path + "/bin").empty());
 
   TempDir xla;
   xla.program("bin/torchrun");
@@ -79,7 +79,7 @@ TEST(BadInput, TorchGenerationMustFitTheBackend) {
   const auto t = torch_next_to(xla.path + "/bin/torchrun");
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(t->major * 100 + t->minor, 209);
-  const Problems tn = check_backend_programs(plan_for({cache, "launch.backend=torchneuron"}), xla.path + "/bin");
+  const Problems tn = check_backend_programs(plan_for({cache, "launch.backend=torchneuron", "launch.instance=trn2.48xlarge", "trainer.devices=64"}), xla.path + "/bin");
   ASSERT_EQ(tn.size(), 1u) << text(tn);
   EXPECT_EQ(tn[0].value, "torchneuron");
   EXPECT_TRUE(check_backend_programs(plan_for({cache}), xla.path + "/bin").empty());

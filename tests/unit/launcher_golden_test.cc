@@ -321,10 +321,10 @@ TEST(TorchNeuron, SameTopologyNoXla) {
   in.env = EnvMap(task.begin(), task.end());
   in.launch = detect_launch_env(in.env, std::nullopt);
   const Plan p = make_plan(in);
-  const std::vector<std::string> head(p.command.begin(), p.command.begin() + 12);
+  const std::vector<std::string> head(p.command.begin(), p.command.begin() + 16);
   EXPECT_EQ(head, (std::vector<std::string>{"torchrun", "--nproc_per_node", "64", "--nnodes", "8", "--node_rank", "7",
                                             "--master_addr", "trn2-st-1", "--master_port", std::to_string(p.master_port),
-                                            "train_llama.py"}));
+                                            "--no-python", "/trn-train", "worker", "python3", "train_llama.py"}));
   EXPECT_EQ(p.env.at("NEURON_CC_FLAGS"), "--model-type transformer --enable-mixed-precision-accumulation --lnc=2");
   EXPECT_EQ(p.env.at("NEURON_LOGICAL_NC_CONFIG"), "2");
   EXPECT_EQ(p.env.at("NEURON_COMPILE_CACHE_URL"), "/workspace/neuron_cache");

@@ -16,6 +16,8 @@
 #include "launcher/plan/plan_output.h"
 #include "launcher/plan/input_files.h"
 #include "launcher/plan/plan.h"
+#include "launcher/plan/visible_cores.h"
+#include "tests/unit/fake_device_tree.h"
 
 namespace trn {
 namespace {
@@ -447,6 +449,158 @@ TEST(Issue17, InputFilesAreCheckedNamingKeyPathAndNode) {
   std::remove((prefix + ".bin").c_str());
   std::remove((prefix + ".idx").c_str());
   ::rmdir(dir);
+}
+
+
+// --- Issue 19: new hardware (defect 3) and the task's cores against the layout (defect 2) ---
+
+// The plan on a node made by tests/fixtures/neuron_device_tree.sh (rule 2: the node).
+Plan plan_on_tree(const std::string& type, const std::string& dmi, const std::vector<std::string>& ov, int nodes,
+                  const EnvMap& env = {}) {
+  const std::string& root = test_tree::shared(type, dmi);
+  EXPECT_FALSE(root.empty()) << type;
+  PlanInputs in = inputs(ov, env, nodes, "conf/hf_llama3_8B_trn2_config.yaml");  // trainer.lnc 2, TP 16
+  in.node = read_node_instance(root);
+  try {
+    return make_plan(in);
+  } catch (const InputError& e) {
+    for (const auto& p : e.problems()) ADD_FAILURE() << type << ": " << p.str();
+    throw;
+  }
+}
+
+TEST(Issue19, PlanGivesWorldProcsAndLncForTheNewTypes) {
+  struct Case {
+    const char* type;
+    std::vector<std::string> overrides;
+    int nodes, procs, world, lnc;
+  };
+  const Case cases[] = {
+      {"trn2u.48xlarge", {}, 4, 64, 256, 2},
+      {"trn2u.48xlarge",
+       {"trainer.lnc=1", "trainer.devices=128", "distributed_strategy.tensor_model_parallel_size=32"}, 4, 128, 512, 1},
+      {"trn3-gen1", {}, 4, 64, 256, 2},
+      {"trn3-gen1", {"trainer.lnc=1", "trainer.devices=128"}, 2, 128, 256, 1},
+      {"trn3-gen2", {"trainer.devices=16", "data.global_batch_size=576"}, 36, 16, 576, 2},
+      {"trn3-gen2", {"trainer.lnc=1", "trainer.devices=32"}, 4, 32, 128, 1},
+  };
+  for (const Case& c : cases) {
+    const Plan p = plan_on_tree(c.type, "", c.overrides, c.nodes);
+    EXPECT_EQ(p.instance, c.type);
+    EXPECT_EQ(p.procs_per_node, c.procs) << c.type;
+    EXPECT_EQ(p.world_size, c.world) << c.type;
+    EXPECT_EQ(p.lnc, c.lnc) << c.type;
+    EXPECT_EQ(p.env.at("NEURON_LOGICAL_NC_CONFIG"), std::to_string(c.lnc)) << c.type;
+  }
+  EXPECT_EQ(to_string(plan_on_tree("trn3-gen1", "", {}, 4).platform), std::string("trn3"));
+}
+
+// A Trn3 server whose EC2 name the catalog does not know is found by its sysfs shape
+// (old code: an unknown name, then trainer.lnc planned it as trn2.48xlarge).
+TEST(Issue19, Trn3NodeUnderAnUnknownNameIsFoundByItsShape) {
+  const Plan gen1 = plan_on_tree("trn3-gen1", "trn3.unlisted", {}, 4);
+  EXPECT_EQ(gen1.instance, "trn3-gen1");
+  EXPECT_NE(gen1.instance_rule.find("16 x Trainium3 (8 NeuronCore-v4 each)"), std::string::npos) << gen1.instance_rule;
+  const Plan gen2 = plan_on_tree("trn3-gen2", "trn3.other", {"trainer.devices=16", "data.global_batch_size=576"}, 36);
+  EXPECT_EQ(gen2.instance, "trn3-gen2");
+  EXPECT_EQ(gen2.procs_per_node, 16);
+}
+
+// trn2u.48xlarge is planned, not refused as an unknown instance (old code).
+TEST(Issue19, Trn2UltraServerNodeIsKnown) {
+  const Plan p = plan_on_tree("trn2u.48xlarge", "", {}, 4);
+  EXPECT_EQ(p.instance, "trn2u.48xlarge");
+  EXPECT_NE(p.instance_rule.find("product_name"), std::string::npos) << p.instance_rule;
+}
+
+// One line under aliases: gives a provisional entry its real EC2 name.
+TEST(Issue19, AliasNamesAProvisionalType) {
+  char dir[] = "/tmp/trn-catalog-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/instances.yaml";
+  {
+    std::ifstream src("conf/instances.yaml");
+    std::ofstream dst(path);
+    dst << src.rdbuf() << "  trn3.48xlarge: trn3-gen1\n";
+  }
+  const InstanceCatalog cat = load_instance_catalog(path);
+  ASSERT_NE(cat.find("trn3.48xlarge"), nullptr);
+  EXPECT_EQ(cat.find("trn3.48xlarge")->procs_per_lnc.at(2), 64);
+  EXPECT_EQ(cat.find("trn3.48xlarge")->ultraserver_nodes, 4);
+  EXPECT_EQ(cat.names().find("trn3.48xlarge"), std::string::npos);  // listed once, as an alias
+  std::ofstream(path, std::ios::app) << "  trn9.big: nothing\n";
+  EXPECT_THROW(load_instance_catalog(path), InputError);
+  std::remove(path.c_str());
+  ::rmdir(dir);
+}
+
+// The catalog's chip facts and the plugin's table (common/platform.h) are one truth.
+TEST(Issue19, CatalogAgreesWithTheChipTable) {
+  const InstanceCatalog cat = load_instance_catalog("conf/instances.yaml");
+  for (const auto& [name, t] : cat.types) {
+    if (t.platform == Platform::kCpu) continue;
+    EXPECT_EQ(t.cores_per_device, chip_facts(t.platform).cores_per_device) << name;
+    EXPECT_EQ(t.neuroncore_version, chip_facts(t.platform).neuroncore_version) << name;
+    EXPECT_EQ(!t.lnc_allowed.empty() && t.lnc_allowed.size() > 1, chip_facts(t.platform).lnc_configurable) << name;
+  }
+}
+
+TEST(Issue19, VisibleCoresListsAreCounted) {
+  int n = -1;
+  EXPECT_TRUE(count_visible_cores("0-63", &n));
+  EXPECT_EQ(n, 64);
+  EXPECT_TRUE(count_visible_cores("5", &n));
+  EXPECT_EQ(n, 1);
+  EXPECT_TRUE(count_visible_cores("0-3,8-11,20", &n));
+  EXPECT_EQ(n, 9);
+  for (const char* bad : {"", "a", "3-1", "0-", "-1", "0,,1", "0,", "1 2", "+1", "0-+3"})
+    EXPECT_FALSE(count_visible_cores(bad, &n)) << bad;
+}
+
+// Defect 2, launcher half: the task's visible cores must fit the layout before any
+// worker starts: one core per worker per node (torch-xla checks LOCAL_WORLD_SIZE
+// against them), one core per task in the per-worker layout.
+TEST(Issue19, VisibleCoresThatDoNotFitTheLayoutAreRefused) {
+  const std::string trn2 = "conf/hf_llama3_70B_trn2_config.yaml";  // 64 workers per node at LNC 2
+  auto problems = [&](const EnvMap& env) {
+    try {
+      make_plan(inputs({}, env, 8, trn2));
+      return std::string();
+    } catch (const InputError& e) {
+      std::string text;
+      for (const auto& p : e.problems()) text += p.str() + "\n";
+      return text;
+    }
+  };
+  EXPECT_EQ(problems({{"NEURON_RT_VISIBLE_CORES", "0-63"}}), "");
+  EXPECT_EQ(problems({{"NEURON_RT_VISIBLE_CORES", "0-31,32-63"}}), "");
+  const std::string half = problems({{"NEURON_RT_VISIBLE_CORES", "0-31"}});
+  EXPECT_NE(half.find("NEURON_RT_VISIBLE_CORES = 0-31 (32 cores"), std::string::npos) << half;
+  EXPECT_NE(half.find("one core per worker: 64 (procs_per_node of trn2.48xlarge at LNC 2)"), std::string::npos) << half;
+  EXPECT_NE(problems({{"NEURON_RT_VISIBLE_CORES", "0-x"}}).find("is not a core list"), std::string::npos);
+  // The plugin at LNC 1 (srun --neuron-lnc=1): the LNC contradiction is said once, alone.
+  const std::string lnc1 = problems({{"NEURON_LOGICAL_NC_CONFIG", "1"}, {"NEURON_RT_VISIBLE_CORES", "0-127"}});
+  EXPECT_NE(lnc1.find("NEURON_LOGICAL_NC_CONFIG = 1"), std::string::npos) << lnc1;
+  EXPECT_EQ(lnc1.find("NEURON_RT_VISIBLE_CORES"), std::string::npos) << lnc1;
+  // Per worker: one core per task.
+  EnvMap env = slurm_env(0, 0, "2(x4)", 8);
+  env["NEURON_RT_VISIBLE_CORES"] = "0-1";
+  const auto per_worker = [&](const EnvMap& e) {
+    try {
+      make_plan(inputs({"trainer.devices=2", "data.global_batch_size=16", "launch.allow_devices_mismatch=true",
+                        "launch.procs_per_node=2"},
+                       e, 0, trn2));
+      return std::string();
+    } catch (const InputError& x) {
+      std::string text;
+      for (const auto& p : x.problems()) text += p.str() + "\n";
+      return text;
+    }
+  };
+  EXPECT_NE(per_worker(env).find("one task per worker needs exactly 1 core per task"), std::string::npos)
+      << per_worker(env);
+  env["NEURON_RT_VISIBLE_CORES"] = "1";
+  EXPECT_EQ(per_worker(env).find("NEURON_RT_VISIBLE_CORES"), std::string::npos) << per_worker(env);
 }
 
 }  // namespace

@@ -5,7 +5,9 @@
 
 #include "common/hostlist.h"
 #include "launcher/preflight/preflight_checks.h"
+#include "launcher/preflight/preflight_probe.h"
 #include "launcher/preflight/preflight_report.h"
+#include "tests/unit/fake_device_tree.h"
 
 namespace trn {
 namespace {
@@ -17,6 +19,9 @@ Expectation trn1() {
   w.neuron_cores = 32;
   w.efa = 8;
   w.lnc = 1;
+  w.platform = Platform::kTrn1;
+  w.names = {"trn1.32xlarge"};
+  w.catalog_names = {"cpu", "trn1.32xlarge", "trn1n.32xlarge", "trn2.48xlarge"};
   w.needs_neuron_sdk = true;
   w.multi_node = true;
   return w;
@@ -31,7 +36,7 @@ NodeFacts healthy(const std::string& node = "trn1-st-trn1-1", int rank = 0) {
   f.sysfs_cores = 32;
   f.driver_version = "2.19.64.0";
   f.node_instance = "trn1.32xlarge";
-  f.node_family = "trn1";
+  f.node_platform = Platform::kTrn1;
   f.efa_sysfs = 8;
   f.efa_provider_checked = f.efa_provider = true;
   f.sdk_version = "NeuronX Compiler version 2.15.128.0+56dc5a86";
@@ -77,9 +82,9 @@ TEST(Preflight, InstanceAndLncAgainstThePlan) {
   EXPECT_EQ(status(check_node(f, trn1()), Check::kInstance), CheckStatus::kFail);
   f = healthy();
   f.node_instance = "";
-  f.node_family = "";
+  f.node_platform = Platform::kUnknown;
   EXPECT_EQ(status(check_node(f, trn1()), Check::kInstance), CheckStatus::kFail);
-  f.node_family = "trn1";  // only the chip name: the family must match
+  f.node_platform = Platform::kTrn1;  // only the chip name: the platform must match
   EXPECT_EQ(status(check_node(f, trn1()), Check::kInstance), CheckStatus::kOk);
   f = healthy();
   f.lnc_env = "2";
@@ -221,6 +226,38 @@ TEST(Preflight, TableHasALinePerNodeAndSharedDetailsOnce) {
   EXPECT_NE(t.find("\ntrn1-st-trn1-3  "), std::string::npos);
   EXPECT_NE(t.find("  trn1-st-trn1-[1-3] files warn: open-file limit"), std::string::npos);
   EXPECT_EQ(format_verdict(rows), "preflight: ok: 3 nodes (3 warnings above)\n");
+}
+
+
+// Issue 19: preflight's device, driver, instance and EFA checks pass on each new fake
+// tree (tests/fixtures/neuron_device_tree.sh), also when a Trn3 server's EC2 name is not
+// in the catalog; the wrong type still fails.
+TEST(Preflight, NewInstanceTypesPassOnTheirTrees) {
+  const InstanceCatalog catalog = load_instance_catalog("conf/instances.yaml");
+  struct Case {
+    const char* type;
+    const char* dmi;
+  };
+  for (const Case& c : {Case{"trn2u.48xlarge", ""}, Case{"trn3-gen1", ""}, Case{"trn3-gen2", ""},
+                        Case{"trn3-gen1", "trn3.unlisted"}}) {
+    const std::string& root = test_tree::shared(c.type, c.dmi);
+    ASSERT_FALSE(root.empty()) << c.type;
+    Plan plan;
+    plan.instance = c.type;
+    plan.cache.dir = root + "/cache";
+    Expectation want = instance_expectation(catalog, c.type);
+    want.lnc = 2;
+    const NodeRow row = check_node(probe_node(plan, want, root, EnvMap{{"NEURON_LOGICAL_NC_CONFIG", "2"}}), want);
+    for (Check k : {Check::kDevices, Check::kDriver, Check::kInstance})
+      EXPECT_EQ(status(row, k), CheckStatus::kOk) << c.type << " " << to_string(k) << ": " << row.at(k).detail;
+    EXPECT_NE(status(row, Check::kEfa), CheckStatus::kFail) << c.type << ": " << row.at(Check::kEfa).detail;
+  }
+  // A trn2u node planned as trn3-gen1: wrong chip.
+  const Expectation gen1 = instance_expectation(catalog, "trn3-gen1");
+  Plan plan;
+  plan.cache.dir = test_tree::shared("trn2u.48xlarge") + "/cache";
+  const NodeRow wrong = check_node(probe_node(plan, gen1, test_tree::shared("trn2u.48xlarge"), EnvMap{}), gen1);
+  EXPECT_EQ(status(wrong, Check::kInstance), CheckStatus::kFail) << wrong.at(Check::kInstance).detail;
 }
 
 }  // namespace

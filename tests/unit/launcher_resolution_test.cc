@@ -91,10 +91,10 @@ TEST(InstanceResolution, NodeDmiAndSysfs) {
   EXPECT_EQ(sysfs.instance_type, "trn1.32xlarge");  // the first device
   const auto chip = read_node_instance(
       fake_root({{"/sys/devices/virtual/neuron_device/neuron0/info/architecture/device_name", "Trainium2"}}));
-  EXPECT_EQ(chip.family, "trn2");
+  EXPECT_EQ(chip.platform, Platform::kTrn2);
   EXPECT_EQ(chip.instance_type, "");
-  EXPECT_EQ(read_node_instance(fake_root({})).family, "");
-  EXPECT_EQ(read_node_instance("/nonexistent/root").family, "");
+  EXPECT_EQ(read_node_instance(fake_root({})).platform, Platform::kUnknown);
+  EXPECT_EQ(read_node_instance("/nonexistent/root").platform, Platform::kUnknown);
 }
 
 TEST(InstanceResolution, OrderOfTheFourRules) {
@@ -122,11 +122,17 @@ TEST(InstanceResolution, OrderOfTheFourRules) {
   in.node.instance_type = "trn1.32xlarge";
   in.node.source = "dmi";
   EXPECT_EQ(make_plan(in).instance_rule, "--instance / launch.instance");
-  // A node naming only its chip: the catalog's one type of that platform.
+  // A node naming only its chip: trn2.48xlarge and trn2u.48xlarge both fit, so the
+  // config's rule chooses among them; without it the plan names both and the fix.
   in = make_inputs(k8BTrn2, {}, {}, 1);
-  in.node.family = "trn2";
+  in.node.platform = Platform::kTrn2;
   in.node.source = "device_name";
-  EXPECT_EQ(make_plan(in).instance_rule, "node (device_name)");
+  EXPECT_EQ(make_plan(in).instance_rule, "config (trainer.lnc is set: trn2)");
+  in = make_inputs(k8BTrn2, {"~trainer.lnc", "~trainer.devices"}, {}, 1);
+  in.node.platform = Platform::kTrn2;
+  const std::string e = plan_errors(in);
+  EXPECT_NE(e.find("fits trn2.48xlarge and trn2u.48xlarge, which its devices cannot tell apart; name it: --instance"),
+            std::string::npos) << e;
 }
 
 TEST(InstanceResolution, NoSilentDefault) {

@@ -204,12 +204,79 @@ TEST_F(Dispatch, LncOnTrn1FailsInTaskInitOncePerNode) {
   EXPECT_EQ(task(0, &env), -1);
   EXPECT_EQ(task(1, &env), -1);
   ASSERT_EQ(world().errors.size(), 1u);
-  EXPECT_EQ(world().errors[0].rfind("neuron: error: --neuron-lnc = 2: logical NeuronCore config applies only to trn2; "
+  EXPECT_EQ(world().errors[0].rfind("neuron: error: --neuron-lnc = 2: logical NeuronCore config applies only to trn2 and trn3; "
                                     "node trn1-st-trn1-1 is trn1",
                                     0),
             0u)
       << world().errors[0];
   EXPECT_EQ(env.count("NEURON_RT_VISIBLE_CORES"), 0u);
+}
+
+// Defect 2, plugin half: the job's own NEURON_LOGICAL_NC_CONFIG is the LNC the task
+// runs with (the user's value wins in task_init), so the cores are placed for it: two
+// tasks at LNC 1 on trn2 get 0-63 and 64-127 (old code: 0-31 and 32-63).
+TEST_F(Dispatch, JobsOwnLncPlacesTheCores) {
+  ASSERT_EQ(init(), 0);
+  remote_step("trn2-st-trn2-1", 2);
+  world().env["NEURON_LOGICAL_NC_CONFIG"] = "1";
+  ASSERT_EQ(slurm_spank_user_init(fake_spank::handle(), 0, nullptr), 0);
+  std::map<std::string, std::string> env0, env1;
+  ASSERT_EQ(task(0, &env0), 0) << (world().errors.empty() ? "" : world().errors.back());
+  ASSERT_EQ(task(1, &env1), 0);
+  EXPECT_EQ(env0["NEURON_RT_VISIBLE_CORES"], "0-63");
+  EXPECT_EQ(env1["NEURON_RT_VISIBLE_CORES"], "64-127");
+  EXPECT_EQ(env1["NEURON_LOGICAL_NC_CONFIG"], "1");
+}
+
+// A job value that is not 1 or 2, that contradicts --neuron-lnc, or that is set on trn1
+// fails the step with one `neuron: error: key = value: fix` line.
+TEST_F(Dispatch, JobsOwnLncThatCannotBeHonouredFailsTheStep) {
+  struct Case {
+    const char* node;
+    const char* value;
+    const char* option;  // --neuron-lnc, or nullptr
+    const char* error;
+  };
+  const Case cases[] = {
+      {"trn2-st-trn2-1", "4", nullptr, "neuron: error: NEURON_LOGICAL_NC_CONFIG = 4: must be 1 or 2"},
+      {"trn2-st-trn2-1", "1", "2",
+       "neuron: error: NEURON_LOGICAL_NC_CONFIG = 1: contradicts --neuron-lnc=2 (the task would run with 1)"},
+      {"trn1-st-trn1-1", "2", nullptr,
+       "neuron: error: NEURON_LOGICAL_NC_CONFIG = 2: logical NeuronCore config applies only to trn2 and trn3; node "
+       "trn1-st-trn1-1 is trn1: unset it"},
+  };
+  for (const Case& c : cases) {
+    slurm_spank_exit(fake_spank::handle(), 0, nullptr);
+    fake_spank::reset();
+    ASSERT_EQ(init(), 0);
+    remote_step(c.node, 2);
+    world().env["NEURON_LOGICAL_NC_CONFIG"] = c.value;
+    if (c.option) {
+      ASSERT_EQ(fake_spank::give_option("neuron-lnc", c.option, 1), 0);
+    }
+    ASSERT_EQ(slurm_spank_user_init(fake_spank::handle(), 0, nullptr), 0);
+    std::map<std::string, std::string> env;
+    EXPECT_EQ(task(0, &env), -1) << c.value;
+    EXPECT_EQ(task(1, &env), -1) << c.value;
+    ASSERT_EQ(world().errors.size(), 1u) << c.value;
+    EXPECT_EQ(world().errors[0].rfind(c.error, 0), 0u) << world().errors[0];
+  }
+}
+
+// Trn3 (defect 3): LNC applies, and the cores fallback knows Trainium3 (8 per device)
+// when the driver's layout shows no core_count.
+TEST_F(Dispatch, Trn3ServerGetsLncAndItsCores) {
+  spank_test::make_node(dir + "/nodes/trn3-st-trn3-1", "trn3-gen2", 4, 8, 4, /*sysfs=*/false);
+  spank_test::write_file(dir + "/nodes/trn3-st-trn3-1/etc/hosts", "127.0.0.4 trn3-st-trn3-1\n");
+  int rc = 0;
+  auto envs = node_step("trn3-st-trn3-1", 0, 2, {}, &rc);
+  ASSERT_EQ(rc, 0) << (world().errors.empty() ? "" : world().errors.back());
+  EXPECT_EQ(envs[0]["NEURON_RT_VISIBLE_CORES"], "0-7");  // 32 physical cores at LNC 2: 16 logical
+  EXPECT_EQ(envs[1]["NEURON_RT_VISIBLE_CORES"], "8-15");
+  EXPECT_EQ(envs[1]["NEURON_LOGICAL_NC_CONFIG"], "2");
+  envs = node_step("trn3-st-trn3-1", 0, 2, {{"neuron-lnc", "1"}}, &rc);
+  ASSERT_EQ(rc, 0);
+  EXPECT_EQ(envs[1]["NEURON_RT_VISIBLE_CORES"], "16-31");
 }
 
 TEST_F(Dispatch, SpecialStepsAreSkipped) {
@@ -289,7 +356,7 @@ TEST_F(Dispatch, OnlyTheNodeThatCannotHonourARequestFails) {
     envs = node_step(list, node, 1, {{"neuron-lnc", "2"}}, &rc);
     EXPECT_EQ(rc, -1) << "node id " << node;
     ASSERT_EQ(world().errors.size(), 1u);
-    EXPECT_EQ(world().errors[0], "neuron: error: --neuron-lnc = 2: logical NeuronCore config applies only to trn2; node " +
+    EXPECT_EQ(world().errors[0], "neuron: error: --neuron-lnc = 2: logical NeuronCore config applies only to trn2 and trn3; node " +
                                      std::string(node == 1 ? "trn1-st-trn1-1" : "trn1-st-trn1-2") +
                                      " is trn1 (drop --neuron-lnc there)");
   }

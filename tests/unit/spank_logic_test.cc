@@ -173,7 +173,7 @@ TEST_F(Tree, DiscoversTrn1AndTrn2) {
   NodeInventory inv;
   spank_test::make_node(root + "/a", "trn1.32xlarge", 16, 2, 8);
   discover_neuron(root + "/a", PluginConfig(), &inv);
-  EXPECT_EQ(inv.family, "trn1");
+  EXPECT_EQ(inv.platform, trn::Platform::kTrn1);
   EXPECT_EQ(inv.instance_type, "trn1.32xlarge");
   EXPECT_EQ(inv.devices, 16);
   EXPECT_EQ(inv.physical_cores, 32);
@@ -182,7 +182,7 @@ TEST_F(Tree, DiscoversTrn1AndTrn2) {
 
   spank_test::make_node(root + "/b", "trn2.48xlarge", 16, 8, 16);
   discover_neuron(root + "/b", PluginConfig(), &inv);
-  EXPECT_EQ(inv.family, "trn2");
+  EXPECT_EQ(inv.platform, trn::Platform::kTrn2);
   EXPECT_EQ(inv.physical_cores, 128);
   EXPECT_EQ(trn::count_efa_devices(root + "/b"), 16);
 }
@@ -206,7 +206,7 @@ TEST_F(Tree, OverridesAndEmptyNode) {
   c.instance = "trn2";
   c.cores_per_node = 64;
   discover_neuron(root, c, &inv);
-  EXPECT_EQ(inv.family, "trn2");
+  EXPECT_EQ(inv.platform, trn::Platform::kTrn2);
   EXPECT_EQ(inv.physical_cores, 64);
   EXPECT_EQ(inv.cores_source, "plugstack");
 }
@@ -241,7 +241,7 @@ TEST(StepNodes, ThisNodeAndFirstNode) {
 namespace {
 StepInputs trn_inputs(const std::string& family, int physical, int tasks) {
   StepInputs in;
-  in.inventory.family = family;
+  in.inventory.platform = trn::parse_platform(family);
   in.inventory.devices = 16;
   in.inventory.physical_cores = physical;
   in.efa_devices = 8;
