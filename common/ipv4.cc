@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 namespace trn {
 
@@ -25,6 +26,21 @@ bool lookup_ipv4(const std::string& host, std::string* ip, std::string* why) {
   }
   *ip = buf;
   return true;
+}
+
+std::string this_host_fqdn() {
+  char name[256] = {0};
+  if (::gethostname(name, sizeof name - 1) != 0) return "";
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_flags = AI_CANONNAME;
+  addrinfo* res = nullptr;
+  std::string out = name;
+  if (getaddrinfo(name, nullptr, &hints, &res) == 0 && res) {
+    if (res->ai_canonname && *res->ai_canonname) out = res->ai_canonname;
+    freeaddrinfo(res);
+  }
+  return out;
 }
 
 }  // namespace trn

@@ -13,6 +13,7 @@ const char* to_string(LaunchKind k) {
     case LaunchKind::kOpenMpi: return "openmpi";
     case LaunchKind::kAwsBatch: return "aws-batch";
     case LaunchKind::kTorchrun: return "torchrun";
+    case LaunchKind::kPyTorchJob: return "pytorchjob";
     case LaunchKind::kStandalone: return "standalone";
   }
   return "?";
@@ -42,6 +43,7 @@ bool valid_id(const std::string& v, IdForm form) {
 
 struct Reader {
   const EnvMap& env;
+  const std::string& fqdn;
   std::vector<Problem> problems;
 
   // An integer from lo to hi; anything else (negative, overflowing, text) is a Problem.
@@ -196,10 +198,26 @@ void read_ompi(Reader& r, LaunchEnv* le) {
     }
     return;
   }
-  le->job_id = r.first_id(IdForm::kName, "0", "TRN_TRAIN_JOB_ID", "OMPI_MCA_orte_ess_jobid", "OMPI_MCA_ess_base_jobid");
-  // MPI Operator hostfile order is the rank order; without one the master must be given.
+  // train_setup.sh takes its MPI (EKS) branch when SLURM_NNODES is unset and sets the
+  // collectives' socket interface there.
+  if (!lookup(r.env, "SLURM_NNODES")) le->socket_ifname = "eth0";
+  // The hosts in rank order: TRN_TRAIN_HOSTS when given, else the MPI Operator's worker
+  // pods named from this pod's own name (nodelist_helper.py); neither: MASTER_ADDR must be.
+  std::string mpijob;
   const std::string hosts = r.str("TRN_TRAIN_HOSTS");
-  if (!hosts.empty() && !le->hosts.parse(hosts, &error)) r.problems.push_back({"TRN_TRAIN_HOSTS", hosts, error});
+  if (!hosts.empty()) {
+    if (!le->hosts.parse(hosts, &error)) r.problems.push_back({"TRN_TRAIN_HOSTS", hosts, error});
+  } else if (auto pods = mpi_operator_hosts(r.fqdn, le->nodes, &mpijob); !pods.empty()) {
+    le->hosts = HostList::of(std::move(pods));
+  }
+  // The job id names the experiment (NEMO_EXPM_VERSION) and the log folder, so two jobs
+  // must never share one: an explicit TRN_TRAIN_JOB_ID; POD_UID, the launcher pod's uid
+  // that the seed's MPIJob manifest passes to every rank (mpirun -x POD_UID) and that
+  // train_setup.sh names the experiment after; Open MPI's own id of this mpirun (v4:
+  // OMPI_MCA_*ess*_jobid; every version: PMIX_NAMESPACE); the MPIJob's name last.
+  le->job_id = r.first_id(IdForm::kName, "", "TRN_TRAIN_JOB_ID", "POD_UID", "OMPI_MCA_orte_ess_jobid",
+                          "OMPI_MCA_ess_base_jobid", "PMIX_NAMESPACE");
+  if (le->job_id.empty()) le->job_id = mpijob.empty() ? "0" : mpijob;
 }
 
 void read_batch(Reader& r, LaunchEnv* le) {
@@ -212,11 +230,14 @@ void read_batch(Reader& r, LaunchEnv* le) {
   r.below("AWS_BATCH_JOB_NODE_INDEX", le->node_rank, le->nodes, "AWS_BATCH_JOB_NUM_NODES");
   r.below("AWS_BATCH_JOB_MAIN_NODE_INDEX", main_index, le->nodes, "AWS_BATCH_JOB_NUM_NODES");
   if (!r.problems.empty()) return;
-  // Batch sets the main node's address only on children; the main node uses its own.
+  le->socket_ifname = "eth0";  // llama_batch_training.sh exports it on every node
+  // Batch sets the main node's address only on children; the main node uses the address
+  // of its own interface (the sample: eth0's), never its host name (which may map to
+  // 127.0.0.1).
   if (auto a = lookup(r.env, "AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS"); a && !a->empty()) {
     le->master_addr = *a;
   } else if (le->node_rank == main_index) {
-    le->master_addr = "self";
+    le->master_is_this_node = true;
   } else {
     r.problems.push_back({"AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS", "(unset)",
                           "is unset on a child node (index " + std::to_string(le->node_rank) +
@@ -257,10 +278,78 @@ void read_torchrun(Reader& r, LaunchEnv* le) {
   le->job_id = r.first_id(IdForm::kName, "0", "TORCHELASTIC_RUN_ID", "TRN_TRAIN_JOB_ID");
 }
 
+// A Kubeflow PyTorchJob pod (training-operator pkg/controller.v1/pytorch/envvar.go and
+// master.go, release-1.9): MASTER_ADDR = <job>-master-0, MASTER_PORT, RANK = PET_NODE_RANK
+// = the pod's index (master 0, worker i: i+1), WORLD_SIZE = pods x nprocPerNode (1 when
+// unset), PET_NNODES = pods (a "min:max" range under an elasticPolicy), PET_NPROC_PER_NODE
+// when nprocPerNode is set; never LOCAL_RANK. One launcher per pod: the pod is a node.
+void read_pytorchjob(Reader& r, LaunchEnv* le) {
+  le->kind = LaunchKind::kPyTorchJob;
+  le->master_addr = r.str("MASTER_ADDR");
+  le->master_port = r.num("MASTER_PORT", 1, 65535);
+  const int world = r.count("WORLD_SIZE", kMaxTasks).value_or(1);
+  std::optional<int> nproc;
+  if (auto v = lookup(r.env, "PET_NPROC_PER_NODE"); v && !v->empty() && (*v)[0] >= '0' && (*v)[0] <= '9') {
+    nproc = r.count("PET_NPROC_PER_NODE", kMaxTasksPerNode);  // "auto"/"cpu": WORLD_SIZE counted pods
+  }
+  if (auto nn = lookup(r.env, "PET_NNODES"); nn && nn->find(':') != std::string::npos) {
+    r.problems.push_back({"PET_NNODES", *nn,
+                          "is a range (an elastic PyTorchJob): trn-train plans a fixed world; remove "
+                          "elasticPolicy and give the Master and Worker replicas fixed counts"});
+    return;
+  }
+  le->nodes = r.count("PET_NNODES", kMaxNodes).value_or(nproc ? world / *nproc : world);
+  if (nproc && static_cast<long long>(le->nodes) * *nproc != world) {
+    r.problems.push_back({"WORLD_SIZE", std::to_string(world),
+                          "is not PET_NNODES x PET_NPROC_PER_NODE (" + std::to_string(le->nodes) + " x " +
+                              std::to_string(*nproc) + "): is the environment corrupted?"});
+  }
+  const char* rank_key = lookup(r.env, "PET_NODE_RANK") ? "PET_NODE_RANK" : "RANK";
+  le->node_rank = r.index(rank_key, kMaxNodes).value_or(0);
+  le->ntasks = le->nodes;
+  // The PyTorchJob's name (MASTER_ADDR without "-master-0"): the same for every pod and
+  // every restart of the job's pods (which should resume), different for another job
+  // running beside it. TRN_TRAIN_JOB_ID (e.g. from the manifest) wins.
+  std::string job = le->master_addr.value_or("");
+  if (const std::string tail = "-master-0"; job.size() > tail.size() && job.compare(job.size() - tail.size(), tail.size(), tail) == 0) {
+    job.resize(job.size() - tail.size());
+  }
+  le->job_id = r.first_id(IdForm::kName, "", "TRN_TRAIN_JOB_ID");
+  if (le->job_id.empty()) {
+    le->job_id = job;
+    r.check_id("MASTER_ADDR", job, IdForm::kName);
+  }
+}
+
+// torchrun gives every worker LOCAL_RANK, LOCAL_WORLD_SIZE, GROUP_RANK and
+// TORCHELASTIC_RUN_ID; a PyTorchJob pod (RANK, WORLD_SIZE, MASTER_*) has none of them.
+bool torchrun_worker(const EnvMap& env) {
+  for (const char* k : {"LOCAL_RANK", "LOCAL_WORLD_SIZE", "GROUP_RANK", "TORCHELASTIC_RUN_ID"})
+    if (lookup(env, k)) return true;
+  return false;
+}
+
 }  // namespace
 
-bool read_launch_env(const EnvMap& env, std::optional<int> nodes_hint, LaunchEnv* out, Problems* problems) {
-  Reader r{env, {}};
+std::vector<std::string> mpi_operator_hosts(const std::string& fqdn, int nodes, std::string* job) {
+  // Greedy like the helper's ^(.*-worker)-\d+(.*): the rightmost "-worker-" followed by a digit.
+  const std::string mark = "-worker-";
+  for (size_t at = fqdn.rfind(mark); at != std::string::npos; at = at == 0 ? std::string::npos : fqdn.rfind(mark, at - 1)) {
+    size_t end = at + mark.size();
+    if (end >= fqdn.size() || fqdn[end] < '0' || fqdn[end] > '9') continue;
+    while (end < fqdn.size() && fqdn[end] >= '0' && fqdn[end] <= '9') ++end;
+    const std::string prefix = fqdn.substr(0, at + mark.size()), suffix = fqdn.substr(end);
+    std::vector<std::string> hosts;
+    for (int i = 0; i < nodes; ++i) hosts.push_back(prefix + std::to_string(i) + suffix);
+    if (job) *job = fqdn.substr(0, at);
+    return hosts;
+  }
+  return {};
+}
+
+bool read_launch_env(const EnvMap& env, std::optional<int> nodes_hint, const std::string& fqdn, LaunchEnv* out,
+                     Problems* problems) {
+  Reader r{env, fqdn, {}};
   LaunchEnv le;
   // mpirun's rank variables first: inside a Slurm allocation its ranks also inherit the
   // step variables of the srun that started mpirun's daemons (one per node).
@@ -272,6 +361,8 @@ bool read_launch_env(const EnvMap& env, std::optional<int> nodes_hint, LaunchEnv
     read_slurm(r, &le);
   } else if (lookup(env, "AWS_BATCH_JOB_NODE_INDEX")) {
     read_batch(r, &le);
+  } else if (lookup(env, "MASTER_ADDR") && lookup(env, "RANK") && !torchrun_worker(env)) {
+    read_pytorchjob(r, &le);
   } else if (lookup(env, "MASTER_ADDR") && (lookup(env, "RANK") || lookup(env, "NODE_RANK"))) {
     read_torchrun(r, &le);
   } else {

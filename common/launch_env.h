@@ -1,6 +1,8 @@
 // Where and how this task was started: Slurm (one task per node, or one task per
-// worker), Open MPI / MPI Operator, AWS Batch multi-node, torchrun-style variables,
-// or a standalone single node. Read from the environment only: no scontrol, no RPC.
+// worker), Open MPI / MPI Operator, AWS Batch multi-node, a torchrun worker's or a
+// Kubeflow PyTorchJob pod's variables, or a standalone single node. Read from the
+// environment (and, for the MPI Operator, the host name the caller passes): no
+// scontrol, no RPC.
 #pragma once
 
 #include <optional>
@@ -14,7 +16,10 @@
 
 namespace trn {
 
-enum class LaunchKind { kSlurm, kOpenMpi, kAwsBatch, kTorchrun, kStandalone };
+// kTorchrun: a torchrun worker's variables (LOCAL_RANK / TORCHELASTIC_RUN_ID), or
+// torchrun-style per-node ones (NNODES, NODE_RANK); kPyTorchJob: a Kubeflow PyTorchJob
+// pod (RANK = pod index, no LOCAL_RANK), one launcher per pod.
+enum class LaunchKind { kSlurm, kOpenMpi, kAwsBatch, kTorchrun, kPyTorchJob, kStandalone };
 const char* to_string(LaunchKind k);
 
 // The counts every reader accepts (anything else is one Problem naming the variable):
@@ -36,8 +41,14 @@ struct LaunchEnv {
   int local_rank = 0;
   int ntasks = 1;
   HostList hosts;  // node-rank order, named on demand; may be empty (Batch, OMPI without a list)
-  std::optional<std::string> master_addr;  // given by the environment (Batch child, torchrun-style)
-  std::optional<int> master_port;          // torchrun-style MASTER_PORT
+  std::optional<std::string> master_addr;  // given by the environment (Batch child, torchrun-style, PyTorchJob)
+  bool master_is_this_node = false;        // AWS Batch main node: the address of its own interface
+  std::optional<int> master_port;          // torchrun-style / PyTorchJob MASTER_PORT
+  // CCOM_SOCKET_IFNAME as upstream's launch scripts set it under this launcher ("" = not
+  // set): "eth0" for mpirun outside Slurm (NxDT train_setup.sh's OMPI_COMM_WORLD_RANK
+  // branch, taken when SLURM_NNODES is unset: the MPI Operator) and for AWS Batch
+  // (aws-neuron-samples torch-neuronx/training/aws-batch/llama2/docker/llama_batch_training.sh).
+  std::string socket_ifname;
   // Folder names (logs/<job>/, node-warnings.<step>), checked by the reader: Slurm's are
   // digits; other launchers' run ids 1-128 of [A-Za-z0-9._:@+-], never "." or "..".
   std::string job_id = "0";
@@ -53,6 +64,19 @@ struct LaunchEnv {
 // Open MPI variables (mpirun, also inside a Slurm allocation) win over Slurm's step
 // variables, which then describe mpirun's daemons, not this rank. `nodes_hint` is
 // --nodes for plans made outside a job. Exception-free.
-bool read_launch_env(const EnvMap& env, std::optional<int> nodes_hint, LaunchEnv* out, Problems* problems);
+// `fqdn` is this host's fully qualified name (`hostname --fqdn`), read by the caller:
+// under mpirun outside Slurm with no host list given, the MPI Operator's pod names
+// <job>-worker-0..N-1 are derived from it (mpi_operator_hosts); "" = unknown.
+bool read_launch_env(const EnvMap& env, std::optional<int> nodes_hint, const std::string& fqdn, LaunchEnv* out,
+                     Problems* problems);
+inline bool read_launch_env(const EnvMap& env, std::optional<int> nodes_hint, LaunchEnv* out, Problems* problems) {
+  return read_launch_env(env, nodes_hint, "", out, problems);
+}
+
+// The MPI Operator's worker pods, as neuronx-nemo-megatron k8s/docker/nodelist_helper.py
+// derives them: `fqdn` is "<prefix>-worker-<i><suffix>" (the rightmost "-worker-<digits>"),
+// the hosts are "<prefix>-worker-0<suffix>" .. "<prefix>-worker-<nodes-1><suffix>" in rank
+// order. Empty when the name has no such part. `job` gets <prefix> (the MPIJob's name).
+std::vector<std::string> mpi_operator_hosts(const std::string& fqdn, int nodes, std::string* job);
 
 }  // namespace trn

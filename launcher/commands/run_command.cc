@@ -28,6 +28,7 @@
 #include "launcher/neuron/neuron_compile.h"
 #include "launcher/commands/supervise.h"
 #include "launcher/neuron/warm_cache.h"
+#include "launcher/plan/input_files.h"
 
 namespace trn {
 
@@ -37,10 +38,16 @@ namespace {
 // the backend's programs, and (COMPILE=0 on Neuron) a warm enough cache.
 Problems check_startable(const Plan& p, const LoadedConfig& cfg, const std::string& path, WarmCacheVerdict* warm) {
   Problems problems;
+  // Only a standalone plan can lack a master (inside mpirun, Batch or a PyTorchJob
+  // planning names it or refuses: plan_compute.cc plan_master).
   if (p.master_addr.empty()) {
     problems.push_back({"master_addr", "(unknown)",
-                        "a multi-node run needs a launch environment (srun, mpirun, AWS Batch or torchrun variables); "
-                        "use `srun trn-train run` inside the allocation"});
+                        "a multi-node run needs a launch environment (srun, mpirun, AWS Batch, a PyTorchJob or "
+                        "torchrun variables); use `srun trn-train run` inside the allocation"});
+  }
+  // The orchestrator, found before any worker starts (launcher/plan/script_path.h).
+  if (p.backend == Backend::kNxdt) {
+    if (auto script = check_nxdt_script(cfg)) problems.push_back(*script);
   }
   // A job that Slurm keeps requeueing (a node that fails again and again) stops here
   // instead of looping through the queue forever.

@@ -1,9 +1,70 @@
 #include "launcher/neuron/neuron_env.h"
 
+#include <cstdlib>
+#include <optional>
+#include <vector>
+
 #include "common/cc_flags.h"
 
-
 namespace trn {
+
+namespace {
+
+// NEURON_RT_VISIBLE_CORES as torch-xla reads it (neuron_utils.py get_visible_cores_list):
+// comma-separated "N" or "LO-HI" ranges, in order. False when malformed.
+bool parse_core_list(const std::string& text, std::vector<long>* cores) {
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = text.find(',', start);
+    const std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const size_t dash = part.find('-');
+    char* end = nullptr;
+    const std::string lo_text = part.substr(0, dash), hi_text = dash == std::string::npos ? lo_text : part.substr(dash + 1);
+    if (lo_text.empty() || hi_text.empty() || lo_text[0] < '0' || lo_text[0] > '9' || hi_text[0] < '0' || hi_text[0] > '9')
+      return false;
+    const long lo = std::strtol(lo_text.c_str(), &end, 10);
+    if (*end) return false;
+    const long hi = std::strtol(hi_text.c_str(), &end, 10);
+    if (*end || hi < lo || hi - lo > 65536) return false;
+    for (long c = lo; c <= hi; ++c) cores->push_back(c);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool torch_elastic_visible_cores(const std::optional<std::string>& task_cores, int local_rank, int local_world,
+                                 std::string* out, Problem* why) {
+  out->clear();
+  if (!task_cores || task_cores->empty()) return true;  // torch-xla sets it to LOCAL_RANK, as under torchrun
+  std::vector<long> cores;
+  const std::string fix = "one task per worker needs one core per task (srun --ntasks-per-node=" +
+                          std::to_string(local_world) + " with the plugin gives each task one) or the node's " +
+                          std::to_string(local_world) + " cores in every task; or start one task per node, whose "
+                          "torchrun starts the workers: srun --ntasks-per-node=1 trn-train run";
+  if (!parse_core_list(*task_cores, &cores)) {
+    *why = {"NEURON_RT_VISIBLE_CORES", *task_cores, "is not a list of cores N or LO-HI separated by commas"};
+    return false;
+  }
+  const long count = static_cast<long>(cores.size());
+  if (count == local_world) return true;  // torch-xla takes the LOCAL_RANK-th: this worker's own
+  if (count == 1 && cores[0] >= local_rank) {
+    // torch-xla requires LOCAL_WORLD_SIZE cores and takes the LOCAL_RANK-th, so the range
+    // that has this task's one core at that place keeps it exactly this core.
+    const long lo = cores[0] - local_rank, hi = lo + local_world - 1;
+    *out = lo == hi ? std::to_string(lo) : std::to_string(lo) + "-" + std::to_string(hi);
+    return true;
+  }
+  *why = {"NEURON_RT_VISIBLE_CORES",
+          *task_cores + " (this task's, local rank " + std::to_string(local_rank) + " of " +
+              std::to_string(local_world) + ")",
+          "torch-xla under torch-elastic needs " + std::to_string(local_world) +
+              " visible cores and takes the local rank's: " + fix};
+  return false;
+}
+
 namespace {
 
 struct EnvBuilder {
@@ -19,6 +80,36 @@ struct EnvBuilder {
   }
   void force(const std::string& k, const std::string& v) { out[k] = v; }
 };
+
+// One task per worker: what torchrun gives each worker it starts (torch
+// distributed/elastic/agent/server/local_elastic_agent.py _start_workers; torchrun's
+// static rendezvous, as train.sh runs it: run id "none"), so the script sees the world
+// torchrun would form. torch-xla's Neuron plugin sets its PJRT multi-process variables
+// and remaps NEURON_RT_VISIBLE_CORES only when TORCHELASTIC_RUN_ID is set
+// (torch_xla/_internal/neuron.py configure_pjrt_environment), and NxDT's training.py
+// picks Lightning's TorchElasticEnvironment (RANK, GROUP_RANK, LOCAL_RANK,
+// LOCAL_WORLD_SIZE) on the same test. One difference on purpose: no torchrun agent holds
+// the rendezvous store here, so TORCHELASTIC_USE_AGENT_STORE is False and rank 0 opens
+// it (torch_xla/_internal/rendezvous.py), as under torchrun's c10d rendezvous.
+void torch_elastic_env(const Plan& p, const EnvMap& user_env, EnvBuilder* b) {
+  b->force("GROUP_RANK", std::to_string(p.node_rank));
+  b->force("ROLE_RANK", std::to_string(p.task_rank));
+  b->force("ROLE_NAME", "default");
+  b->force("GROUP_WORLD_SIZE", std::to_string(p.nodes));
+  b->force("ROLE_WORLD_SIZE", std::to_string(p.world_size));
+  b->force("TORCHELASTIC_RESTART_COUNT", "0");
+  b->force("TORCHELASTIC_MAX_RESTARTS", "0");
+  b->force("TORCHELASTIC_RUN_ID", "none");
+  b->force("TORCHELASTIC_USE_AGENT_STORE", "False");
+  b->set_default("TORCH_NCCL_ASYNC_ERROR_HANDLING", "1");
+  if (p.procs_per_node > 1) b->set_default("OMP_NUM_THREADS", "1");  // torchrun's own, for nproc_per_node > 1
+  if (p.backend != Backend::kNxdt) return;  // TorchNeuron keeps a preset range as it is
+  std::string cores;
+  Problem why;
+  const auto task_cores = lookup(user_env, "NEURON_RT_VISIBLE_CORES");
+  if (torch_elastic_visible_cores(task_cores, p.local_rank, p.procs_per_node, &cores, &why) && !cores.empty())
+    b->force("NEURON_RT_VISIBLE_CORES", cores);
+}
 
 // Rendezvous: the launcher is the authority, so these are not user-overridable,
 // except the root-comm id that the SPANK plugin (or the user) may already have set.
@@ -38,6 +129,7 @@ void rendezvous_env(const Plan& p, const EnvMap& user_env, EnvBuilder* b) {
   if (p.launch_pattern == LaunchPattern::kPerWorker) {
     b->force("RANK", std::to_string(p.task_rank));
     b->force("LOCAL_RANK", std::to_string(p.local_rank));
+    if (p.backend != Backend::kNative) torch_elastic_env(p, user_env, b);
   }
   b->force("COMPILE", p.compile ? "1" : "0");
   b->force("TRN_TRAIN_LOG_DIR", p.log_dir);
@@ -104,26 +196,51 @@ void compiler_flags_env(const Plan& p, const config::TrainingConfig& training, c
 
 }  // namespace
 
+namespace {
+
+// NxDT's train_setup.sh (examples/, at 9169aa0) exports these unconditionally: the
+// FI_* in its Slurm and MPI branches, the rest for every run, over whatever the user's
+// environment holds. The seed's jobs run with these values, so trn-train matches them
+// (a stale FI_PROVIDER=tcp in a profile would change the transport) and says so in one
+// warning line naming every value it replaced. FI_* only where the instance has EFA.
+void upstream_env(const Plan& p, const InstanceType& inst, EnvBuilder* b, std::vector<std::string>* warnings) {
+  std::vector<std::pair<const char*, const char*>> values;
+  if (inst.efa > 0) values.insert(values.end(), {{"FI_EFA_USE_DEVICE_RDMA", "1"}, {"FI_PROVIDER", "efa"}, {"FI_EFA_FORK_SAFE", "1"}});
+  values.push_back({"MALLOC_ARENA_MAX", "128"});
+  if (p.backend == Backend::kNxdt) values.insert(values.end(), {{"XLA_DISABLE_FUNCTIONALIZATION", "0"}, {"HYDRA_FULL_ERROR", "1"}});
+  std::string replaced;
+  for (const auto& [name, value] : values) {
+    if (auto u = lookup(b->user, name); u && *u != value) {
+      replaced += std::string(replaced.empty() ? "" : ", ") + name + "=" + *u + " -> " + value;
+    }
+    b->force(name, value);
+  }
+  if (!replaced.empty() && warnings) {
+    warnings->push_back("this environment's " + replaced + ": replaced by the values NxDT's train_setup.sh exports "
+                        "for every run (unset them in the job's environment to silence this)");
+  }
+}
+
+}  // namespace
+
 std::map<std::string, std::string> derive_env(const Plan& p, const config::TrainingConfig& training,
-                                              const InstanceType& inst, const EnvMap& user_env) {
+                                              const InstanceType& inst, const EnvMap& user_env,
+                                              std::vector<std::string>* warnings) {
   EnvBuilder b{user_env, {}};
   rendezvous_env(p, user_env, &b);
-  if (inst.efa > 0) {
-    b.set_default("FI_EFA_USE_DEVICE_RDMA", "1");
-    b.set_default("FI_PROVIDER", "efa");
-    b.set_default("FI_EFA_FORK_SAFE", "1");
-  }
-  b.set_default("MALLOC_ARENA_MAX", "128");
+  upstream_env(p, inst, &b, warnings);
   if (p.backend == Backend::kNative) return b.out;
+  // The collectives' socket interface where upstream's scripts set it (MPI Operator,
+  // AWS Batch: launch_env.h socket_ifname); as they do, over the user's value.
+  if (!p.socket_ifname.empty()) b.force("CCOM_SOCKET_IFNAME", p.socket_ifname);
 
   // PyTorch/XLA and NxDT's NeMo/Hydra variables; TorchNeuron (native PyTorch, no XLA)
   // reads none of them (see backend_command.h for its sources).
   const bool nxdt = p.backend == Backend::kNxdt;
   if (nxdt) {
-    b.set_default("XLA_DISABLE_FUNCTIONALIZATION", "0");
-    b.set_default("HYDRA_FULL_ERROR", "1");
-    b.set_default("CREATE_TB_LOGGER", p.compile ? "False" : "True");
-    b.set_default("CHECKPOINT_CALLBACK", p.compile ? "False" : "True");
+    // As train_setup.sh exports them (README D4, withdrawn: nothing in NxDT reads them).
+    b.set_default("CREATE_TB_LOGGER", "True");
+    b.set_default("CHECKPOINT_CALLBACK", "True");
     b.set_default("NEMO_EXPM_VERSION", p.job_id);
   }
   const config::NeuronKnobs& knobs = training.neuron;

@@ -7,10 +7,11 @@
 
 namespace trn {
 
-inline LaunchEnv detect_launch_env(const EnvMap& env, std::optional<int> nodes_hint) {
+// `fqdn`: this host's full name (common/ipv4.h this_host_fqdn), for the MPI Operator's pods.
+inline LaunchEnv detect_launch_env(const EnvMap& env, std::optional<int> nodes_hint, const std::string& fqdn = "") {
   LaunchEnv le;
   Problems problems;
-  if (!read_launch_env(env, nodes_hint, &le, &problems)) throw InputError(problems);
+  if (!read_launch_env(env, nodes_hint, fqdn, &le, &problems)) throw InputError(problems);
   return le;
 }
 

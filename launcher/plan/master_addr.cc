@@ -1,7 +1,6 @@
 #include "launcher/plan/master_addr.h"
 
 #include <arpa/inet.h>
-#include <unistd.h>
 
 #include "common/ipv4.h"
 #include "launcher/errors.h"
@@ -9,12 +8,7 @@
 namespace trn {
 
 std::string resolve_ipv4(const std::string& name, const std::map<std::string, std::string>& static_map) {
-  std::string host = name;
-  if (host == "self") {
-    char buf[256] = {0};
-    gethostname(buf, sizeof buf - 1);
-    host = buf;
-  }
+  const std::string& host = name;
   if (auto it = static_map.find(host); it != static_map.end()) return it->second;
   in_addr literal{};
   if (inet_pton(AF_INET, host.c_str(), &literal) == 1) return host;

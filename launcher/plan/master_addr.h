@@ -8,7 +8,8 @@
 
 namespace trn {
 
-// Returns the IPv4 address for `host` ("self": this machine's hostname). Throws
+// Returns the IPv4 address for `host` (an AWS Batch main node's own address comes from
+// its interface instead: common/net_interfaces.h). Throws
 // InputError naming the host and the fix when it cannot be resolved.
 std::string resolve_ipv4(const std::string& host, const std::map<std::string, std::string>& static_map);
 

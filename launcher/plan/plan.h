@@ -16,6 +16,7 @@
 #include "common/config/site_file.h"
 #include "common/env_map.h"
 #include "common/hostlist.h"
+#include "common/net_interfaces.h"
 #include "launcher/plan/config_loader.h"
 #include "common/node_instance.h"
 #include "common/ports.h"
@@ -51,6 +52,7 @@ struct Plan {
   LaunchKind launch_kind = LaunchKind::kStandalone;
   LaunchPattern launch_pattern = LaunchPattern::kPerNode;
   int task_rank = 0, local_rank = 0;
+  std::string socket_ifname;   // CCOM_SOCKET_IFNAME where upstream sets it (LaunchEnv::socket_ifname)
   std::string master_host;     // as named by the environment
   std::string master_addr;     // IPv4
   int master_port = 0;
@@ -79,6 +81,7 @@ struct PlanInputs {
   LaunchEnv launch;
   NodeInstanceFacts node;      // what the node says about its instance type
   EphemeralPorts ephemeral;    // the node's ip_local_port_range / ip_local_reserved_ports
+  std::vector<Ipv4Interface> interfaces;  // this node's, read where the master is this node (AWS Batch main)
   bool compile = false;
   std::string bindir;  // where trn-train-native lives
   std::function<std::string(const std::string&)> resolve;  // host -> IPv4 (throws InputError)

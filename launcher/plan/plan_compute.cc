@@ -125,11 +125,31 @@ void plan_topology(const PlanInputs& in, const InstanceType& inst, Plan* p, Prob
   p->node_rank = le.node_rank;
   p->task_rank = le.task_rank;
   p->local_rank = le.local_rank;
+  p->socket_ifname = le.socket_ifname;
+  const std::string srun_line = "srun --ntasks-per-node=" + std::to_string(p->procs_per_node) +
+                                " --distribution=block trn-train run, or one task per node: srun --ntasks-per-node=1 "
+                                "trn-train run";
   if (le.per_worker && le.tasks_on_this_node != p->procs_per_node) {
     problems->push_back({"tasks per node", std::to_string(le.tasks_on_this_node),
                          "one task per worker needs exactly procs_per_node = " + std::to_string(p->procs_per_node) +
-                             " tasks on each node (" + inst.name + "); use srun --ntasks-per-node=" +
-                             std::to_string(p->procs_per_node) + " or one task per node"});
+                             " tasks on each node (" + inst.name + "); use " + srun_line});
+  } else if (le.per_worker && p->backend != Backend::kNative) {
+    // The world torchrun would form (neuron_env.cc torch_elastic_env): rank = node x
+    // procs + local rank, and torch-xla's core for this local rank must be this task's.
+    const long long torchrun_rank = static_cast<long long>(le.node_rank) * p->procs_per_node + le.local_rank;
+    if (le.task_rank != torchrun_rank) {
+      problems->push_back({"rank", std::to_string(le.task_rank) + " (node " + std::to_string(le.node_rank) +
+                                       ", local rank " + std::to_string(le.local_rank) + ")",
+                           "torchrun would give this worker rank " + std::to_string(torchrun_rank) +
+                               " (ranks node by node); place the tasks in blocks: " + srun_line});
+    }
+    std::string cores;
+    Problem why;
+    if (p->backend == Backend::kNxdt &&
+        !torch_elastic_visible_cores(lookup(in.env, "NEURON_RT_VISIBLE_CORES"), le.local_rank, p->procs_per_node,
+                                     &cores, &why)) {
+      problems->push_back(why);
+    }
   }
   // nodes <= kMaxNodes and procs <= kMaxTasksPerNode where they are read, so the
   // world fits an int; checked anyway (count_math.h).
@@ -185,14 +205,35 @@ bool plan_ports(const PlanInputs& in, Plan* p, Problems* problems) {
   return ports_ok;
 }
 
-// Master: the first host in node-rank order, as an IPv4 address.
+// Master: the first host in node-rank order, as an IPv4 address; on an AWS Batch main
+// node the address of its own reachable interface (common/net_interfaces.h).
 void plan_master(const PlanInputs& in, Plan* p) {
   const LaunchEnv& le = in.launch;
   p->hosts = le.hosts;
+  if (le.master_is_this_node) {
+    const auto chosen = choose_reachable_ipv4(in.interfaces);
+    if (!chosen) {
+      std::string seen;
+      for (const auto& i : in.interfaces) seen += (seen.empty() ? "" : ", ") + i.name + " " + i.address;
+      throw InputError({{"AWS_BATCH_JOB_MAIN_NODE_INDEX", std::to_string(le.node_rank) + " (this main node)",
+                         "has no interface other nodes can reach (" + (seen.empty() ? std::string("none") : seen) +
+                             "): its address would be loopback; give the container the host's network "
+                             "(eth0, as the Batch sample's job definition does)"}});
+    }
+    p->master_host = chosen->name;
+    p->master_addr = chosen->address;
+    return;
+  }
   if (le.master_addr) {
     p->master_host = *le.master_addr;
   } else if (!le.hosts.empty()) {
     p->master_host = le.hosts.front();
+  } else if (p->nodes > 1 && le.kind == LaunchKind::kOpenMpi) {
+    // Inside mpirun there is no later moment that could name the master.
+    throw InputError({{"MASTER_ADDR", "(unset)",
+                       "mpirun outside Slurm on " + std::to_string(p->nodes) + " nodes names no master: under the "
+                       "MPI Operator the pods are named <job>-worker-<i> (this host is not); else pass the first "
+                       "node's address (mpirun -x MASTER_ADDR=...) or the nodes in rank order (-x TRN_TRAIN_HOSTS=a,b,...)"}});
   } else {
     // A multi-node plan made outside a job has no host list yet: the master is
     // decided at launch (first node of the allocation). `run` refuses an empty one.
@@ -243,7 +284,7 @@ Plan make_plan(const PlanInputs& in) {
   throw_if_any(problems);
 
   plan_master(in, &p);
-  p.env = derive_env(p, cfg.training, *inst, in.env);
+  p.env = derive_env(p, cfg.training, *inst, in.env, &p.warnings);
   p.command = backend_command(p, cfg, in.bindir);
   return p;
 }

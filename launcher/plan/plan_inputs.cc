@@ -8,9 +8,12 @@
 #include <sstream>
 
 #include "common/config/search_path.h"
+#include "common/ipv4.h"
+#include "common/net_interfaces.h"
 #include "launcher/commands/commands.h"
 #include "launcher/errors.h"
 #include "launcher/plan/master_addr.h"
+#include "launcher/plan/script_path.h"
 
 namespace trn {
 
@@ -77,7 +80,19 @@ Plan build_plan(const CommonOptions& opts, const EnvMap& env, LoadedConfig* cfg_
     throw InputError({{"instances.yaml", "(not found)", "install conf/instances.yaml next to the configs"}});
   }
   in.catalog = load_instance_catalog(catalog);
-  in.launch = detect_launch_env(env, opts.nodes);
+  // The nxdt script as an absolute path (launcher/plan/script_path.h); when it is found
+  // nowhere it stays as written, and `run` (and `plan` inside a job, and preflight) say
+  // where they looked, with exit 2, before any worker starts.
+  if (in.config.launch.backend == Backend::kNxdt) {
+    std::string found;
+    Problem unused;
+    if (find_script_here(in.config.launch.script, in.config.dir, &found, &unused)) in.config.launch.script = found;
+  }
+  // The host name matters only under mpirun outside Slurm (the MPI Operator's pod names);
+  // the interfaces only on an AWS Batch main node: neither is read elsewhere.
+  const bool mpi_outside_slurm = lookup(env, "OMPI_COMM_WORLD_RANK") && !lookup(env, "SLURM_JOB_ID");
+  in.launch = detect_launch_env(env, opts.nodes, mpi_outside_slurm ? this_host_fqdn() : "");
+  if (in.launch.master_is_this_node) in.interfaces = read_ipv4_interfaces();
   in.node = read_node_instance(node_root(env));
   in.ephemeral = read_ephemeral_ports();
   if (opts.compile) {

@@ -15,6 +15,7 @@ trap 'rm -rf "$work"' EXIT
 unset TRN_TRAIN_CACHE_DIR NEURON_COMPILE_CACHE_URL NEURON_CC_FLAGS NEURON_PARALLEL_COMPILE_MAX_RETRIES
 export PATH=$TRN_TOP/tests/doubles:$PATH TRN_DOUBLE_OUT=$work TORCHRUN_DOUBLE_GRAPHS=6 NEURONX_CC_DOUBLE_SECONDS=0.2
 cd "$work"
+touch "$work/training_orchestrator.py"  # the nxdt script must exist before any worker starts (issue 19 defect 5)
 conf=$TRN_TOP/conf/hf_llama3_8B_config.yaml
 run="srun $TRN_TRAIN run --conf $conf compiler_cache_url=$work/cache launch.compile_slots=2"
 # failing_compile OUT CACHE [launch overrides...]: a COMPILE=1 job that must fail; its output in $work/OUT.

@@ -16,6 +16,7 @@ trap '[ -n "$id" ] && scancel "$id" 2>/dev/null; [ -z "$node_down" ] || "$TRN_TO
 unset TRN_TRAIN_CACHE_DIR NEURON_COMPILE_CACHE_URL NEURON_CC_FLAGS
 export PATH=$TRN_TOP/tests/doubles:$PATH TRN_DOUBLE_OUT=$work TRN_DOUBLE_HOLD_RESTART=0
 cd "$work"
+touch "$work/training_orchestrator.py"  # the nxdt script must exist before any worker starts (issue 19 defect 5)
 conf=$TRN_TOP/conf/hf_llama3_8B_config.yaml
 state() { scontrol show job "$id" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
 # wait_for WHAT SECONDS COMMAND...: until COMMAND succeeds

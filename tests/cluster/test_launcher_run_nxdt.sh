@@ -7,13 +7,19 @@
 #  * each node's console log logs/<job>/<restart>/<node>/log gets the output (B2);
 #  * every node gets the same experiment location, not its log folder (B1);
 #  * NEURON_CC_FLAGS carries no flag twice, and not the orchestrator's flags (B3);
-#  * torchrun / neuron_parallel_compile missing on PATH: one error each, exit 2.
+#  * torchrun / neuron_parallel_compile missing on PATH: one error each, exit 2;
+#  * issue 19: training_orchestrator.py is handed over as an absolute path, and a job
+#    started where it is not found stops with exit 2 naming the places looked in; one
+#    Slurm task per worker (srun --ntasks-per-node=32) forms torchrun's world: every
+#    process sees the whole world, a distinct rank and its own core, as torch-xla
+#    decides them (the orchestrator double replays torch_xla/_internal/neuron.py).
 source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 unset TRN_TRAIN_CACHE_DIR NEURON_COMPILE_CACHE_URL NEURON_CC_FLAGS
 export PATH=$TRN_TOP/tests/doubles:$PATH TRN_DOUBLE_OUT=$work
 cd "$work"
+cp "$TRN_TOP/tests/doubles/training_orchestrator.py" "$work/"  # found in the working folder, as in the seed's examples/
 conf=$TRN_TOP/conf/hf_llama3_8B_config.yaml
 run="srun $TRN_TRAIN run --conf $conf compiler_cache_url=$work/cache"
 declare -A job
@@ -27,7 +33,7 @@ for compile in 1 0; do
     [ -f "$f" ] || fail "COMPILE=$compile: node $n did not start the backend: $(cat "$work/out.$compile")"
     a=$(cat "$f")
     expect_contains "$a" "--nproc_per_node 32 --nnodes 4 --node_rank $n --master_addr 127.0.0.1" "node $n torchrun argv"
-    expect_contains "$a" "training_orchestrator.py --config-path=$TRN_TOP/conf --config-name=hf_llama3_8B_config" "node $n script"
+    expect_contains "$a" " $work/training_orchestrator.py --config-path=$TRN_TOP/conf --config-name=hf_llama3_8B_config" "node $n script (absolute)"
     expect_contains "$a" "trainer.devices=32 trainer.num_nodes=4 exp_manager.explicit_log_dir=null" "node $n Hydra overrides"
     expect_contains "$a" "COMPILE=$compile" "node $n COMPILE"
     expect_contains "$a" "NEMO_EXPM_VERSION=$id" "node $n experiment version is the job id"
@@ -67,3 +73,25 @@ for compile in 0 1; do
   n=$(grep -c "error: neuron_parallel_compile = (not on PATH)" <<< "$err" || true)
   expect_eq "$n" "$compile" "COMPILE=$compile: neuron_parallel_compile errors"
 done
+
+# The orchestrator found nowhere (a job started in another folder): exit 2 before any
+# worker, naming every place looked in (old: every worker failed "can't open file").
+mkdir "$work/elsewhere"
+set +e
+err=$(cd "$work/elsewhere" && srun -N1 "$TRN_TRAIN" run --conf "$conf" 2>&1); rc=$?
+set -e
+expect_eq "$rc" 2 "orchestrator not found: exit status"
+expect_contains "$err" "launch.script = training_orchestrator.py" "orchestrator not found: the key"
+expect_contains "$err" "$TRN_TOP/conf/training_orchestrator.py (No such file or directory); $TRN_TOP/training_orchestrator.py (No such file or directory); $work/elsewhere/training_orchestrator.py" "orchestrator not found: the places"
+
+# One Slurm task per worker: torchrun's world, every core once (old: 64 worlds of one).
+rm -f "$work"/orchestrator.*
+out=$(COMPILE=0 srun -N2 --ntasks-per-node=32 "$TRN_TRAIN" run --conf "$conf" compiler_cache_url="$work/cache" 2>&1) \
+  || fail "per-worker run failed: $out"
+expect_eq "$(ls "$work"/orchestrator.* | wc -l)" 64 "one orchestrator per task"
+expect_eq "$(cut -d' ' -f2 "$work"/orchestrator.* | sort -u)" 64 "every process in a world of 64"
+expect_eq "$(cut -d' ' -f4 "$work"/orchestrator.* | sort -n | uniq | wc -l)" 64 "64 distinct ranks"
+expect_eq "$(awk '{ print $6, $10 }' "$work"/orchestrator.* | sort -u | wc -l)" 64 "32 distinct cores on each node"
+expect_eq "$(awk '$4 != $6 * 32 + $8 { print }' "$work"/orchestrator.* | wc -l)" 0 "rank = node x 32 + local rank"
+expect_eq "$(awk '$8 != $10 { print }' "$work"/orchestrator.* | wc -l)" 0 "each worker's core is its local rank's (the plugin's)"
+expect_eq "$(cut -d' ' -f12 "$work"/orchestrator.* | sort -u)" "$work/training_orchestrator.py" "the absolute script"

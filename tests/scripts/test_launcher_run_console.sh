@@ -17,6 +17,7 @@ for v in $(env | sed -n 's/^\(SLURM_[A-Z_]*\|OMPI_[A-Z_]*\|PMIX_[A-Z_]*\|AWS_BAT
 done
 export PATH=$TRN_TOP/tests/doubles:$PATH TRN_DOUBLE_OUT=$work TRN_TRAIN_JOB_ID=4242
 cd "$work"
+touch training_orchestrator.py  # the nxdt script must exist before any worker starts (issue 19 defect 5)
 run=("$trn" run --conf "$TRN_TOP/conf/hf_llama3_8B_config.yaml" --instance trn1.32xlarge
      "compiler_cache_url=$work/cache" launch.require_warm_cache=off launch.nodes=1 trainer.num_nodes=1)
 log=logs/4242/0/0/log

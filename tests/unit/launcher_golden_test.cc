@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -98,20 +99,32 @@ void replay_orchestrator(const config::Document& doc, Env* env) {
   set("NEURON_CC_FLAGS", "--enable-mixed-precision-accumulation", true);
 }
 
-// torchrun (static rendezvous) overwrites these for each worker; local rank 0 here.
-void replay_torchrun(const std::vector<std::string>& argv, Env* env) {
+// torchrun (static rendezvous, as train.sh runs it) sets these for each worker it starts
+// (torch distributed/elastic/agent/server/local_elastic_agent.py _start_workers; run id
+// "none": torchrun's --rdzv_id default; the agent holds the store), and exports
+// OMP_NUM_THREADS=1 for nproc_per_node > 1 when unset (torch distributed/run.py).
+void replay_torchrun(const std::vector<std::string>& argv, Env* env, int local_rank = 0) {
   std::map<std::string, std::string> opt;
   for (size_t i = 0; i + 1 < argv.size(); ++i)
     if (argv[i].rfind("--", 0) == 0 && argv[i].find('=') == std::string::npos) opt[argv[i]] = argv[i + 1];
   const int procs = std::stoi(opt["--nproc_per_node"]), nodes = std::stoi(opt["--nnodes"]);
   const int node = std::stoi(opt["--node_rank"]);
-  (*env)["RANK"] = std::to_string(node * procs);
-  (*env)["LOCAL_RANK"] = "0";
-  (*env)["GROUP_RANK"] = std::to_string(node);
-  (*env)["WORLD_SIZE"] = std::to_string(nodes * procs);
-  (*env)["LOCAL_WORLD_SIZE"] = std::to_string(procs);
-  (*env)["MASTER_ADDR"] = opt["--master_addr"];
-  (*env)["MASTER_PORT"] = opt["--master_port"];
+  Env& e = *env;
+  if (procs > 1 && !e.count("OMP_NUM_THREADS")) e["OMP_NUM_THREADS"] = "1";
+  e["RANK"] = e["ROLE_RANK"] = std::to_string(node * procs + local_rank);
+  e["LOCAL_RANK"] = std::to_string(local_rank);
+  e["GROUP_RANK"] = std::to_string(node);
+  e["ROLE_NAME"] = "default";
+  e["WORLD_SIZE"] = e["ROLE_WORLD_SIZE"] = std::to_string(nodes * procs);
+  e["GROUP_WORLD_SIZE"] = std::to_string(nodes);
+  e["LOCAL_WORLD_SIZE"] = std::to_string(procs);
+  e["MASTER_ADDR"] = opt["--master_addr"];
+  e["MASTER_PORT"] = opt["--master_port"];
+  e["TORCHELASTIC_RESTART_COUNT"] = "0";
+  e["TORCHELASTIC_MAX_RESTARTS"] = "0";
+  e["TORCHELASTIC_RUN_ID"] = "none";
+  e["TORCHELASTIC_USE_AGENT_STORE"] = "True";
+  if (!e.count("TORCH_NCCL_ASYNC_ERROR_HANDLING")) e["TORCH_NCCL_ASYNC_ERROR_HANDLING"] = "1";
 }
 
 // train_setup.sh (SLURM branch) + train.sh, as published.
@@ -151,12 +164,16 @@ Items argv_items(const std::vector<std::string>& argv) {
   Items out;
   size_t i = 0;
   std::string wrapper;
-  while (i < argv.size() && argv[i] != "torchrun") wrapper += (wrapper.empty() ? "" : " ") + argv[i++];
+  auto launcher = [](const std::string& a) { return a == "torchrun" || a == "python3"; };
+  if (!argv.empty() && argv[0] == "neuron_parallel_compile")
+    while (i < argv.size() && !launcher(argv[i])) wrapper += (wrapper.empty() ? "" : " ") + argv[i++];
   if (!wrapper.empty()) out.push_back({"argv wrapper", wrapper});
+  const bool has_script = i < argv.size() && launcher(argv[i]);
   if (i < argv.size()) out.push_back({"argv program", argv[i++]});
+  const std::string options = i > 0 && argv[i - 1] == "torchrun" ? "argv torchrun " : "argv ";
   for (; i + 1 < argv.size() && argv[i].rfind("--", 0) == 0 && argv[i].find('=') == std::string::npos; i += 2)
-    out.push_back({"argv torchrun " + argv[i], argv[i + 1]});
-  if (i < argv.size()) out.push_back({"argv script", argv[i++]});
+    out.push_back({options + argv[i], argv[i + 1]});
+  if (has_script && i < argv.size()) out.push_back({"argv script", argv[i++]});
   for (; i < argv.size(); ++i) {
     const auto eq = argv[i].find('=');
     out.push_back({"argv " + argv[i].substr(0, eq), eq == std::string::npos ? "" : argv[i].substr(eq + 1)});
@@ -333,6 +350,228 @@ INSTANTIATE_TEST_SUITE_P(Published, Golden, ::testing::ValuesIn(cases()),
                            for (char& ch : n) if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
                            return n;
                          });
+
+
+// ---- Every launch layout (issue 19): the argv and the environment one worker finally
+// sees, for the nxdt and native stacks, pinned in tests/fixtures/golden/layout.<stack>.<layout>.txt.
+// The worker is node 1, local rank L (nxdt: 5 of 32 on trn1; native: 1 of 2) of 4 nodes.
+// A worker's environment: the task's (the launcher's variables, and the plugin's one
+// NEURON_RT_VISIBLE_CORES for the task), then the plan's env as `run` sets it, then for
+// nxdt training_orchestrator.py's process_config(), torchrun's worker variables (where
+// torchrun starts the workers) and torch-xla's Neuron plugin (below).
+
+// torch-xla's Neuron plugin at import (pytorch/xla torch_xla/_internal/neuron.py
+// configure_pjrt_environment, neuron_utils.py remap_visible_cores): the root comm id, and
+// only under torch-elastic (TORCHELASTIC_RUN_ID set) the PJRT multi-process variables and
+// this worker's core. A remap torch-xla refuses is recorded as "torch-xla error".
+void replay_torch_xla(Env* env) {
+  Env& e = *env;
+  auto get = [&](const char* k, const char* d) { return e.count(k) ? e[k] : std::string(d); };
+  if (!e.count("NEURON_RT_ROOT_COMM_ID")) e["NEURON_RT_ROOT_COMM_ID"] = get("MASTER_ADDR", "localhost") + ":62182";
+  if (!e.count("TORCHELASTIC_RUN_ID")) return;
+  if (!e.count("NEURON_PJRT_PROCESSES_NUM_DEVICES") && !e.count("NEURON_PJRT_WORLD_SIZE")) {
+    e["NEURON_PJRT_WORLD_SIZE"] = get("WORLD_SIZE", "1");
+    e["PJRT_LOCAL_PROCESS_COUNT"] = get("LOCAL_WORLD_SIZE", "1");
+  }
+  const int local = std::stoi(get("LOCAL_RANK", "0")), local_world = std::stoi(get("LOCAL_WORLD_SIZE", "1"));
+  if (get("NEURON_RT_VISIBLE_CORES", "").empty()) {
+    e["NEURON_RT_VISIBLE_CORES"] = get("LOCAL_RANK", "0");
+  } else {
+    std::vector<int> cores;
+    std::istringstream list(e["NEURON_RT_VISIBLE_CORES"]);
+    for (std::string part; std::getline(list, part, ',');) {
+      const auto dash = part.find('-');
+      const int lo = std::stoi(part.substr(0, dash)), hi = dash == std::string::npos ? lo : std::stoi(part.substr(dash + 1));
+      for (int c = lo; c <= hi; ++c) cores.push_back(c);
+    }
+    const int count = static_cast<int>(cores.size());
+    if (count <= 1 && local_world == 1) {
+    } else if (local_world != count || local >= count) {
+      e["torch-xla error"] = "LOCAL_WORLD_SIZE " + std::to_string(local_world) + " is not the count " +
+                             std::to_string(count) + " of NEURON_RT_VISIBLE_CORES";
+    } else {
+      e["NEURON_RT_VISIBLE_CORES"] = std::to_string(cores[static_cast<size_t>(local)]);
+    }
+  }
+  e["NEURON_PJRT_PROCESS_INDEX"] = get("RANK", "0");
+  e["PJRT_LOCAL_PROCESS_RANK"] = get("LOCAL_RANK", "0");
+}
+
+struct Layout {
+  std::string stack;   // nxdt | native
+  std::string layout;
+  std::string name() const { return stack + "." + layout; }
+};
+
+void PrintTo(const Layout& l, std::ostream* os) { *os << l.name(); }
+
+constexpr int kLayoutNodes = 4, kWorkerNode = 1;
+int procs_of(const std::string& stack) { return stack == "nxdt" ? 32 : 2; }
+int local_of(const std::string& stack) { return stack == "nxdt" ? 5 : 1; }
+
+// What each launcher gives the process that runs `trn-train run` for the worker.
+Env layout_env(const Layout& l, std::string* fqdn, std::vector<Ipv4Interface>* interfaces) {
+  const std::string n = std::to_string(kLayoutNodes), node = std::to_string(kWorkerNode);
+  const int procs = procs_of(l.stack), local = local_of(l.stack);
+  Env slurm{{"SLURM_JOB_ID", kJob},          {"SLURM_STEP_ID", "0"},
+            {"SLURM_NNODES", n},             {"SLURM_STEP_NUM_NODES", n},
+            {"SLURM_STEP_NODELIST", "trn1-st-[1-4]"}, {"SLURM_JOB_NODELIST", "trn1-st-[1-4]"},
+            {"SLURM_NODEID", node},          {"SLURM_RESTART_COUNT", "0"}};
+  const std::string all_cores = "0-" + std::to_string(procs - 1);
+  if (l.layout == "srun-per-node") {
+    slurm.insert({{"SLURM_PROCID", node}, {"SLURM_LOCALID", "0"}, {"SLURM_NTASKS", n}, {"SLURM_STEP_NUM_TASKS", n},
+                  {"SLURM_STEP_TASKS_PER_NODE", "1(x" + n + ")"}, {"NEURON_RT_VISIBLE_CORES", all_cores}});
+    return slurm;
+  }
+  if (l.layout == "srun-per-worker") {
+    const std::string world = std::to_string(kLayoutNodes * procs);
+    slurm.insert({{"SLURM_PROCID", std::to_string(kWorkerNode * procs + local)}, {"SLURM_LOCALID", std::to_string(local)},
+                  {"SLURM_NTASKS", world}, {"SLURM_STEP_NUM_TASKS", world},
+                  {"SLURM_STEP_TASKS_PER_NODE", std::to_string(procs) + "(x" + n + ")"},
+                  {"NEURON_RT_VISIBLE_CORES", std::to_string(local)}});  // the plugin: one core per task
+    return slurm;
+  }
+  const Env ompi{{"OMPI_COMM_WORLD_RANK", node}, {"OMPI_COMM_WORLD_SIZE", n}, {"OMPI_COMM_WORLD_LOCAL_RANK", "0"},
+                 {"OMPI_COMM_WORLD_LOCAL_SIZE", "1"}, {"PMIX_RANK", node}, {"PMIX_NAMESPACE", "prterun-launcher-41@1"}};
+  if (l.layout == "mpirun-in-slurm") {  // mpirun --map-by ppr:1:node inside sbatch -N4
+    Env e{{"SLURM_JOB_ID", kJob}, {"SLURM_NNODES", n}, {"SLURM_JOB_NODELIST", "trn1-st-[1-4]"},
+          {"SLURM_NODEID", "0"},  {"SLURM_STEP_ID", "0"}, {"SLURM_PROCID", "0"}, {"SLURM_RESTART_COUNT", "0"}};
+    e.insert(ompi.begin(), ompi.end());
+    return e;
+  }
+  if (l.layout == "mpi-operator") {  // the EKS seed: MPIJob test-mpi-train, mpirun -np 4 -x POD_UID
+    *fqdn = "test-mpi-train-worker-1.test-mpi-train.default.svc";
+    Env e = ompi;
+    e["POD_UID"] = "6f1c2a7e-0b1d-4c55-9a1e-3d2f7b8c9e01";
+    return e;
+  }
+  if (l.layout == "torchrun-env") return {{"MASTER_ADDR", "10.0.0.1"}, {"MASTER_PORT", "29500"}, {"NNODES", n},
+                                          {"NODE_RANK", node}, {"TRN_TRAIN_JOB_ID", "run-7"}};
+  const Env batch{{"AWS_BATCH_JOB_NUM_NODES", n}, {"AWS_BATCH_JOB_MAIN_NODE_INDEX", "0"},
+                  {"AWS_BATCH_JOB_ID", "8c1e7f2a-1234-4cde-9f00-aa11bb22cc33#"}};
+  if (l.layout == "batch-main") {
+    Env e = batch;
+    e["AWS_BATCH_JOB_NODE_INDEX"] = "0";
+    e["AWS_BATCH_JOB_ID"] += "0";
+    *interfaces = {{"lo", "127.0.0.1", true, true}, {"docker0", "172.17.0.1", false, false}, {"eth0", "10.0.0.1", true, false}};
+    return e;
+  }
+  if (l.layout == "batch-child") {
+    Env e = batch;
+    e["AWS_BATCH_JOB_NODE_INDEX"] = node;
+    e["AWS_BATCH_JOB_ID"] += node;
+    e["AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS"] = "10.0.0.1";
+    return e;
+  }
+  // A Kubeflow PyTorchJob pod (training-operator envvar.go): Master + 3 Workers; worker-0 is RANK 1.
+  return {{"MASTER_ADDR", "llama-pretrain-master-0"}, {"MASTER_PORT", "23456"}, {"PET_MASTER_ADDR", "llama-pretrain-master-0"},
+          {"PET_MASTER_PORT", "23456"}, {"WORLD_SIZE", n}, {"RANK", node}, {"PET_NODE_RANK", node},
+          {"PET_NNODES", n}, {"PYTHONUNBUFFERED", "1"}};
+}
+
+struct Worker {
+  Plan plan;
+  Env task, env;
+};
+
+Worker layout_worker(const Layout& l) {
+  Worker w;
+  std::string fqdn;
+  std::vector<Ipv4Interface> interfaces;
+  w.task = layout_env(l, &fqdn, &interfaces);
+  PlanInputs in;
+  const bool nxdt = l.stack == "nxdt";
+  in.config = nxdt ? load_config("conf/hf_llama3_8B_config.yaml", {}, in.site)
+                   : load_config("conf/tiny_llama_native.yaml",
+                                 {"trainer.devices=2", "data.global_batch_size=16", "launch.instance=trn1.32xlarge",
+                                  "launch.allow_devices_mismatch=true", "launch.procs_per_node=2"},
+                                 in.site);
+  in.catalog = load_instance_catalog("conf/instances.yaml");
+  in.env = EnvMap(w.task.begin(), w.task.end());
+  in.launch = detect_launch_env(in.env, std::nullopt, fqdn);
+  in.interfaces = interfaces;
+  in.bindir = "/opt/trn-train/bin";
+  in.resolve = [](const std::string& host) {
+    for (int i = 0; i < kLayoutNodes; ++i) {
+      if (host == "trn1-st-" + std::to_string(i + 1) ||
+          host == "test-mpi-train-worker-" + std::to_string(i) + ".test-mpi-train.default.svc")
+        return ip_of(i);
+    }
+    return host == "llama-pretrain-master-0" ? ip_of(0) : host;
+  };
+  w.plan = make_plan(in);
+  w.env = w.task;
+  for (const auto& [k, v] : w.plan.env) w.env[k] = v;
+  if (!nxdt) return w;
+  replay_orchestrator(in.config.doc, &w.env);
+  const auto& argv = w.plan.command;
+  if (std::find(argv.begin(), argv.end(), "torchrun") != argv.end()) replay_torchrun(argv, &w.env, local_of(l.stack));
+  replay_torch_xla(&w.env);
+  return w;
+}
+
+class Layouts : public ::testing::TestWithParam<Layout> {};
+
+TEST_P(Layouts, WorkerArgvAndEnvironment) {
+  const Layout& l = GetParam();
+  const Worker w = layout_worker(l);
+  Items items = argv_items(w.plan.command);
+  const Items env = env_items(w.task, w.env);
+  items.insert(items.end(), env.begin(), env.end());
+  relative_to_repo(&items);
+  std::string got = "# Golden: layout " + l.name() + " (tests/unit/launcher_golden_test.cc, Layouts).\n"
+                    "# argv and environment of node " + std::to_string(w.plan.node_rank) + "'s worker (local rank " +
+                    std::to_string(local_of(l.stack)) +
+                    "), every variable not as the launcher gave it; then the plan's warnings.\n"
+                    "# Regenerate: TRN_GOLDEN_UPDATE=1 <build>/tests/launcher_tests --gtest_filter='*Layouts*'\n";
+  for (const auto& [k, v] : items) got += k + " = " + v + "\n";
+  for (const auto& warning : w.plan.warnings) got += "warning = " + warning + "\n";
+  const std::string path = "tests/fixtures/golden/layout." + l.name() + ".txt";
+  std::ifstream f(path);
+  std::stringstream old;
+  old << f.rdbuf();
+  if (std::getenv("TRN_GOLDEN_UPDATE")) {
+    std::string why;
+    ASSERT_TRUE(write_file_atomic(path, got, 0644, &why)) << why;
+  } else {
+    EXPECT_TRUE(old.str() == got) << path << " differs (- golden, + now):\n" << line_diff(old.str(), got);
+  }
+  EXPECT_EQ(w.env.count("torch-xla error"), 0u) << w.env.at("torch-xla error");
+}
+
+std::vector<Layout> layouts() {
+  std::vector<Layout> out;
+  for (const char* stack : {"nxdt", "native"})
+    for (const char* layout : {"srun-per-node", "srun-per-worker", "mpirun-in-slurm", "mpi-operator", "torchrun-env",
+                               "batch-main", "batch-child", "pytorchjob"})
+      out.push_back({stack, layout});
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryLaunch, Layouts, ::testing::ValuesIn(layouts()), [](const auto& info) {
+  std::string n = info.param.name();
+  for (char& ch : n) if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return n;
+});
+
+// Defect 4: one Slurm task per worker forms the world torchrun forms for the same worker
+// (the variables torchrun, Lightning's TorchElasticEnvironment and torch-xla's Neuron
+// plugin read, after torch-xla ran), and keeps the plugin's core. Old: no
+// TORCHELASTIC_RUN_ID, so torch-xla set no PJRT variable: a world of one per process.
+TEST(Layouts, PerWorkerFormsTheTorchrunWorld) {
+  const Worker node = layout_worker({"nxdt", "srun-per-node"}), worker = layout_worker({"nxdt", "srun-per-worker"});
+  for (const char* k : {"RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "GROUP_RANK", "GROUP_WORLD_SIZE",
+                        "ROLE_RANK", "ROLE_WORLD_SIZE", "ROLE_NAME", "MASTER_ADDR", "MASTER_PORT", "TORCHELASTIC_RUN_ID",
+                        "TORCHELASTIC_RESTART_COUNT", "TORCHELASTIC_MAX_RESTARTS", "NEURON_PJRT_WORLD_SIZE",
+                        "PJRT_LOCAL_PROCESS_COUNT", "NEURON_PJRT_PROCESS_INDEX", "PJRT_LOCAL_PROCESS_RANK",
+                        "NEURON_RT_VISIBLE_CORES", "NEURON_RT_ROOT_COMM_ID", "OMP_NUM_THREADS"}) {
+    ASSERT_TRUE(node.env.count(k)) << k;
+    EXPECT_EQ(worker.env.count(k) ? worker.env.at(k) : "(unset)", node.env.at(k)) << k;
+  }
+  EXPECT_EQ(worker.env.at("NEURON_RT_VISIBLE_CORES"), "5");  // the plugin's core for local rank 5
+  EXPECT_EQ(worker.env.at("TORCHELASTIC_USE_AGENT_STORE"), "False");  // no agent: rank 0 opens the store
+  EXPECT_EQ(worker.plan.command[0], "python3");
+}
 
 }  // namespace
 }  // namespace trn
