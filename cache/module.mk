@@ -39,7 +39,7 @@ endif
 # before (and independently of) the launcher's main.cc.
 CACHE_DRIVER := $(TESTDIR)/cache_driver
 $(OBJDIR)/tests/doubles/cache_driver.o: MODULE_FLAGS := $(YAMLCPP_CFLAGS)
-$(CACHE_DRIVER): $(OBJDIR)/tests/doubles/cache_driver.o $(OBJDIR)/launcher/commands/cache_command.o $(OBJDIR)/launcher/plan/config_loader.o $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
+$(CACHE_DRIVER): $(OBJDIR)/tests/doubles/cache_driver.o $(OBJDIR)/launcher/commands/cache_command.o $(OBJDIR)/launcher/plan/config_loader.o $(OBJDIR)/launcher/plan/torchtitan_config.o $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB) $(YAMLCPP_LIBS) -lpthread
 ifneq ($(PLUGIN_ONLY),yes)
