@@ -103,7 +103,14 @@ void torch_elastic_env(const Plan& p, const EnvMap& user_env, EnvBuilder* b) {
   b->force("TORCHELASTIC_USE_AGENT_STORE", "False");
   b->set_default("TORCH_NCCL_ASYNC_ERROR_HANDLING", "1");
   if (p.procs_per_node > 1) b->set_default("OMP_NUM_THREADS", "1");  // torchrun's own, for nproc_per_node > 1
-  if (p.backend != Backend::kNxdt) return;  // TorchNeuron keeps a preset range as it is
+  if (p.backend == Backend::kTorchNeuron) {
+    // TorchNeuron wants one preset core per process: the plugin's one core stays (planning
+    // refused any other count); without one, the local rank's core, the rule `trn-train
+    // worker` applies under torchrun (launcher/commands/worker_command.h).
+    if (lookup(user_env, "NEURON_RT_VISIBLE_CORES").value_or("").empty())
+      b->force("NEURON_RT_VISIBLE_CORES", std::to_string(p.local_rank));
+    return;
+  }
   std::string cores;
   Problem why;
   const auto task_cores = lookup(user_env, "NEURON_RT_VISIBLE_CORES");

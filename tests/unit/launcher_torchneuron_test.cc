@@ -172,6 +172,32 @@ TEST(TorchNeuronGolden, UserScriptPerNodeArgv) {
                                                  "+data.global_batch_size=128"}));
 }
 
+// One Slurm task per worker (srun --ntasks-per-node=64): each process keeps the plugin's
+// one core, and without the plugin gets its local rank's, never the node's whole range.
+EnvMap trn2_worker_task(int local, bool plugin) {
+  EnvMap e = trn2_task(0);
+  e["SLURM_STEP_TASKS_PER_NODE"] = "64(x2)";
+  e["SLURM_STEP_NUM_TASKS"] = e["SLURM_NTASKS"] = "128";
+  e["SLURM_PROCID"] = e["SLURM_LOCALID"] = std::to_string(local);
+  if (plugin) {
+    e["NEURON_RT_VISIBLE_CORES"] = std::to_string(local);
+  } else {
+    e.erase("NEURON_RT_VISIBLE_CORES");
+  }
+  return e;
+}
+
+TEST(TorchNeuronPerWorker, EveryProcessSeesOneCore) {
+  for (bool plugin : {true, false}) {
+    const Plan p = plan_of(kConf, trn2_worker_task(5, plugin), {});
+    EXPECT_EQ(p.launch_pattern, LaunchPattern::kPerWorker);
+    EnvMap seen = trn2_worker_task(5, plugin);  // python3 <script> itself: no torchrun, no trn-train worker
+    for (const auto& [k, v] : p.env) seen[k] = v;
+    EXPECT_EQ(seen.at("NEURON_RT_VISIBLE_CORES"), "5") << (plugin ? "plugin" : "no plugin");
+    EXPECT_EQ(seen.at("LOCAL_RANK"), "5");
+  }
+}
+
 // ---- TorchTitan's TOML ---------------------------------------------------------------
 
 TorchTitanConfig parsed(const std::string& text, Problems* ps) {
