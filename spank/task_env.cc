@@ -17,6 +17,7 @@ bool lnc_from_job(const StepInputs& in, const std::string& fam, trn::Problem* pr
   const std::string& v = in.task_lnc;
   const std::string key = "NEURON_LOGICAL_NC_CONFIG";
   if (!trn::chip_facts(in.inventory.platform).lnc_configurable) {
+    if (v == "1") return true;  // what such a node is anyway (a profile that sets it everywhere)
     *problem = {key, shown_value(v), "logical NeuronCore config applies only to trn2 and trn3; node " + in.node +
                                          " is " + fam + ": unset it in the job's environment"};
     return false;

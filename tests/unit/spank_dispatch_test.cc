@@ -228,7 +228,7 @@ TEST_F(Dispatch, JobsOwnLncPlacesTheCores) {
   EXPECT_EQ(env1["NEURON_LOGICAL_NC_CONFIG"], "1");
 }
 
-// A job value that is not 1 or 2, that contradicts --neuron-lnc, or that is set on trn1
+// A job value that is not 1 or 2, that contradicts --neuron-lnc, or that is more than 1 on trn1
 // fails the step with one `neuron: error: key = value: fix` line.
 TEST_F(Dispatch, JobsOwnLncThatCannotBeHonouredFailsTheStep) {
   struct Case {
@@ -261,6 +261,17 @@ TEST_F(Dispatch, JobsOwnLncThatCannotBeHonouredFailsTheStep) {
     ASSERT_EQ(world().errors.size(), 1u) << c.value;
     EXPECT_EQ(world().errors[0].rfind(c.error, 0), 0u) << world().errors[0];
   }
+  // 1 on trn1 is what the node is: placed as without it.
+  slurm_spank_exit(fake_spank::handle(), 0, nullptr);
+  fake_spank::reset();
+  ASSERT_EQ(init(), 0);
+  remote_step("trn1-st-trn1-1", 2);
+  world().env["NEURON_LOGICAL_NC_CONFIG"] = "1";
+  ASSERT_EQ(slurm_spank_user_init(fake_spank::handle(), 0, nullptr), 0);
+  std::map<std::string, std::string> env;
+  EXPECT_EQ(task(1, &env), 0);
+  EXPECT_EQ(env["NEURON_RT_VISIBLE_CORES"], "16-31");
+  EXPECT_TRUE(world().errors.empty());
 }
 
 // Trn3 (defect 3): LNC applies, and the cores fallback knows Trainium3 (8 per device)
