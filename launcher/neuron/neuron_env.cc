@@ -1,53 +1,28 @@
 #include "launcher/neuron/neuron_env.h"
 
-#include <cstdlib>
 #include <optional>
 #include <vector>
 
 #include "common/cc_flags.h"
+#include "launcher/plan/visible_cores.h"
 
 namespace trn {
-
-namespace {
-
-// NEURON_RT_VISIBLE_CORES as torch-xla reads it (neuron_utils.py get_visible_cores_list):
-// comma-separated "N" or "LO-HI" ranges, in order. False when malformed.
-bool parse_core_list(const std::string& text, std::vector<long>* cores) {
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t comma = text.find(',', start);
-    const std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    const size_t dash = part.find('-');
-    char* end = nullptr;
-    const std::string lo_text = part.substr(0, dash), hi_text = dash == std::string::npos ? lo_text : part.substr(dash + 1);
-    if (lo_text.empty() || hi_text.empty() || lo_text[0] < '0' || lo_text[0] > '9' || hi_text[0] < '0' || hi_text[0] > '9')
-      return false;
-    const long lo = std::strtol(lo_text.c_str(), &end, 10);
-    if (*end) return false;
-    const long hi = std::strtol(hi_text.c_str(), &end, 10);
-    if (*end || hi < lo || hi - lo > 65536) return false;
-    for (long c = lo; c <= hi; ++c) cores->push_back(c);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return true;
-}
-
-}  // namespace
 
 bool torch_elastic_visible_cores(const std::optional<std::string>& task_cores, int local_rank, int local_world,
                                  std::string* out, Problem* why) {
   out->clear();
   if (!task_cores || task_cores->empty()) return true;  // torch-xla sets it to LOCAL_RANK, as under torchrun
-  std::vector<long> cores;
   const std::string fix = "one task per worker needs one core per task (srun --ntasks-per-node=" +
                           std::to_string(local_world) + " with the plugin gives each task one) or the node's " +
                           std::to_string(local_world) + " cores in every task; or start one task per node, whose "
                           "torchrun starts the workers: srun --ntasks-per-node=1 trn-train run";
-  if (!parse_core_list(*task_cores, &cores)) {
+  // The format torch-xla reads too (neuron_utils.py get_visible_cores_list).
+  const std::optional<std::vector<int>> parsed = parse_visible_cores(*task_cores);
+  if (!parsed) {
     *why = {"NEURON_RT_VISIBLE_CORES", *task_cores, "is not a list of cores N or LO-HI separated by commas"};
     return false;
   }
+  const std::vector<int>& cores = *parsed;
   const long count = static_cast<long>(cores.size());
   if (count == local_world) return true;  // torch-xla takes the LOCAL_RANK-th: this worker's own
   if (count == 1 && cores[0] >= local_rank) {
