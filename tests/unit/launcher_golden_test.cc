@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "common/fs.h"
+#include "launcher/commands/worker_command.h"
 #include "launcher/plan/plan.h"
 
 namespace trn {
@@ -171,9 +172,20 @@ Items argv_items(const std::vector<std::string>& argv) {
   const bool has_script = i < argv.size() && launcher(argv[i]);
   if (i < argv.size()) out.push_back({"argv program", argv[i++]});
   const std::string options = i > 0 && argv[i - 1] == "torchrun" ? "argv torchrun " : "argv ";
-  for (; i + 1 < argv.size() && argv[i].rfind("--", 0) == 0 && argv[i].find('=') == std::string::npos; i += 2)
+  for (; i + 1 < argv.size() && argv[i].rfind("--", 0) == 0 && argv[i].find('=') == std::string::npos; i += 2) {
+    if (argv[i] == "--no-python") {  // torchrun's one flag without a value here
+      out.push_back({options + argv[i], ""});
+      --i;
+      continue;
+    }
     out.push_back({options + argv[i], argv[i + 1]});
-  if (has_script && i < argv.size()) out.push_back({"argv script", argv[i++]});
+  }
+  if (has_script && i + 1 < argv.size() && argv[i] == "-m") {  // python3 -m MODULE
+    out.push_back({"argv module", argv[i + 1]});
+    i += 2;
+  } else if (has_script && i < argv.size()) {
+    out.push_back({"argv script", argv[i++]});
+  }
   for (; i < argv.size(); ++i) {
     const auto eq = argv[i].find('=');
     out.push_back({"argv " + argv[i].substr(0, eq), eq == std::string::npos ? "" : argv[i].substr(eq + 1)});
@@ -185,8 +197,11 @@ Items argv_items(const std::vector<std::string>& argv) {
 void relative_to_repo(Items* items) {
   char buf[4096];
   const std::string repo = ::getcwd(buf, sizeof buf) ? buf : "";
-  for (auto& [k, v] : *items)
-    if (!repo.empty() && v.rfind(repo + "/", 0) == 0) v = "<repo>" + v.substr(repo.size());
+  if (repo.empty()) return;
+  for (auto& [k, v] : *items) {
+    if (v.rfind(repo + "/", 0) == 0) v = "<repo>" + v.substr(repo.size());
+    if (const auto at = k.find(repo + "/"); at != std::string::npos) k.replace(at, repo.size(), "<repo>");
+  }
 }
 
 // What the launch stack added or changed: every variable not as the task had it.
@@ -353,8 +368,9 @@ INSTANTIATE_TEST_SUITE_P(Published, Golden, ::testing::ValuesIn(cases()),
 
 
 // ---- Every launch layout (issue 19): the argv and the environment one worker finally
-// sees, for the nxdt and native stacks, pinned in tests/fixtures/golden/layout.<stack>.<layout>.txt.
-// The worker is node 1, local rank L (nxdt: 5 of 32 on trn1; native: 1 of 2) of 4 nodes.
+// sees, for the nxdt, torchneuron and native stacks, pinned in
+// tests/fixtures/golden/layout.<stack>.<layout>.txt. The worker is node 1, local rank L (nxdt: 5 of 32
+// on trn1; torchneuron: 5 of 64 on trn2; native: 1 of 2) of 4 nodes.
 // A worker's environment: the task's (the launcher's variables, and the plugin's one
 // NEURON_RT_VISIBLE_CORES for the task), then the plan's env as `run` sets it, then for
 // nxdt training_orchestrator.py's process_config(), torchrun's worker variables (where
@@ -406,8 +422,9 @@ struct Layout {
 void PrintTo(const Layout& l, std::ostream* os) { *os << l.name(); }
 
 constexpr int kLayoutNodes = 4, kWorkerNode = 1;
-int procs_of(const std::string& stack) { return stack == "nxdt" ? 32 : 2; }
-int local_of(const std::string& stack) { return stack == "nxdt" ? 5 : 1; }
+// nxdt: trn1 (32 per node); torchneuron: trn2 at LNC 2 (64 per node); native: 2 CPU ranks.
+int procs_of(const std::string& stack) { return stack == "nxdt" ? 32 : stack == "torchneuron" ? 64 : 2; }
+int local_of(const std::string& stack) { return stack == "native" ? 1 : 5; }
 
 // What each launcher gives the process that runs `trn-train run` for the worker.
 Env layout_env(const Layout& l, std::string* fqdn, std::vector<Ipv4Interface>* interfaces) {
@@ -480,12 +497,14 @@ Worker layout_worker(const Layout& l) {
   std::vector<Ipv4Interface> interfaces;
   w.task = layout_env(l, &fqdn, &interfaces);
   PlanInputs in;
-  const bool nxdt = l.stack == "nxdt";
-  in.config = nxdt ? load_config("conf/hf_llama3_8B_config.yaml", {}, in.site)
-                   : load_config("conf/tiny_llama_native.yaml",
-                                 {"trainer.devices=2", "data.global_batch_size=16", "launch.instance=trn1.32xlarge",
-                                  "launch.allow_devices_mismatch=true", "launch.procs_per_node=2"},
-                                 in.site);
+  const bool nxdt = l.stack == "nxdt", torchneuron = l.stack == "torchneuron";
+  in.config = nxdt          ? load_config("conf/hf_llama3_8B_config.yaml", {}, in.site)
+              : torchneuron ? load_config("conf/torchtitan_llama3_8B_trn2.yaml", {}, in.site)
+                            : load_config("conf/tiny_llama_native.yaml",
+                                          {"trainer.devices=2", "data.global_batch_size=16",
+                                           "launch.instance=trn1.32xlarge", "launch.allow_devices_mismatch=true",
+                                           "launch.procs_per_node=2"},
+                                          in.site);
   in.catalog = load_instance_catalog("conf/instances.yaml");
   in.env = EnvMap(w.task.begin(), w.task.end());
   in.launch = detect_launch_env(in.env, std::nullopt, fqdn);
@@ -502,9 +521,19 @@ Worker layout_worker(const Layout& l) {
   w.plan = make_plan(in);
   w.env = w.task;
   for (const auto& [k, v] : w.plan.env) w.env[k] = v;
+  const auto& argv = w.plan.command;
+  if (torchneuron) {
+    // torchrun starts `trn-train worker`, which keeps the one core its local rank picks.
+    if (std::find(argv.begin(), argv.end(), "torchrun") == argv.end()) return w;
+    replay_torchrun(argv, &w.env, local_of(l.stack));
+    Problems problems;
+    const auto core = worker_core(EnvMap(w.env.begin(), w.env.end()), &problems);
+    if (core) w.env["NEURON_RT_VISIBLE_CORES"] = std::to_string(*core);
+    for (const auto& p : problems) w.env["trn-train worker error"] = p.str();
+    return w;
+  }
   if (!nxdt) return w;
   replay_orchestrator(in.config.doc, &w.env);
-  const auto& argv = w.plan.command;
   if (std::find(argv.begin(), argv.end(), "torchrun") != argv.end()) replay_torchrun(argv, &w.env, local_of(l.stack));
   replay_torch_xla(&w.env);
   return w;
@@ -537,11 +566,15 @@ TEST_P(Layouts, WorkerArgvAndEnvironment) {
     EXPECT_TRUE(old.str() == got) << path << " differs (- golden, + now):\n" << line_diff(old.str(), got);
   }
   EXPECT_EQ(w.env.count("torch-xla error"), 0u) << w.env.at("torch-xla error");
+  EXPECT_EQ(w.env.count("trn-train worker error"), 0u) << w.env.at("trn-train worker error");
+  if (l.stack == "torchneuron") {  // TorchNeuron: exactly one core per process, the worker's own
+    EXPECT_EQ(w.env.at("NEURON_RT_VISIBLE_CORES"), std::to_string(local_of(l.stack))) << l.name();
+  }
 }
 
 std::vector<Layout> layouts() {
   std::vector<Layout> out;
-  for (const char* stack : {"nxdt", "native"})
+  for (const char* stack : {"nxdt", "torchneuron", "native"})
     for (const char* layout : {"srun-per-node", "srun-per-worker", "mpirun-in-slurm", "mpi-operator", "torchrun-env",
                                "batch-main", "batch-child", "pytorchjob"})
       out.push_back({stack, layout});
