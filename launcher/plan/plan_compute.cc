@@ -178,6 +178,22 @@ void plan_parallelism(const config::TrainingConfig& t, Plan* p) {
   p->num_microbatches = unit ? p->global_batch_size / *unit : 0;
 }
 
+// TorchTitan takes its degrees and batch from its TOML, never from the YAML: the plan
+// shows those (validate checks them against the world through check_torchtitan_world).
+// A shard degree of -1 is the ranks left over, as TorchTitan derives it.
+void plan_torchtitan_parallelism(const TorchTitanConfig& c, Plan* p) {
+  p->tp = static_cast<int>(c.tp), p->pp = static_cast<int>(c.pp), p->vpp = 1;
+  p->cp = static_cast<int>(c.cp), p->ep = static_cast<int>(c.ep);
+  const auto mp = product({c.dp_replicate, c.cp, c.tp, c.pp});
+  const long long shard = c.dp_shard > 0 ? c.dp_shard : (mp && *mp > 0 ? p->world_size / *mp : 0);
+  const auto dp = product({c.dp_replicate, shard});
+  p->dp = dp && *dp <= p->world_size ? static_cast<int>(*dp) : 0;
+  p->micro_batch_size = c.local_batch_size;
+  const auto unit = product({c.local_batch_size, p->dp});
+  p->global_batch_size = c.global_batch_size > 0 ? c.global_batch_size : unit.value_or(0);
+  p->num_microbatches = unit && *unit > 0 ? p->global_batch_size / *unit : 0;
+}
+
 // Ports: deterministic per job and step (common/ports.h), so every task agrees without
 // talking. False when launch.ports.master is malformed (a Problem says so).
 bool plan_ports(const PlanInputs& in, Plan* p, Problems* problems) {
@@ -266,6 +282,7 @@ Plan make_plan(const PlanInputs& in) {
   plan_workers(in, *inst, &p, &problems);
   plan_topology(in, *inst, &p, &problems);
   plan_parallelism(cfg.training, &p);
+  if (cfg.torchtitan) plan_torchtitan_parallelism(*cfg.torchtitan, &p);
   p.job_id = in.launch.job_id;
   p.step_id = in.launch.step_id;
   p.restart_count = in.launch.restart_count;

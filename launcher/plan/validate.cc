@@ -84,7 +84,9 @@ void check_model(const Plan& p, const config::TrainingConfig& t, Problems* out) 
 // What the instance allows: TP per LNC, LNC itself, workers per node.
 void check_instance(const Plan& p, const config::TrainingConfig& t, const InstanceType& inst, bool allow_mismatch,
                     Problems* out) {
-  if (auto it = inst.unsupported_tp.find(p.lnc); it != inst.unsupported_tp.end()) {
+  // NxD's replica grouping (neuronx-distributed parallel_state.py): a rule of NxD's, not
+  // of the chip, so it binds the nxdt backend only (TorchNeuron's DTensor has its own).
+  if (auto it = inst.unsupported_tp.find(p.lnc); p.backend == Backend::kNxdt && it != inst.unsupported_tp.end()) {
     const auto& bad = it->second;
     if (std::find(bad.begin(), bad.end(), p.tp) != bad.end() && p.world_size >= p.procs_per_node) {
       out->push_back({kTpKey, s(p.tp),

@@ -270,6 +270,24 @@ TEST(TorchTitanConfig, DegreesAgainstTheWorld) {
 
 // The user's TOML from a trn-train config: relative to the config's folder; degrees that do
 // not divide the world are exit 2 at planning, before any worker.
+// `plan` shows the degrees and batch TorchTitan will use: its TOML's, not the YAML's.
+TEST(TorchTitanConfig, ThePlanShowsTheTomlsDegrees) {
+  TempDir dir;
+  std::ofstream(dir.path + "/job.toml") << "[parallelism]\ntensor_parallel_degree = 8\npipeline_parallel_degree = 2\n"
+                                           "[training]\nlocal_batch_size = 2\nglobal_batch_size = 64\n";
+  std::ofstream(dir.path + "/run.yaml") << "name: t\ntrainer:\n  lnc: 2\ndistributed_strategy:\n"
+                                           "  tensor_model_parallel_size: 32\nlaunch:\n  backend: torchneuron\n"
+                                           "  instance: trn2.48xlarge\n  torchtitan_config: job.toml\n";
+  const Plan p = plan_of(dir.path + "/run.yaml", trn2_task(0), {});
+  EXPECT_EQ(p.world_size, 128);
+  EXPECT_EQ(p.tp, 8);
+  EXPECT_EQ(p.pp, 2);
+  EXPECT_EQ(p.dp, 8);  // shard -1: 128 / (8*2)
+  EXPECT_EQ(p.micro_batch_size, 2);
+  EXPECT_EQ(p.global_batch_size, 64);
+  EXPECT_EQ(p.num_microbatches, 4);
+}
+
 TEST(TorchTitanConfig, FromTheYamlAndRefusedAtPlanning) {
   TempDir dir;
   std::ofstream(dir.path + "/job.toml") << "[parallelism]\ntensor_parallel_degree = 3\n";
