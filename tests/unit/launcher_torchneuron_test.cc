@@ -244,6 +244,19 @@ TEST(TorchTitanConfig, BadValuesNameTheFileAndKey) {
   EXPECT_NE(ps[0].fix.find("not valid TOML"), std::string::npos);
 }
 
+// Inputs on which Debian's toml++ 3.3.0 asserts or reaches __builtin_unreachable()
+// (found by tests/fuzz/fuzz_torchtitan_config) are Problems, not an abort or UB.
+TEST(TorchTitanConfig, InputsTomlPlusPlusMishandlesAreProblems) {
+  for (const std::string& text : {std::string("[# T"), std::string("K_r\xd1\x91*\0 `\0\0", 11),
+                                 std::string("# caf\xc3\xa9\n[parallelism]\ntensor_parallel_degree = 2\n")}) {
+    Problems ps;
+    TorchTitanConfig c;
+    EXPECT_FALSE(parse_torchtitan_config(text, "/x/job.toml", &c, &ps));
+    ASSERT_EQ(ps.size(), 1u) << all_text(ps);
+    EXPECT_EQ(ps[0].key, "/x/job.toml");
+  }
+}
+
 TEST(TorchTitanConfig, DegreesAgainstTheWorld) {
   auto check = [](const std::string& text, long long nodes, long long procs) {
     Problems ps;
