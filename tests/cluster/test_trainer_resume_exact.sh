@@ -13,7 +13,7 @@ out=$(srun --mpi=pmix -N4 -n4 $native $args exp_manager.explicit_log_dir="$work/
 
 job=$(sbatch --parsable -N4 -o "$work/first.out" \
   --wrap "srun --mpi=pmix -n4 $native $args exp_manager.explicit_log_dir=$work/req")
-for _ in $(seq 1 600); do grep -q 'global_step=4.000' "$work/first.out" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 1200); do grep -q 'global_step=4.000' "$work/first.out" 2>/dev/null && break; sleep 0.1; done
 grep -q 'global_step=4.000' "$work/first.out" || fail "run did not start: $(cat "$work/first.out")"
 scancel --signal=USR1 "$job"
 for _ in $(seq 1 300); do [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break; sleep 0.1; done
@@ -36,7 +36,10 @@ out=$(srun --mpi=pmix -N4 -n4 $native $zargs exp_manager.explicit_log_dir="$work
   || fail "uninterrupted zero1 run failed: $out"
 job=$(sbatch --parsable -N4 -o "$work/zfirst.out" \
   --wrap "srun --mpi=pmix -n4 $native $zargs exp_manager.explicit_log_dir=$work/zreq")
-for _ in $(seq 1 600); do grep -q 'global_step=4.000' "$work/zfirst.out" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 1200); do grep -q 'global_step=4.000' "$work/zfirst.out" 2>/dev/null && break; sleep 0.1; done
+# Signalled only once training runs: before that the signal handler may not be installed
+# yet, and a slow start (a loaded machine, ASan) would die of SIGUSR1 instead of stopping.
+grep -q 'global_step=4.000' "$work/zfirst.out" || fail "zero1 run did not start: $(cat "$work/zfirst.out")"
 scancel --signal=USR1 "$job"
 for _ in $(seq 1 300); do [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break; sleep 0.1; done
 stopped=$(sed -n 's/^stopped by signal after step \([0-9]*\);.*/\1/p' "$work/zfirst.out")
