@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -109,6 +110,25 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& e) {
   return trn::report_problems(kTool, {{name, e.what(), "see `" + name + " --help`"}});
 }
 
+// CLI11's parse; help, version and bad usage become the exit status to return at once
+// (nullopt: parsed, go on).
+std::optional<int> parse_cli(CLI::App& app, const std::vector<std::string>& args) {
+  std::vector<const char*> cargv;
+  for (const auto& a : args) cargv.push_back(a.c_str());
+  try {
+    app.parse(static_cast<int>(cargv.size()), cargv.data());
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return report_parse_error(app, e);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -168,19 +188,7 @@ int main(int argc, char** argv) {
   trn::add_cache_command(app, &exit_code);  // cache status|verify|clean|clear-locks (runs during parse)
   trn::add_data_command(app, &exit_code);   // data: tokenize text into a dataset (runs during parse)
 
-  std::vector<const char*> cargv;
-  for (const auto& a : args) cargv.push_back(a.c_str());
-  try {
-    app.parse(static_cast<int>(cargv.size()), cargv.data());
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return report_parse_error(app, e);
-  }
+  if (const std::optional<int> done = parse_cli(app, args)) return *done;
   try {
     std::optional<int> nodes;
     if (!parse_nodes(nodes_text, &nodes, &problems)) return trn::report_problems(kTool, problems);
