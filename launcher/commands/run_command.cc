@@ -25,6 +25,7 @@
 #include "launcher/commands/file_limit.h"
 #include "launcher/commands/node_log.h"
 #include "launcher/commands/node_warnings.h"
+#include "launcher/neuron/job_graphs.h"
 #include "launcher/neuron/neuron_compile.h"
 #include "launcher/commands/supervise.h"
 #include "launcher/neuron/warm_cache.h"
@@ -33,6 +34,20 @@
 namespace trn {
 
 namespace {
+
+// nxdt: the graphs its COMPILE=1 job recorded for this config and shape (job_graphs.h);
+// TorchNeuron, which has no COMPILE=1 job: every graph of the compiler's folder.
+WarmCacheVerdict judge_warm_cache_of(const Plan& p, const LoadedConfig& cfg, const std::string& installed_dir) {
+  const std::string& root = p.cache.dir;
+  if (p.backend == Backend::kTorchNeuron)
+    return judge_warm_cache(count_cache_graphs(root), root, installed_dir, cfg.launch.require_warm_cache, p.backend);
+  const std::string key = config_graph_key(p, cfg);
+  GraphScope scope{GraphScope::kConfig, config_graphs_path(root, key), ""};
+  const auto graphs = read_config_graphs(root, key, &scope.why);
+  if (!graphs) scope.kind = GraphScope::kUnknown;
+  return judge_warm_cache(graphs ? count_listed_graphs(root, *graphs) : std::vector<CompilerGraphs>{}, root,
+                          installed_dir, cfg.launch.require_warm_cache, p.backend, scope);
+}
 
 // What must hold before anything starts: a master, a restart count below the limit,
 // the backend's programs, and (COMPILE=0 on Neuron) a warm enough cache.
@@ -64,8 +79,7 @@ Problems check_startable(const Plan& p, const LoadedConfig& cfg, const std::stri
   if (!p.compile && p.backend != Backend::kNative && cfg.launch.require_warm_cache != WarmCachePolicy::kOff) {
     const std::string compiler = find_program("neuronx-cc", path);
     const std::string version = compiler.empty() ? "" : installed_neuronxcc_version(compiler);
-    *warm = judge_warm_cache(count_cache_graphs(p.cache.dir), p.cache.dir,
-                             version.empty() ? "" : "neuronxcc-" + version, cfg.launch.require_warm_cache, p.backend);
+    *warm = judge_warm_cache_of(p, cfg, version.empty() ? "" : "neuronxcc-" + version);
     if (warm->problem) problems.push_back(*warm->problem);
   }
   return problems;
@@ -124,11 +138,35 @@ void emit_warnings(const Plan& p, const WarmCacheVerdict& warm, int log_fd) {
 // the collected graphs); the exit status, judged by the compile summary as well.
 int run_supervised(const Plan& p, const LoadedConfig& cfg, const CommonOptions& opts, int log_fd) {
   CompileSummaryParser parser;
+  CollectedGraphsParser collected;  // this task's graphs, as its collect names them (job_graphs.h)
   std::function<void(std::string_view)> watch;
-  if (p.compile) watch = [&parser](std::string_view chunk) { parser.feed(chunk); };
+  if (p.compile) watch = [&parser, &collected](std::string_view chunk) {
+    parser.feed(chunk);
+    collected.feed(chunk);
+  };
   SuperviseResult r = supervise(p.command, log_fd, watch);
-  if (r.status == 0 && p.compile && p.backend == Backend::kNxdt &&
-      cfg.launch.neuron_compile == NeuronCompile::kCollectThenCompile) {
+  collected.finish();
+  const bool collect_then_compile = p.compile && p.backend == Backend::kNxdt &&
+                                    cfg.launch.neuron_compile == NeuronCompile::kCollectThenCompile;
+  if (collect_then_compile) {
+    // Every task leaves its list, a failed collect included (the others then stop
+    // waiting for it); neuron-compile merges them (wait_for_job_graphs).
+    const std::string dir = job_graphs_dir(p);
+    const int task = p.launch_pattern == LaunchPattern::kPerWorker ? p.task_rank : p.node_rank;
+    std::string why;
+    if (!write_task_graphs(dir, task, {r.status, ProcessIdentity::self().host, collected.graphs()}, &why))
+      emit(log_fd, "trn-train: warning: cannot write this node's collected graphs: " + why + "\n", true);
+    ::setenv(kJobGraphsVariable, dir.c_str(), 1);
+  } else if (p.compile && p.backend == Backend::kNxdt && p.node_rank == 0 && p.local_rank == 0 &&
+             !collected.graphs().empty() && p.cache.dir.rfind("s3://", 0) != 0) {
+    // neuron_parallel_compile compiled what its trial run extracted: record those for
+    // this config's COMPILE=0 check (node 0's, the graphs are the same on every node).
+    std::string why;
+    if (!record_config_graphs(p.cache.dir, config_graph_key(p, cfg), "graphs of " + cfg.path + ", job " + p.job_id,
+                              collected.graphs(), cache::TrustPolicy::for_current_user(p.cache.group, nullptr), &why))
+      emit(log_fd, "trn-train: warning: cannot record this config's graphs: " + why + "\n", true);
+  }
+  if (r.status == 0 && collect_then_compile) {
     // The graphs are collected; compile each once across all nodes, supervised like the
     // backend (console log, signals, the same summary verdict).
     std::vector<std::string> argv{self_bindir() + "/trn-train", "neuron-compile", "--conf", cfg.path};

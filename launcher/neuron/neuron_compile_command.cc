@@ -3,6 +3,10 @@
 // log, signals, and the same compile-summary verdict), after `neuron_parallel_compile
 // --command collect` exited 0; `srun trn-train neuron-compile --conf X` runs it alone.
 //
+// The graphs are this job's own (launcher/neuron/job_graphs.h): `run` names the folder of
+// its tasks' lists in TRN_TRAIN_COLLECTED_GRAPHS; every node waits for all lists and
+// compiles, counts and judges their union only, whatever else the shared cache holds.
+// Run alone (no such list), it takes every collected graph of the compiler's folder.
 // Every node runs it with the same collected graphs (SPMD). Each node forks one worker
 // process per compile slot (the node's cores, or launch.compile_slots); every worker is
 // a rank of cache::compile_distributed, whose entry locks make each graph compiled once
@@ -20,6 +24,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <optional>
+#include <set>
 
 #include "cache/compile_cache.h"
 #include "common/fs.h"
@@ -27,6 +33,7 @@
 #include "launcher/commands/backend_programs.h"
 #include "launcher/commands/commands.h"
 #include "launcher/errors.h"
+#include "launcher/neuron/job_graphs.h"
 #include "launcher/neuron/neuron_compile.h"
 
 namespace trn {
@@ -146,11 +153,14 @@ void run_compile_workers(const Plan& p, const cache::CacheOptions& copt, const s
 
 // The verify pass: what the cache holds now for every collected graph, whatever the
 // workers said; prints the summary lines users parse and returns the exit status.
-int verify_compiled(const Plan& p, const cache::CacheOptions& copt, const std::vector<cache::GraphJob>& graphs) {
+// `absent`: graphs of this job with no HLO in the cache to compile, failures each.
+int verify_compiled(const Plan& p, const cache::CacheOptions& copt, const std::vector<cache::GraphJob>& graphs,
+                    const std::vector<std::string>& absent) {
   std::unique_ptr<cache::CompileCache> c;
   std::string err;
   if (!cache::CompileCache::open(copt, &c, &err)) throw InputError({{"compile cache", p.cache.dir, err}});
-  int ok = 0, failed = 0;
+  int ok = 0, failed = static_cast<int>(absent.size());
+  for (const auto& why : absent) std::printf("ERROR %s%s\n", kNeuronCompilePrefix, why.c_str());
   for (const auto& g : graphs) {
     const cache::CacheResult r = c->lookup(g.key);
     if (r.ok()) {
@@ -165,9 +175,71 @@ int verify_compiled(const Plan& p, const cache::CacheOptions& copt, const std::v
     std::printf("ERROR %s%s\n", kNeuronCompilePrefix, why.c_str());
   }
   std::printf("INFO %sTotal graphs: %zu\nINFO %sTotal successful compilations: %d\nINFO %sTotal failed compilations: %d\n",
-              kNeuronCompilePrefix, graphs.size(), kNeuronCompilePrefix, ok, kNeuronCompilePrefix, failed);
+              kNeuronCompilePrefix, graphs.size() + absent.size(), kNeuronCompilePrefix, ok, kNeuronCompilePrefix, failed);
   std::fflush(nullptr);
   return failed ? 1 : 0;
+}
+
+// How long a node waits for the other nodes' lists: their collects run the same
+// steps and end within moments of each other, unless launch.log_dir is not shared.
+constexpr int kListWaitMs = 10 * 60 * 1000;
+
+// This job's graphs: the union of every task's list (job_graphs.h), or nullopt after
+// saying why there is none (a task's collect failed, a list is unreadable). Node 0
+// records them for this config's COMPILE=0 warm-cache check.
+std::optional<std::set<GraphRef>> this_jobs_graphs(const Plan& p, const LoadedConfig& cfg, const std::string& dir) {
+  const int tasks = job_graph_tasks(p);
+  const JobGraphs j = wait_for_job_graphs(dir, tasks, kListWaitMs);
+  std::vector<std::string> errors = j.failed;
+  errors.insert(errors.end(), j.invalid.begin(), j.invalid.end());
+  for (const auto& e : errors)
+    std::printf("ERROR %s%s; this job compiles nothing (its lists: %s)\n", kNeuronCompilePrefix, e.c_str(), dir.c_str());
+  if (!errors.empty()) {
+    std::fflush(nullptr);
+    return std::nullopt;
+  }
+  if (!j.missing.empty()) {
+    std::string which;
+    for (const int t : j.missing) which += (which.empty() ? "" : ", ") + std::to_string(t);
+    std::printf("WARNING %sno list of collected graphs from task(s) %s after %d s in %s (is launch.log_dir on a "
+                "filesystem every node mounts?); compiling the graphs the others collected\n",
+                kNeuronCompilePrefix, which.c_str(), kListWaitMs / 1000, dir.c_str());
+  }
+  if (j.graphs.empty()) {
+    std::printf("WARNING %sthe collect named no graph (no \"Extracting graphs (...)\" line in its output): nothing "
+                "to compile\n", kNeuronCompilePrefix);
+  } else if (p.node_rank == 0 && p.local_rank == 0 && j.complete()) {
+    std::string why;
+    if (!record_config_graphs(p.cache.dir, config_graph_key(p, cfg), "graphs of " + cfg.path + ", job " + p.job_id,
+                              j.graphs, cache::TrustPolicy::for_current_user(p.cache.group, nullptr), &why))
+      std::printf("WARNING %scannot record this config's graphs for its COMPILE=0 check: %s\n", kNeuronCompilePrefix,
+                  why.c_str());
+  }
+  std::fflush(nullptr);
+  return j.graphs;
+}
+
+// Keeps in *graphs (the cache's collected entries) only this job's; returns why each of
+// the job's graphs that has no HLO under this compiler's folder cannot be compiled.
+std::vector<std::string> keep_job_graphs(const std::set<GraphRef>& mine, const std::string& root,
+                                         const std::string& compiler_dir, std::vector<cache::GraphJob>* graphs) {
+  std::set<std::string> found;
+  graphs->erase(std::remove_if(graphs->begin(), graphs->end(),
+                               [&](const cache::GraphJob& g) {
+                                 const std::string module = g.key.module_name();
+                                 if (!mine.count(GraphRef{compiler_dir, module})) return true;
+                                 found.insert(module);
+                                 return false;
+                               }),
+                graphs->end());
+  std::vector<std::string> absent;
+  for (const auto& g : mine) {
+    if (g.compiler_dir == compiler_dir && found.count(g.module)) continue;
+    absent.push_back("compilation failed for " + root + "/" + g.name() + ": this job collected it, but " +
+                     (g.compiler_dir == compiler_dir ? "the entry holds no model.hlo_module.pb"
+                                                     : "not for the installed compiler (" + compiler_dir + ")"));
+  }
+  return absent;
 }
 
 }  // namespace
@@ -184,6 +256,12 @@ int neuron_compile_command(const CommonOptions& opts) {
       neuron_compiler_flags(cc_flags != p.env.end() ? cc_flags->second : env_flags ? env_flags : "");
   const std::string compiler_dir = "neuronxcc-" + tools.version;
   std::vector<cache::GraphJob> graphs = collected_graphs(p.cache.dir, compiler_dir);
+  std::vector<std::string> absent;
+  if (const char* lists = std::getenv(kJobGraphsVariable); lists && *lists) {
+    const std::optional<std::set<GraphRef>> mine = this_jobs_graphs(p, cfg, lists);
+    if (!mine) return 1;
+    absent = keep_job_graphs(*mine, p.cache.dir, compiler_dir, &graphs);
+  }
   std::map<std::string, std::vector<std::string>> argv_of;
   for (auto& g : graphs) {
     const std::vector<std::string> own = recorded_flags(g.path.substr(0, g.path.rfind('/'))).value_or(flags);
@@ -204,7 +282,7 @@ int neuron_compile_command(const CommonOptions& opts) {
   cache::CacheOptions copt;
   static_cast<CacheSettings&>(copt) = p.cache;
   run_compile_workers(p, copt, graphs, neuronx_cc(std::move(argv_of), static_cast<int>(tools.retries)), workers, slots);
-  return verify_compiled(p, copt, graphs);
+  return verify_compiled(p, copt, graphs, absent);
 }
 
 }  // namespace trn

@@ -48,10 +48,50 @@ std::vector<CompilerGraphs> count_cache_graphs(const std::string& root) {
   return out;
 }
 
+std::vector<CompilerGraphs> count_listed_graphs(const std::string& root, const std::set<GraphRef>& graphs) {
+  std::map<std::string, CompilerGraphs> by_dir;
+  for (const auto& g : graphs) {
+    CompilerGraphs& c = by_dir[g.compiler_dir];
+    c.compiler_dir = g.compiler_dir;
+    struct stat st;
+    const std::string entry = root + "/" + g.name();
+    if (::lstat(entry.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {  // a link is no entry
+      ++c.missing;
+      continue;
+    }
+    const cache::EntryState state = cache::classify_entry(entry);
+    if (state == cache::EntryState::kSuccess) {
+      ++c.success;
+    } else if (state == cache::EntryState::kFailed) {
+      ++c.failed;
+    } else {
+      ++c.missing;
+    }
+  }
+  std::vector<CompilerGraphs> out;
+  for (auto& [dir, c] : by_dir) out.push_back(c);
+  return out;
+}
+
 WarmCacheVerdict judge_warm_cache(const std::vector<CompilerGraphs>& counts, const std::string& root,
-                                  const std::string& installed_dir, WarmCachePolicy policy, Backend backend) {
+                                  const std::string& installed_dir, WarmCachePolicy policy, Backend backend,
+                                  const GraphScope& scope) {
   WarmCacheVerdict v;
   if (policy == WarmCachePolicy::kOff) return v;
+  if (scope.kind == GraphScope::kUnknown) {
+    const std::string what = "the graphs of this config and shape are unknown: no COMPILE=1 job of it recorded them in " +
+                             scope.record + (scope.why.empty() ? "" : " (" + scope.why + ")");
+    const std::string fix = "run its COMPILE=1 job first (the same config, nodes and compiler flags), which "
+                            "compiles and records them";
+    if (policy == WarmCachePolicy::kRefuse) {
+      v.problem = Problem{"compile cache", root + " (" + what + ")", fix + ", or set launch.require_warm_cache=warn"};
+    } else {
+      v.warning = "compile cache " + root + " cannot be judged (" + what + "): " + fix +
+                  " (launch.require_warm_cache=refuse stops such a run)";
+    }
+    return v;
+  }
+  const std::string whose = scope.kind == GraphScope::kConfig ? " of this config's graphs" : "";
   std::string target = installed_dir;
   for (const auto& c : counts)
     if (installed_dir.empty() && (target.empty() || cache::compare_versions(c.compiler_dir, target) > 0))
@@ -61,14 +101,16 @@ WarmCacheVerdict judge_warm_cache(const std::vector<CompilerGraphs>& counts, con
     const bool is_target = c.compiler_dir == target;
     if (is_target) judged = &c;
     v.report.push_back("compile cache " + root + "/" + c.compiler_dir + ": " + std::to_string(c.success) +
-                       " SUCCESS, " + std::to_string(c.failed) + " FAILED, " + std::to_string(c.missing) + " missing" +
+                       " SUCCESS, " + std::to_string(c.failed) + " FAILED, " + std::to_string(c.missing) + " missing" + whose +
                        (!is_target ? "" : installed_dir.empty() ? " (newest compiler version)" : " (the installed compiler)"));
   }
   if (judged && judged->failed == 0 && judged->missing == 0 && judged->success > 0) return v;
   const std::string where = root + "/" + (target.empty() ? std::string("neuronxcc-*") : target);
   std::string what = judged ? std::to_string(judged->failed) + " FAILED and " + std::to_string(judged->missing) +
-                                  " missing of " + std::to_string(judged->success + judged->failed + judged->missing) + " graphs"
-                            : "no precompiled graphs";
+                                  " missing of " + std::to_string(judged->success + judged->failed + judged->missing) +
+                                  (scope.kind == GraphScope::kConfig ? " graphs of this config" : " graphs")
+                            : scope.kind == GraphScope::kConfig ? "no precompiled graphs of this config"
+                                                                : "no precompiled graphs";
   std::string fix = backend == Backend::kTorchNeuron ? torchneuron_warm_fix()
                                                      : "training would compile them just in time on every node; run "
                                                        "the COMPILE=1 job first (trn-train submit, or COMPILE=1 srun "
