@@ -6,12 +6,16 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+
+#include <set>
 #include <string>
 
 #include "cache/entry_layout.h"
 #include "common/fs.h"
 #include "launcher/plan/backend_command.h"
 #include "launcher/errors.h"
+#include "launcher/neuron/job_graphs.h"
 #include "launcher/neuron/neuron_compile.h"
 #include "launcher/plan/plan.h"
 #include "launcher/neuron/warm_cache.h"
@@ -196,6 +200,169 @@ TEST(WarmCache, Verdicts) {
   v = judge_warm_cache({}, "/c", "", WarmCachePolicy::kOff);
   EXPECT_FALSE(v.problem);
   EXPECT_TRUE(v.warning.empty() && v.report.empty());
+}
+
+// ---- a job's own graphs (launcher/neuron/job_graphs.h, issue 20) ----
+
+constexpr const char* kDir = "neuronxcc-2.15.128.0+56dc5a86";
+constexpr const char* kModA = "MODULE_0123456789abcdef0123+89abcdef";
+constexpr const char* kModB = "MODULE_5274156739761925271+d41d8cd9";  // before 2.14: decimal graph hashes
+
+TEST(JobGraphs, TheCollectsLinesNameItsGraphs) {
+  const std::string root = "/var/tmp/neuron-compile-cache/";
+  // The wrapper's line as aws-neuron-sdk's docs show it, with a log prefix in front.
+  auto g = graph_in_line("2024-02-26 16:03:32.000510:  20277  INFO ||NEURON_CC_WRAPPER||: Extracting graphs (" + root +
+                         kDir + "/" + kModA + "/model.hlo_module.pb) for ahead-of-time parallel compilation. No "
+                         "compilation was done.");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->name(), std::string(kDir) + "/" + kModA);
+  g = graph_in_line("INFO: Extracting graphs (" + root + kDir + "/" + kModB + "/model.hlo.pb) for ahead-of-time");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->module, kModB);
+  // Already compiled: still one of this job's graphs.
+  g = graph_in_line("INFO ||NEURON_CC_WRAPPER||: Using a cached neff at " + root + kDir + "/" + kModA +
+                    "/model.neff. Exiting with a successfully compiled graph.");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->module, kModA);
+  // Anything else names no graph: other files, other shapes, traversal, no path.
+  for (const std::string& bad : {
+           "Extracting graphs (" + root + kDir + "/" + kModA + "/model.neff) for",
+           "Extracting graphs (" + root + kDir + "/MODULE_xyz+1/model.hlo_module.pb) for",
+           "Extracting graphs (" + root + kDir + "/../model.hlo_module.pb) for",
+           "Extracting graphs (" + root + "g++-13/" + kModA + "/model.hlo_module.pb) for",
+           "Extracting graphs (" + root + kDir + "/" + kModA + "/model.hlo_module.pb",
+           std::string("Extracting graphs (model.hlo_module.pb) for"),
+           std::string("INFO ||NEURON_PARALLEL_COMPILE||: Total graphs: 3"),
+       }) {
+    EXPECT_FALSE(graph_in_line(bad)) << bad;
+  }
+}
+
+TEST(JobGraphs, ParserJoinsSplitLinesAndCountsEachGraphOnce) {
+  const std::string line = std::string("INFO Extracting graphs (/c/") + kDir + "/" + kModA + "/model.hlo_module.pb) x\n";
+  CollectedGraphsParser p;
+  p.feed(line.substr(0, 30));
+  p.feed(line.substr(30) + line + "torchrun (double): node 0\nExtracting graphs (/c/" + kDir + "/" + kModB);
+  p.feed("/model.hlo_module.pb) no newline");
+  EXPECT_EQ(p.graphs().size(), 1u);
+  p.finish();
+  ASSERT_EQ(p.graphs().size(), 2u);
+  EXPECT_EQ(p.graphs().begin()->module, kModA);
+}
+
+TEST(JobGraphs, TaskListsRoundTripAndPlantedTextIsRefused) {
+  TaskGraphs t{0, "trn1-st-trn1-1", {*parse_graph_name(std::string(kDir) + "/" + kModA)}};
+  TaskGraphs back;
+  std::string why;
+  ASSERT_TRUE(parse_task_graphs(format_task_graphs(t), &back, &why)) << why;
+  EXPECT_EQ(back.status, 0);
+  EXPECT_EQ(back.host, "trn1-st-trn1-1");
+  EXPECT_EQ(back.graphs, t.graphs);
+  EXPECT_FALSE(parse_task_graphs("", &back, &why));
+  EXPECT_FALSE(parse_task_graphs("trn-train collect x h\n", &back, &why));
+  EXPECT_FALSE(parse_task_graphs("trn-train collect 0 h\n/etc/passwd\n", &back, &why));
+  EXPECT_NE(why.find("line 2 is not a graph name"), std::string::npos);
+  EXPECT_FALSE(parse_task_graphs("trn-train collect 0 h\n" + std::string(kDir) + "/../../x+1\n", &back, &why));
+}
+
+TEST(JobGraphs, MergeIsTheUnionAndSaysWhoIsMissingOrFailed) {
+  const std::string a = std::string(kDir) + "/" + kModA, b = std::string(kDir) + "/" + kModB;
+  JobGraphs j = merge_task_graphs({"trn-train collect 0 n1\n" + a + "\n", "trn-train collect 0 n2\n" + a + "\n" + b + "\n"});
+  EXPECT_TRUE(j.complete());
+  EXPECT_EQ(j.graphs.size(), 2u);
+  j = merge_task_graphs({"trn-train collect 0 n1\n" + a + "\n", std::nullopt, "trn-train collect 1 n3\n", "junk"});
+  EXPECT_FALSE(j.complete());
+  EXPECT_EQ(j.missing, std::vector<int>{1});
+  ASSERT_EQ(j.failed.size(), 1u);
+  EXPECT_EQ(j.failed[0], "task 2 (n3): its collect exited 1");
+  ASSERT_EQ(j.invalid.size(), 1u);
+  EXPECT_EQ(j.graphs.size(), 1u);
+}
+
+TEST(JobGraphs, ConfigKeyIsTheShapeNotTheLaunchersSettings) {
+  Plan p;
+  p.nodes = 4;
+  p.procs_per_node = 32;
+  const std::string key = config_graph_key(p, config({}));
+  EXPECT_EQ(key.size(), 64u);
+  EXPECT_EQ(config_graph_key(p, config({"launch.require_warm_cache=refuse", "launch.compile_slots=2"})), key);
+  EXPECT_NE(config_graph_key(p, config({"trainer.max_steps=7"})), key);
+  Plan two = p;
+  two.nodes = 2;
+  EXPECT_NE(config_graph_key(two, config({})), key);
+  Plan flags = p;
+  flags.env["NEURON_CC_FLAGS"] = "--model-type transformer";
+  EXPECT_NE(config_graph_key(flags, config({})), key);
+}
+
+TEST(JobGraphs, ConfigRecordRoundTripsAndIsReadAsUntrusted) {
+  Scratch s;
+  const cache::TrustPolicy trust = cache::TrustPolicy::for_current_user("", nullptr);
+  const std::set<GraphRef> graphs{*parse_graph_name(std::string(kDir) + "/" + kModA),
+                                  *parse_graph_name(std::string(kDir) + "/" + kModB)};
+  const std::string key(64, 'a');
+  std::string why;
+  EXPECT_FALSE(read_config_graphs(s.path, key, &why));  // nobody recorded it: unknown, no error
+  EXPECT_EQ(why, "");
+  ASSERT_TRUE(record_config_graphs(s.path, key, "graphs of x", graphs, trust, &why)) << why;
+  auto back = read_config_graphs(s.path, key, &why);
+  ASSERT_TRUE(back) << why;
+  EXPECT_EQ(*back, graphs);
+  s.put(".graphs/" + std::string(64, 'b'), "# ok\n/etc/shadow\n");
+  EXPECT_FALSE(read_config_graphs(s.path, std::string(64, 'b'), &why));
+  EXPECT_NE(why.find("is not a graph name"), std::string::npos);
+  s.put(".graphs/" + std::string(64, 'c'), std::string(kMaxGraphListBytes + 1, '#'));
+  EXPECT_FALSE(read_config_graphs(s.path, std::string(64, 'c'), &why));
+  EXPECT_NE(why.find("larger than"), std::string::npos);
+  // A planted link, as the record or as its folder, is never followed.
+  ASSERT_EQ(::symlink((s.path + "/.graphs/" + key).c_str(), (s.path + "/.graphs/" + std::string(64, 'd')).c_str()), 0);
+  EXPECT_FALSE(read_config_graphs(s.path, std::string(64, 'd'), &why));
+  Scratch other;
+  ASSERT_EQ(::symlink((s.path + "/.graphs").c_str(), (other.path + "/.graphs").c_str()), 0);
+  EXPECT_FALSE(read_config_graphs(other.path, key, &why));
+  EXPECT_FALSE(record_config_graphs(other.path, key, "x", graphs, trust, &why));
+}
+
+TEST(WarmCache, CountsTheListedGraphsOnly) {
+  Scratch s;
+  const std::string a = std::string(kDir) + "/" + kModA, b = std::string(kDir) + "/" + kModB;
+  s.put(a + "/model.hlo_module.pb");
+  s.put(a + "/model.neff");
+  s.put(a + "/model.done", "");
+  s.put(b + "/model.hlo_module.pb");
+  s.put(b + "/model.log", "error");
+  s.put(std::string(kDir) + "/MODULE_1+2/model.log", "another job's failure");  // not listed: not counted
+  const std::set<GraphRef> graphs{*parse_graph_name(a), *parse_graph_name(b),
+                                  *parse_graph_name(std::string(kDir) + "/MODULE_3+4")};  // never collected here
+  const auto counts = count_listed_graphs(s.path, graphs);
+  ASSERT_EQ(counts.size(), 1u);
+  EXPECT_EQ(counts[0].success, 1);
+  EXPECT_EQ(counts[0].failed, 1);
+  EXPECT_EQ(counts[0].missing, 1);
+}
+
+TEST(WarmCache, UnknownGraphsAreSaidSoNotJudgedOnTheWholeCache) {
+  const GraphScope unknown{GraphScope::kUnknown, "/c/.graphs/k", ""};
+  auto v = judge_warm_cache({}, "/c", "neuronxcc-2.15.1.0+2", WarmCachePolicy::kRefuse, Backend::kNxdt, unknown);
+  ASSERT_TRUE(v.problem);
+  EXPECT_EQ(v.problem->value,
+            "/c (the graphs of this config and shape are unknown: no COMPILE=1 job of it recorded them in /c/.graphs/k)");
+  EXPECT_NE(v.problem->fix.find("run its COMPILE=1 job first"), std::string::npos);
+  v = judge_warm_cache({}, "/c", "", WarmCachePolicy::kWarn, Backend::kNxdt, unknown);
+  EXPECT_FALSE(v.problem);
+  EXPECT_NE(v.warning.find("compile cache /c cannot be judged"), std::string::npos);
+  const GraphScope mine{GraphScope::kConfig, "/c/.graphs/k", ""};
+  v = judge_warm_cache({{"neuronxcc-2.15.1.0+2", 3, 0, 0}}, "/c", "neuronxcc-2.15.1.0+2", WarmCachePolicy::kRefuse,
+                       Backend::kNxdt, mine);
+  EXPECT_FALSE(v.problem);
+  ASSERT_EQ(v.report.size(), 1u);
+  EXPECT_EQ(v.report[0],
+            "compile cache /c/neuronxcc-2.15.1.0+2: 3 SUCCESS, 0 FAILED, 0 missing of this config's graphs (the installed "
+            "compiler)");
+  v = judge_warm_cache({{"neuronxcc-2.15.1.0+2", 1, 2, 0}}, "/c", "neuronxcc-2.15.1.0+2", WarmCachePolicy::kRefuse,
+                       Backend::kNxdt, mine);
+  ASSERT_TRUE(v.problem);
+  EXPECT_EQ(v.problem->value, "/c/neuronxcc-2.15.1.0+2 (2 FAILED and 0 missing of 3 graphs of this config)");
 }
 
 }  // namespace
