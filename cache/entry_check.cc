@@ -1,8 +1,9 @@
 // Is an entry servable? Trusted permissions from the cache root down (checked before
-// anything in the entry is opened), a done marker, and an artifact matching its recorded
-// size and sha256: valid. A done marker with a missing, different or unopenable
-// artifact, or a malformed marker: corrupt (recompiled, never served). A compiler log
-// without an artifact: a recorded failure.
+// anything in the entry is opened), Neuron's done marker, and an artifact matching the
+// size and sha256 of our record (the side file; none for an entry the SDK compiled):
+// valid. A done marker with a missing, different or unopenable artifact, or a malformed
+// record: corrupt (recompiled, never served). A compiler log without an artifact: a
+// recorded failure.
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -125,7 +126,8 @@ EntryCheck check_entry_in(int base, const std::string& rel, const std::string& d
     return verdict(EntryVerdict::kCorrupt, "entry file " + done.path + ": " + std::strerror(errno));
   }
   if (!S_ISREG(st.st_mode))
-    return verdict(EntryVerdict::kCorrupt, "entry file " + done.path + ": not a regular file");
+    return verdict(EntryVerdict::kCorrupt, "entry file " + done.path + (S_ISLNK(st.st_mode) ? ": is a symbolic link (never followed)"
+                                                                                          : ": not a regular file"));
   if (!is_trusted_stat(st, done.path, trust, &why)) return verdict(EntryVerdict::kUntrusted, why);
   const double done_mtime = double(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1e9;
   const bool done_empty = st.st_size == 0;
