@@ -1,6 +1,7 @@
 #include "cache/cluster_lock.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,10 +55,19 @@ static bool snapshot_lock(const std::string& path, std::string* raw, long long* 
   const int why = errno;
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) return false;
-  *unusable = !S_ISREG(st.st_mode);
+  *unusable = !S_ISREG(st.st_mode) || why == EFBIG;  // EFBIG: larger than any record
   *raw = std::string("<unreadable lock file: ") + (*unusable ? "not a regular file" : std::strerror(why)) + ">";
   *mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
   return true;
+}
+
+bool lock_file_flocked(const std::string& path) {
+  struct stat st;
+  const int fd = open_regular(AT_FDCWD, path, &st, nullptr);
+  if (fd < 0) return false;
+  const bool held = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // and with it our flock, if we got one
+  return held;
 }
 
 std::string LockRecord::describe() const {
@@ -174,7 +184,11 @@ LockWatch::Seen LockWatch::observe(const std::string& path) {
   } else {
     s.idle_s = now - it->second.since;
   }
-  s.stale = s.unusable || s.idle_s >= timing_.stale_s || s.age_s >= 2 * timing_.stale_s;
+  s.foreign = !s.unusable && !s.owner.ours();
+  if (s.foreign)  // no heartbeat to judge by: only age, and nobody's flock (see the header)
+    s.stale = s.age_s >= kForeignLockStaleS && !lock_file_flocked(path);
+  else
+    s.stale = s.unusable || s.idle_s >= timing_.stale_s || s.age_s >= 2 * timing_.stale_s;
   return s;
 }
 

@@ -18,6 +18,25 @@
 //    new owner slipped in), link it back. Then acquire normally.
 //    acquire_or_take_over() is that whole sequence; every lock of the cache
 //    (entries, compile slots, the janitor, stats shards) is taken through it.
+//
+// With the Neuron SDK on the same cache: an entry's lock is Neuron's own lock file,
+// MODULE_.../model.hlo_module.pb.lock (cache/entry_layout.h). Its PRESENCE is the lock
+// for both sides: the SDK's wrapper waits while the file exists ("Another process must
+// be compiling..."; a killed compile leaves it, which is why the SDK has
+// `neuron_parallel_compile --command clear-locks`, pytorch-neuron-parallel-compile.rst),
+// and our link() can only create it where there is none. So a neuron_parallel_compile
+// and trn-train never compile one graph at once, whichever locked first. Inside the
+// file we keep our owner record (the SDK's content is not documented, and it is only
+// the file's existence that it waits on). The two kinds are judged differently:
+//  * ours (an owner record with a token): heartbeat and stale takeover, as above; the
+//    SDK meanwhile waits on the file like on its own.
+//  * the SDK's (anything else in a regular file, e.g. the empty file optimum-neuron's
+//    tests plant): it has no heartbeat, so silence says nothing (a compile runs for
+//    many minutes without touching it). It is never judged stale by heartbeat: only
+//    once older than kForeignLockStaleS by its mtime and not flock()ed by anyone (the
+//    rule `trn-train cache clear-locks` applies with its --neuron-lock-age).
+// Something that is not a regular file or larger than any lock record (a FIFO, a
+// device, a link, a directory, 8 GiB of zeros) is nobody's lock: stale at first sight.
 #pragma once
 
 #include <atomic>
@@ -39,7 +58,17 @@ struct LockRecord {
   long pid = 0;
   std::string raw;
   std::string describe() const;  // "host=X pid=Y job=Z"
+  bool ours() const { return !token.empty(); }  // else the SDK's (or a planted) lock
 };
+
+// ASSUMPTION (no public source says how long one neuronx-cc compile may run): the age,
+// by its mtime, at which an SDK lock nobody flock()s was left by a killed compile and
+// may be taken over. Longer than any single graph's compile on trn1/trn2.
+inline constexpr double kForeignLockStaleS = 6 * 3600.0;
+
+// True when some process holds a flock() on the file (on NFSv4 and Lustre a cluster-wide
+// answer): a tool that locks its lock file that way is alive.
+bool lock_file_flocked(const std::string& path);
 // Parses a lock file's text (also the fuzz entry point). False when longer than
 // kMaxRecordBytes or when pid is not a non-negative integer that fits a pid;
 // *out->raw is the text either way (staleness compares raw records).
@@ -82,9 +111,11 @@ class LockWatch {
     double age_s = 0;    // wall-clock age of the mtime
     bool stale = false;
     long long mtime_ns = 0;
-    // Not a regular file (a FIFO, a device, a link, a directory planted as the lock):
-    // never a live holder's lock, so stale at first sight.
+    // Not a regular file (a FIFO, a device, a link, a directory planted as the lock) or
+    // larger than any lock record: never a live holder's lock, so stale at first sight.
     bool unusable = false;
+    // A regular file without our owner record: the Neuron SDK's lock (see above).
+    bool foreign = false;
   };
   Seen observe(const std::string& path);
   // Breaks the lock if it still holds the record we judged stale. True when broken

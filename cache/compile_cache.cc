@@ -113,7 +113,13 @@ CacheResult CompileCache::try_get_or_compile(const CacheKey& key, const std::str
   }
   r.outcome = Outcome::kBusy;
   // Empty: the lock was just released or broken, try again at once.
-  r.message = a.holder.exists && !a.broke_stale ? a.holder.owner.describe() : "";
+  if (a.holder.exists && !a.broke_stale)
+    r.message = !a.holder.foreign
+                    ? a.holder.owner.describe()
+                    : "a Neuron SDK process (neuron_parallel_compile or torch-neuronx; its lock " + lock.path() +
+                          " has no heartbeat, so it is waited for until it is " +
+                          std::to_string(int(kForeignLockStaleS / 3600)) + " h old; if no Neuron compile runs, "
+                          "`trn-train cache clear-locks` removes it)";
   return r;
 }
 

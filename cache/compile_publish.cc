@@ -7,7 +7,6 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "cache/advisory_file.h"
 #include "cache/checksum.h"
 #include "cache/compile_cache.h"
 #include "cache/failure_record.h"
@@ -26,12 +25,14 @@ static bool out_of_space(const std::string& dir, const std::string& log_text) {
   return static_cast<unsigned long long>(vfs.f_bavail) * vfs.f_frsize < (4ULL << 20);
 }
 
-// Publishes a compiled temp file as the entry's artifact: checksum, rename, the
-// flags record, then the done marker, last, which makes the entry visible. On
-// failure nothing servable is left (the artifact without a marker is never served).
-// The done marker records the artifact's stamp (lookups compare it instead of
-// hashing), taken by fstat on the descriptor that was hashed, after the chmod and
-// rename of commit_file (which change ctime), so it describes exactly that inode.
+// Publishes a compiled temp file as the entry's artifact: checksum, rename, our record
+// (a side file), then Neuron's empty model.done, last, which makes the entry visible to
+// us and to the SDK. Nothing else of the entry is touched: its model.hlo_module.pb and
+// compile_flags.json stay as the collecting process wrote them. On failure nothing
+// servable is left (the artifact without a marker is never served). The record holds
+// the artifact's stamp (lookups compare it instead of hashing), taken by fstat on the
+// descriptor that was hashed, after the chmod and rename of commit_file (which change
+// ctime), so it describes exactly that inode.
 static bool publish_artifact(const std::string& temp, const std::string& dir, const CacheKey& key,
                              const std::string& graph_path, mode_t mode, uint64_t* size, std::string* err) {
   const std::string artifact = dir + "/" + files::kArtifact;
@@ -49,13 +50,13 @@ static bool publish_artifact(const std::string& temp, const std::string& dir, co
   ::close(fd);
   if (!committed) return false;
   if (d.has_stamp) d.stamp = FileStamp::of(st);  // else: the first lookup hashes and stamps it
-  replace_advisory_file(dir + "/" + files::kFlags, compile_flags_json(key.flags), mode);
   d.has_checksum = true;
   d.graph = graph_path;
   d.flags = key.flags;
   d.host = ProcessIdentity::self().host;
   d.created = wall_seconds();
-  if (!write_file_atomic(dir + "/" + files::kDone, d.serialize(), mode, err)) {
+  if (!write_file_atomic(dir + "/" + files::kRecord, d.serialize(), mode, err) ||
+      !write_file_atomic(dir + "/" + files::kDone, "", mode, err)) {  // empty, as the SDK writes it
     ::unlink(artifact.c_str());
     return false;
   }

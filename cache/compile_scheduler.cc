@@ -127,7 +127,13 @@ ScheduleSummary compile_distributed(CompileCache& cache, const std::vector<Graph
       if (resolved[i]) continue;
       CacheResult r = cache.lookup(graphs[i].key);
       if (r.ok() && at_start) sum.cache_hits_at_start++;
-      if (r.ok() || r.outcome == Outcome::kCachedFailure) {
+      if (!r.ok() && !graphs[i].unusable.empty()) {
+        r.outcome = Outcome::kFailed;
+        r.message = graphs[i].unusable;
+        // Said once, by rank 0, whether or not it prints the summary: the reason must reach the log.
+        if (me.rank == 0 && !opt.print_summary) std::fprintf(stderr, "%s%s\n", kLogPrefix, r.message.c_str());
+      }
+      if (r.ok() || r.outcome == Outcome::kCachedFailure || r.outcome == Outcome::kFailed) {
         resolved[i] = 1;
         results[i] = std::move(r);
       }

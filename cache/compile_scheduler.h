@@ -36,6 +36,10 @@ struct RankInfo {
 struct GraphJob {
   std::string path;  // graph file
   CacheKey key;
+  // Non-empty: why this graph must not be compiled (e.g. its compile_flags.json is
+  // missing), with the fix. Unless its entry is already compiled, it settles as a
+  // failure with this message, without running the compiler.
+  std::string unusable = {};
 };
 
 struct ScheduleOptions {

@@ -1,8 +1,9 @@
 // Is an entry servable? Trusted permissions from the cache root down (checked before
-// anything in the entry is opened), a done marker, and an artifact matching its recorded
-// size and sha256: valid. A done marker with a missing, different or unopenable
-// artifact, or a malformed marker: corrupt (recompiled, never served). A compiler log
-// without an artifact: a recorded failure.
+// anything in the entry is opened), Neuron's done marker, and an artifact matching the
+// size and sha256 of our record (the side file; none for an entry the SDK compiled):
+// valid. A done marker with a missing, different or unopenable artifact, or a malformed
+// record: corrupt (recompiled, never served). A compiler log without an artifact: a
+// recorded failure.
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -76,19 +77,31 @@ bool stat_from_server(const EntryFile& f, struct stat* st) {
   return true;
 }
 
-// Adds the stamp of the artifact just hashed to the done record, so that the next
-// lookups compare it instead of hashing. The stamp is the fstat taken before hashing:
-// a change during the hash leaves the file differing from it, hence hashed again.
-// Best effort: without write access (a read-only cache) the next lookup hashes again.
-void restamp(const std::string& done_path, DoneRecord rec, const FileStamp& hashed, const TrustPolicy& trust) {
+// Adds the stamp of the artifact just hashed to our record, so that the next lookups
+// compare it instead of hashing. The stamp is the fstat taken before hashing: a change
+// during the hash leaves the file differing from it, hence hashed again. Best effort:
+// without write access (a read-only cache) the next lookup hashes again. A record read
+// from an earlier version's model.done moves to the side file here (model.done stays).
+void restamp(const std::string& record_path, DoneRecord rec, const FileStamp& hashed, const TrustPolicy& trust) {
   rec.has_stamp = true;
   rec.stamp = hashed;
-  write_file_atomic(done_path, rec.serialize(), file_mode(trust), nullptr);
+  write_file_atomic(record_path, rec.serialize(), file_mode(trust), nullptr);
+}
+
+// Reads and parses a record file already opened as `fd` (fstat gave *st); closes fd.
+bool read_record(int fd, const struct stat& st, DoneRecord* rec) {
+  std::string text;
+  // Exactly the size fstat gave (one read): a record is replaced by rename, never grown.
+  const bool read_ok = uint64_t(st.st_size) <= kMaxRecordBytes &&
+                       read_fd_chunks(fd, uint64_t(st.st_size), [&](const char* p, size_t n) { text.append(p, n); }) >= 0;
+  ::close(fd);
+  return read_ok && parse_done_record(text, rec);
 }
 
 // The entry `rel` (relative to `base`, AT_FDCWD for none; `dir` is its full path),
-// whose version directory the caller has trusted. A hit costs six syscalls: lstat of the
-// entry directory, open + fstat + read + close of the done marker, statx of the artifact.
+// whose version directory the caller has trusted. A hit of an entry we compiled costs
+// seven syscalls: lstat of the entry directory, statx of model.done, open + fstat + read
+// + close of our record, statx of the artifact (an entry the SDK compiled: five).
 EntryCheck check_entry_in(int base, const std::string& rel, const std::string& dir, const TrustPolicy& trust,
                           Hashing hashing) {
   struct stat st;
@@ -98,31 +111,47 @@ EntryCheck check_entry_in(int base, const std::string& rel, const std::string& d
   const auto file = [&](const char* name) {
     return EntryFile{base, rel + "/" + name, dir + "/" + name};
   };
-  const EntryFile done = file(files::kDone), artifact = file(files::kArtifact);
+  const EntryFile done = file(files::kDone), record = file(files::kRecord), artifact = file(files::kArtifact);
   EntryCheck check;
-  bool absent = false;
-  int fd = open_entry_file(done, trust, &st, &check, &absent);
-  if (absent) {
+  // model.done, Neuron's marker, says the entry is compiled; it is empty as the SDK
+  // writes it, so a stat tells all (a non-empty one is an earlier version's record).
+  if (!stat_from_server(done, &st)) {
     // No done marker: failed, in flight, or nothing yet. (A neff without a done
     // marker is a half-published entry and is never served.)
-    if (exists_nofollow(dir + "/" + files::kLog) && !exists_nofollow(artifact.path))
-      return verdict(EntryVerdict::kFailed);
-    return verdict(EntryVerdict::kMissing);
+    if (errno == ENOENT) {
+      if (exists_nofollow(dir + "/" + files::kLog) && !exists_nofollow(artifact.path))
+        return verdict(EntryVerdict::kFailed);
+      return verdict(EntryVerdict::kMissing);
+    }
+    return verdict(EntryVerdict::kCorrupt, "entry file " + done.path + ": " + std::strerror(errno));
   }
-  if (fd < 0) return check;
-  std::string text;
-  // Exactly the size fstat gave (one read): a record is replaced by rename, never grown.
-  bool read_ok = uint64_t(st.st_size) <= kMaxRecordBytes &&
-                 read_fd_chunks(fd, uint64_t(st.st_size), [&](const char* p, size_t n) { text.append(p, n); }) >= 0;
-  ::close(fd);
+  if (!S_ISREG(st.st_mode))
+    return verdict(EntryVerdict::kCorrupt, "entry file " + done.path + (S_ISLNK(st.st_mode) ? ": is a symbolic link (never followed)"
+                                                                                          : ": not a regular file"));
+  if (!is_trusted_stat(st, done.path, trust, &why)) return verdict(EntryVerdict::kUntrusted, why);
+  const double done_mtime = double(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1e9;
+  const bool done_empty = st.st_size == 0;
   DoneRecord rec;
-  if (!read_ok || !parse_done_record(text, &rec))
+  bool absent = false;
+  int fd = open_entry_file(record, trust, &st, &check, &absent);
+  if (fd >= 0) {
+    if (!read_record(fd, st, &rec))
+      return verdict(EntryVerdict::kCorrupt, "entry " + dir + " has a malformed record " + record.path + " (" +
+                                                 std::to_string(st.st_size) + " bytes)");
+  } else if (!absent) {
+    return check;
+  } else if (done_empty) {
+    // Compiled by Neuron's tools: no checksum to verify against.
+  } else if (fd = open_entry_file(done, trust, &st, &check); fd < 0) {
+    return check;
+  } else if (!read_record(fd, st, &rec)) {
     return verdict(EntryVerdict::kCorrupt, "entry " + dir + " has a malformed done marker (" +
                                                std::to_string(st.st_size) + " bytes)");
+  }
   EntryCheck valid = verdict(EntryVerdict::kValid);
   valid.has_checksum = rec.has_checksum;
   valid.done_path = done.path;
-  valid.done_mtime = double(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1e9;
+  valid.done_mtime = done_mtime;
   // A hit needs no descriptor on the artifact: a stat that follows no link and opens
   // nothing (no FIFO to wait on) gives what the trust check and the stamp need.
   if (hashing == Hashing::kWhenChanged && stat_from_server(artifact, &st) && S_ISREG(st.st_mode) &&
@@ -149,7 +178,7 @@ EntryCheck check_entry_in(int base, const std::string& rel, const std::string& d
                      "entry " + dir + " failed its checksum (recorded " + std::to_string(rec.size) + " bytes sha256 " +
                          rec.sha256.substr(0, 12) + "..., found " + std::to_string(now.size) + " bytes" +
                          (hex.empty() ? "" : " " + hex.substr(0, 12) + "...") + (err.empty() ? "" : ", " + err) + ")");
-    if (hashing == Hashing::kWhenChanged) restamp(done.path, rec, now, trust);
+    if (hashing == Hashing::kWhenChanged) restamp(record.path, rec, now, trust);
   } else {
     ::close(fd);
   }

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <limits>
 #include <sstream>
@@ -180,9 +181,32 @@ std::string DoneRecord::serialize() const {
   return o.str();
 }
 
-std::string compile_flags_json(const std::string& flags) {
-  // Invalid UTF-8 in a flag is replaced rather than thrown on: the record is informational.
-  return nlohmann::json{{"flags", flags}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+std::vector<std::string> read_compile_flags(const std::string& entry_dir, std::string* problem) {
+  std::vector<std::string> words;
+  std::string text;
+  const std::string path = entry_dir + "/" + files::kFlags;
+  // Never through a link, never a FIFO, at most 1 MiB (flags are a few hundred bytes).
+  std::string err;
+  if (!read_regular_file(path, 1 << 20, &text, &err)) {
+    *problem = errno == ENOENT ? path + " is missing" : "cannot read " + err;
+    return words;
+  }
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  bool ok = j.is_array();
+  for (const auto& w : j) {
+    if (!ok || !w.is_string()) {
+      ok = false;
+      break;
+    }
+    words.push_back(w.get<std::string>());
+  }
+  if (!ok) {
+    words.clear();
+    *problem = path + " is not the JSON list of flag words the Neuron SDK writes";
+    return words;
+  }
+  problem->clear();
+  return words;
 }
 
 bool is_leftover_name(const std::string& name) {

@@ -1,14 +1,24 @@
-// The on-disk shape of the cache, shared with Neuron's persistent cache so the
-// same code reads entries written by neuronx-cc / neuron_parallel_compile:
+// The on-disk shape of the cache: Neuron's persistent cache, so that the same tree is
+// read and written by neuronx-cc / neuron_parallel_compile / torch-neuronx and by us.
+// Inside an entry trn-train writes Neuron's files byte-for-byte as the SDK does and
+// keeps everything of its own in side files the SDK ignores (the format, with its
+// sources, is pinned by tests/fixtures/neuron_cache/README.md):
 //
 //   <root>/<compiler>-<version>/MODULE_<hash>+<flags>/
-//       model.neff          the artifact (any compiler's output is stored under this name)
-//       model.done          written last; ours records sha256 + size (Neuron's is empty)
-//       model.log           compiler output of a failed compile
-//       model.fail          ours: exit code and its meaning
-//       model.lock / *.lock an in-flight compile (ours: owner record + heartbeat mtime)
-//       compile_flags.json  the normalised flags (informational)
+//     Neuron's (the SDK writes them; so do we, the same bytes):
+//       model.hlo_module.pb       the graph the collecting process extracted (never written by us)
+//       compile_flags.json        its compiler flags, a JSON list of words (never written by us)
+//       model.neff                the artifact (any compiler's output is stored under this name)
+//       model.done                empty, written last: the entry is compiled
+//       model.log                 compiler output of a failed compile
+//       model.hlo_module.pb.lock  an in-flight compile (the SDK waits while it exists)
+//     ours (side files; no Neuron tool reads them):
+//       trn-train.record          the artifact's sha256, size and stamp; graph, flags, host, time
+//       trn-train.failure         a failed compile's exit code and its meaning
 //   <root>/.stats/  <root>/.slots/  <root>/.janitor.lock   bookkeeping, never entries
+//
+// Earlier trn-train versions wrote their record into model.done and the failure into
+// model.fail: both are still read (a non-empty model.done is such a record).
 //
 // Entry states (the rules optimum-neuron's cleanup uses, first match wins):
 //   SUCCESS  model.neff and model.done
@@ -27,12 +37,18 @@
 namespace trn::cache {
 
 namespace files {
+// Neuron's.
+inline constexpr const char* kGraph = "model.hlo_module.pb";
+inline constexpr const char* kOldGraph = "model.hlo.pb";  // SDKs before 2.14
+inline constexpr const char* kFlags = "compile_flags.json";
 inline constexpr const char* kArtifact = "model.neff";
 inline constexpr const char* kDone = "model.done";
 inline constexpr const char* kLog = "model.log";
-inline constexpr const char* kFail = "model.fail";
-inline constexpr const char* kLock = "model.lock";
-inline constexpr const char* kFlags = "compile_flags.json";
+inline constexpr const char* kLock = "model.hlo_module.pb.lock";
+// Ours.
+inline constexpr const char* kRecord = "trn-train.record";
+inline constexpr const char* kFail = "trn-train.failure";
+inline constexpr const char* kOldFail = "model.fail";  // earlier trn-train versions
 }  // namespace files
 
 enum class EntryState { kSuccess, kFailed, kLocked, kEmpty };
@@ -79,9 +95,10 @@ struct FileStamp {
   }
 };
 
-// The done marker ours writes; Neuron's is empty (has_checksum == false). Records of
-// earlier versions have no stamp (has_stamp == false): hashed on their next lookup,
-// which then adds the stamp.
+// Our record of a compiled entry (files::kRecord; earlier versions wrote it into
+// model.done). An entry Neuron's tools compiled has none (has_checksum == false).
+// Records of earlier versions have no stamp (has_stamp == false): hashed on their next
+// lookup, which then adds the stamp.
 struct DoneRecord {
   bool has_checksum = false;
   std::string sha256;
@@ -92,15 +109,17 @@ struct DoneRecord {
   double created = 0;
   std::string serialize() const;
 };
-// Parses a done marker's text (raw bytes from a file anyone in the cache group may
-// have written; also the fuzz entry point). False for a record no writer of ours or
-// Neuron's produces: longer than kMaxRecordBytes, a sha256 that is not 64 hex digits,
-// a size or time that is not a number in range. An empty text is Neuron's marker.
+// Parses a record's text (raw bytes from a file anyone in the cache group may have
+// written; also the fuzz entry point). False for a record no writer of ours or Neuron's
+// produces: longer than kMaxRecordBytes, a sha256 that is not 64 hex digits, a size or
+// time that is not a number in range. An empty text is Neuron's model.done.
 bool parse_done_record(std::string_view text, DoneRecord* out);
 
-// The text of compile_flags.json: {"flags": "<normalised flags>"}, valid JSON whatever
-// the flags hold (quotes, backslashes, control characters).
-std::string compile_flags_json(const std::string& flags);
+// The compiler flags an entry's compile_flags.json holds, as the SDK writes it: a JSON
+// list of words (["--model-type", "transformer"]). Empty *problem when read; otherwise
+// what is wrong ("missing", "unreadable: ...", "not a JSON list of strings"), and the
+// graph must not be compiled with other flags.
+std::vector<std::string> read_compile_flags(const std::string& entry_dir, std::string* problem);
 
 // True for names of temp files left by writers (".tmp."), broken locks (".stale.")
 // and entries being deleted (".trash.").

@@ -58,13 +58,14 @@ FailureRecord read_failure(const std::string& entry_dir) {
   std::string text;
   FailureRecord r;
   // Not a regular file, too large or malformed: a failure with an unknown exit code.
-  if (read_regular_file(entry_dir + "/" + files::kFail, kMaxRecordBytes, &text) && parse_failure_record(text, &r))
-    return r;
+  for (const char* name : {files::kFail, files::kOldFail})
+    if (read_regular_file(entry_dir + "/" + name, kMaxRecordBytes, &text)) return parse_failure_record(text, &r) ? r : FailureRecord{};
   return FailureRecord{};
 }
 
 void clear_failure(const std::string& entry_dir) {
   ::unlink((entry_dir + "/" + files::kFail).c_str());
+  ::unlink((entry_dir + "/" + files::kOldFail).c_str());
   ::unlink((entry_dir + "/" + files::kLog).c_str());
 }
 

@@ -17,7 +17,7 @@ struct FailureRecord {
   double when = 0;
   std::string serialize() const;
 };
-// Parses model.fail (also the fuzz entry point). False when longer than kMaxRecordBytes,
+// Parses our failure record, files::kFail (also the fuzz entry point). False when longer than kMaxRecordBytes,
 // or when exit_code is not an integer in [-255, 255] (a status or a signal number) or
 // `when` not a finite number.
 bool parse_failure_record(std::string_view text, FailureRecord* out);
@@ -26,12 +26,14 @@ bool parse_failure_record(std::string_view text, FailureRecord* out);
 // most likely the out-of-memory killer ...)". 137 (a shell's 128+9) counts as -9.
 std::string describe_exit(int exit_code);
 
-// Writes model.log (compiler output) then model.fail into the entry directory.
+// Writes model.log (the compiler's output, where the SDK keeps it too) then our
+// failure record (files::kFail, a side file) into the entry directory.
 bool write_failure(const std::string& entry_dir, const std::string& log_text, const FailureRecord& rec,
                    mode_t mode, std::string* error);
-// Reads model.fail if present (Neuron entries have only model.log: exit_code 0).
+// Reads our failure record, or an earlier version's model.fail, if present (entries
+// the SDK failed have only model.log: exit_code 0).
 FailureRecord read_failure(const std::string& entry_dir);
-// Removes model.log and model.fail (before a requested retry).
+// Removes model.log and the failure records (before a requested retry).
 void clear_failure(const std::string& entry_dir);
 
 }  // namespace trn::cache

@@ -1,7 +1,6 @@
 #include "cache/janitor.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,24 +36,34 @@ bool remove_entry_dir(const std::string& root, const std::string& rel) {
 }
 
 // A writer is alive while its lock heartbeats: a regular *.lock file whose mtime moved
-// within 2 * stale_s (the age at which a waiter breaks it at first sight).
-static bool lock_is_live(const struct stat& st, const LockTiming& timing) {
-  return S_ISREG(st.st_mode) && wall_seconds() - double(st.st_mtim.tv_sec) < 2 * timing.stale_s;
+// within 2 * stale_s (the age at which a waiter breaks it at first sight). The SDK's
+// lock has no heartbeat: alive while younger than kForeignLockStaleS, as a waiter
+// judges it (cache/cluster_lock.h).
+static bool lock_is_live(int dirfd, const std::string& name, const LockTiming& timing) {
+  struct stat st;
+  if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return false;
+  const double age = wall_seconds() - double(st.st_mtim.tv_sec);
+  if (age < 2 * timing.stale_s) return true;
+  if (age >= kForeignLockStaleS) return false;
+  const int fd = open_regular(dirfd, name, &st, nullptr);
+  if (fd < 0) return false;
+  std::string raw;
+  const bool read = uint64_t(st.st_size) <= kMaxRecordBytes &&
+                    read_fd_chunks(fd, uint64_t(st.st_size), [&](const char* p, size_t n) { raw.append(p, n); }) >= 0;
+  ::close(fd);
+  LockRecord rec;
+  return read && parse_lock_record(raw, &rec) && !rec.ours();
 }
 
 static bool has_live_lock(const std::vector<std::string>& locks, const LockTiming& timing) {
-  struct stat st;
   for (const auto& l : locks)
-    if (::lstat(l.c_str(), &st) == 0 && lock_is_live(st, timing)) return true;
+    if (lock_is_live(AT_FDCWD, l, timing)) return true;
   return false;
 }
 
 static bool has_live_lock_at(int dirfd, const LockTiming& timing) {
-  struct stat st;
   for (const auto& n : list_dir_fd(dirfd))
-    if (n.size() > 5 && n.compare(n.size() - 5, 5, ".lock") == 0 &&
-        ::fstatat(dirfd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && lock_is_live(st, timing))
-      return true;
+    if (n.size() > 5 && n.compare(n.size() - 5, 5, ".lock") == 0 && lock_is_live(dirfd, n, timing)) return true;
   return false;
 }
 
@@ -189,13 +198,10 @@ std::vector<LockReport> clear_stale_locks(const std::string& root, const LockTim
       out.push_back(r);
       return;
     }
-    if (seen.owner.token.empty()) {
+    if (seen.foreign) {
       // Neuron's lock files: no heartbeat, so ask the filesystem whether anyone
       // holds a lock on the file (cluster-wide on NFSv4/Lustre), and require age.
-      struct stat st;
-      int fd = open_regular(AT_FDCWD, path, &st, nullptr);
-      bool free_now = fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0;
-      if (fd >= 0) ::close(fd);
+      const bool free_now = !lock_file_flocked(path);
       if (free_now && seen.age_s >= neuron_lock_age_s) {
         r.removed = dry_run || ::unlink(path.c_str()) == 0;
         r.reason = "Neuron lock not held by any process, " + std::to_string(int(seen.age_s)) + " s old";

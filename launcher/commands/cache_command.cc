@@ -116,10 +116,13 @@ int cmd_status(const Shared& s, bool entries) {
                   format_size(e.bytes).c_str());
       for (const auto& l : e.locks) {
         std::string raw;
-        read_lock_file(l, &raw, nullptr);
+        const bool regular = read_lock_file(l, &raw, nullptr);
         LockRecord owner;
         parse_lock_record(raw, &owner);
-        std::printf("         lock %s held by %s\n", l.c_str(), owner.describe().c_str());
+        // A regular lock file without our record is the Neuron SDK's (cache/cluster_lock.h).
+        const bool sdk = regular && !owner.ours();
+        std::printf("         lock %s held by %s\n", l.c_str(),
+                    sdk ? "a Neuron SDK process (no heartbeat: waited for, see clear-locks)" : owner.describe().c_str());
       }
     }
   }

@@ -8,9 +8,8 @@
 
 #include <algorithm>
 
-#include <nlohmann/json.hpp>
-
 #include "cache/compiler_runner.h"
+#include "cache/entry_layout.h"
 #include "common/fs.h"
 
 namespace trn {
@@ -60,17 +59,9 @@ std::vector<std::string> neuron_compiler_flags(const std::string& text) {
 }
 
 std::optional<std::vector<std::string>> recorded_flags(const std::string& entry_dir) {
-  std::string text;
-  if (!read_regular_file(entry_dir + "/compile_flags.json", 1 << 20, &text)) return std::nullopt;
-  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_object() && j.contains("flags") && j["flags"].is_string())
-    return neuron_compiler_flags(j["flags"].get<std::string>());
-  if (!j.is_array()) return std::nullopt;
-  std::vector<std::string> words;
-  for (const auto& w : j) {
-    if (!w.is_string()) return std::nullopt;
-    words.push_back(w.get<std::string>());
-  }
+  std::string problem;
+  const std::vector<std::string> words = cache::read_compile_flags(entry_dir, &problem);
+  if (!problem.empty()) return std::nullopt;
   return without_wrapper_options(words);
 }
 
@@ -123,10 +114,18 @@ std::vector<cache::GraphJob> collected_graphs(const std::string& root, const std
     key.graph_hash = name.substr(kModule.size(), plus - kModule.size());
     key.flags_hash = name.substr(plus + 1);
     if (!hex_or_digits(key.graph_hash) || !hex_or_digits(key.flags_hash) || key.module_name() != name) continue;
-    for (const char* hlo : {"model.hlo_module.pb", "model.hlo.pb"}) {
-      const std::string path = dir + "/" + name + "/" + hlo;
+    for (const char* hlo : {cache::files::kGraph, cache::files::kOldGraph}) {
+      const std::string entry = dir + "/" + name, path = entry + "/" + hlo;
       if (!regular_file(path)) continue;
-      graphs.push_back({path, key});
+      std::string problem;
+      const std::vector<std::string> flags = without_wrapper_options(cache::read_compile_flags(entry, &problem));
+      for (const auto& f : flags) key.flags += (key.flags.empty() ? "" : " ") + f;
+      cache::GraphJob job{path, key};
+      if (!problem.empty())
+        job.unusable = "graph " + path + " is not compiled: " + problem + ", so the flags it was collected with are "
+                       "unknown (compiling it with other flags would store a NEFF that does not match its key); "
+                       "collect it again: run the COMPILE=1 job again";
+      graphs.push_back(std::move(job));
       break;
     }
   }

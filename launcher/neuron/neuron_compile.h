@@ -49,12 +49,13 @@ std::string installed_neuronxcc_version(const std::string& compiler);
 // the wrapper's own options, which the compiler never sees.
 std::vector<std::string> neuron_compiler_flags(const std::string& neuron_cc_flags);
 
-// The flags the collecting process compiled this entry's graph with, as the wrapper
-// records them in the entry's compile_flags.json: the compile step runs outside the
-// training process, so flags that process added (NxDT's orchestrator appends the
-// config's compiler_flags) are only known from there. Read as a JSON list of words or
-// {"flags": "<words>"}; nullopt when absent or in another shape (then NEURON_CC_FLAGS
-// of this process is used). The exact file format of the SDK is not documented.
+// The flags the collecting process compiled this entry's graph with, as the SDK records
+// them in the entry's compile_flags.json (a JSON list of words,
+// cache::read_compile_flags), without the wrapper's own options: the compile step runs
+// outside the training process, so flags that process added (NxDT's orchestrator
+// appends the config's compiler_flags) are only known from there. nullopt when the file
+// is missing, unreadable or not such a list: then the graph must not be compiled
+// (collected_graphs marks it unusable), never with this process's NEURON_CC_FLAGS.
 std::optional<std::vector<std::string>> recorded_flags(const std::string& entry_dir);
 
 // The argv template for one graph ("{in}"/"{out}" as cache/compiler_runner.h replaces them).
@@ -65,7 +66,10 @@ std::vector<std::string> neuronx_cc_argv(const std::string& compiler, const std:
 // The graphs collected under <root>/<compiler_dir>: every MODULE_* entry holding an
 // extracted HLO (model.hlo_module.pb, or model.hlo.pb of older SDKs), keyed so that the
 // cache's entry directory is that same MODULE_ directory. Entries whose name is not
-// Neuron's MODULE_<hash>+<flags hash> shape are left out.
+// Neuron's MODULE_<hash>+<flags hash> shape are left out. A graph whose
+// compile_flags.json is missing or unreadable is kept with GraphJob::unusable saying
+// so: the compile reports it as failed, naming the file, and never compiles it.
+// (Its key's flags are the recorded ones, joined, for our record in the entry.)
 std::vector<cache::GraphJob> collected_graphs(const std::string& root, const std::string& compiler_dir);
 
 }  // namespace trn

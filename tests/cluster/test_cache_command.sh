@@ -38,14 +38,14 @@ expect_eq "$(awk '$1=="total"{print $2, $3, $4, $5}' <<< "$out")" "1 0 1 1" "aft
 echo "slow graph" > "$work/slow.hlo"
 CACHE_TEST_COMPILE_S=8 srun -N1 -w trn1-st-trn1-2 "$driver" get --dir "$work/c2" --heartbeat 0.5 --stale 3 --quiet \
   "$work/slow.hlo" > "$work/slow.out" 2>&1 &
-for _ in $(seq 1 50); do ls "$work"/c2/*/*/model.lock >/dev/null 2>&1 && break; sleep 0.2; done
-live=$(ls "$work"/c2/*/*/model.lock) || fail "no lock from the compile on node 2"
+for _ in $(seq 1 50); do ls "$work"/c2/*/*/model.hlo_module.pb.lock >/dev/null 2>&1 && break; sleep 0.2; done
+live=$(ls "$work"/c2/*/*/model.hlo_module.pb.lock) || fail "no lock from the compile on node 2"
 expect_contains "$(cat "$live")" "host=trn1-st-trn1-2" "lock owner host"
 dead=$work/c2/testcc-1.0/MODULE_deaddeaddeaddeaddead+00000000
 mkdir -p "$dead"
-printf 'host=trn1-st-trn1-3\npid=12345\njob=99.0\ntoken=gone\nstarted=1\n' > "$dead/model.lock"
+printf 'host=trn1-st-trn1-3\npid=12345\njob=99.0\ntoken=gone\nstarted=1\n' > "$dead/model.hlo_module.pb.lock"
 out=$(TRN_CACHE_STALE_S=3 "${cmd[@]}" clear-locks --dir "$work/c2" --observe 3) || fail "clear-locks: $out"
-expect_contains "$out" "removed $dead/model.lock (owner host=trn1-st-trn1-3 pid=12345 job=99.0)" "dead lock removed"
+expect_contains "$out" "removed $dead/model.hlo_module.pb.lock (owner host=trn1-st-trn1-3 pid=12345 job=99.0)" "dead lock removed"
 expect_contains "$out" "kept $live (owner host=trn1-st-trn1-2" "live lock kept"
 [ -e "$live" ] || fail "live lock was removed"
 wait

@@ -4,7 +4,7 @@
 # it can:
 #  1. `cache clean` through a compiler-version dir linked outside, a MODULE_* link,
 #     links inside entries and planted as leftovers: nothing outside is deleted;
-#  2. a FIFO as model.done, model.fail, a lock: get, verify, status and clear-locks finish;
+#  2. a FIFO as model.done, trn-train.failure, a lock: get, verify, status and clear-locks finish;
 #  3. a lock linked to /dev/zero, a device node as a lock: nothing reads them (a memory cap
 #     turns a read into a crash);
 #  4. `cache verify` (root here) with model.done / model.neff linked to an outside FIFO;
@@ -68,16 +68,16 @@ expect_eq "$rc" 0 "status with a FIFO as model.done"
 rc=$(rc_of "$driver" get --dir "$c" "${opts[@]}" "$g")
 expect_eq "$rc" 0 "get with a FIFO as model.done: recompiled ($(cat "$work/out"))"
 [ -f "$e/model.done" ] && [ ! -p "$e/model.done" ] || fail "the FIFO was not replaced by a done marker"
-rm "$e/model.done" && mkfifo "$e/model.lock"
+rm "$e/model.done" && mkfifo "$e/model.hlo_module.pb.lock"
 rc=$(rc_of "$driver" get --dir "$c" "${opts[@]}" "$g")
 expect_eq "$rc" 0 "get with a FIFO as the lock ($(cat "$work/out"))"
 f=$(graph g2FAIL70)
 rc=$(rc_of "$driver" get --dir "$c" "${opts[@]}" "$f")
 expect_eq "$rc" 1 "a failing compile"
-ef=$(dirname "$(ls "$c"/testcc-1.0/*/model.fail)")
-rm "$ef/model.fail" && mkfifo "$ef/model.fail"
+ef=$(dirname "$(ls "$c"/testcc-1.0/*/trn-train.failure)")
+rm "$ef/trn-train.failure" && mkfifo "$ef/trn-train.failure"
 rc=$(rc_of "$driver" get --dir "$c" "${opts[@]}" "$f")
-expect_eq "$rc" 1 "get with a FIFO as model.fail: the cached failure ($(cat "$work/out"))"
+expect_eq "$rc" 1 "get with a FIFO as trn-train.failure: the cached failure ($(cat "$work/out"))"
 expect_contains "$(cat "$work/out")" "failed to compile before" "the cached failure is reported"
 mkfifo "$e/other.lock"
 rc=$(rc_of "$driver" cache --dir "$c" clear-locks --observe 0)
@@ -91,7 +91,7 @@ g=$(graph g3)
 mkdir -p "$c/testcc-1.0"
 run "$driver" get --dir "$c" "${opts[@]}" "$(graph g3b)" > /dev/null || fail "compile g3b"
 e=$(entry_of "$c")
-rm -rf "$e"/* && ln -s /dev/zero "$e/model.lock"
+rm -rf "$e"/* && ln -s /dev/zero "$e/model.hlo_module.pb.lock"
 rc=$(rc_of "$driver" cache --dir "$c" status -v)
 expect_eq "$rc" 0 "status with a lock linked to /dev/zero ($(cat "$work/out"))"
 rc=$(rc_of "$driver" get --dir "$c" "${opts[@]}" "$work/g3b.hlo")
@@ -125,7 +125,7 @@ e=$(entry_of "$c")
 truncate -s 8G "$e/model.done"
 rc=$(rc_of "$driver" get --dir "$c" "${opts[@]}" "$work/g5.hlo")
 expect_eq "$rc" 0 "get with an 8 GiB model.done ($(cat "$work/out"))"
-rm "$e/model.done" && truncate -s 8G "$e/model.lock"
+rm "$e/model.done" && truncate -s 8G "$e/model.hlo_module.pb.lock"
 rc=$(rc_of "$driver" get --dir "$c" "${opts[@]}" "$work/g5.hlo")
 expect_eq "$rc" 0 "get with an 8 GiB lock ($(cat "$work/out"))"
 for i in $(seq 0 15); do rm -f "$c/.stats/shard$i"; truncate -s 8G "$c/.stats/shard$i"; done

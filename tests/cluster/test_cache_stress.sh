@@ -42,7 +42,7 @@ killed=()
 for round in $(seq 1 60); do
   [ ${#killed[@]} -ge 6 ] && break
   kill -0 "$srun_pid" 2>/dev/null || break
-  mapfile -t locks < <(ls "$cache"/*/*/model.lock 2>/dev/null | shuf)
+  mapfile -t locks < <(ls "$cache"/*/*/model.hlo_module.pb.lock 2>/dev/null | shuf)
   if [ ${#locks[@]} -gt 0 ]; then
     pid=$(sed -n 's/^pid=//p' "${locks[0]}" 2>/dev/null || true)
     if [ -n "$pid" ] && [[ " ${killed[*]} " != *" $pid "* ]] && kill -9 "$pid" 2>/dev/null; then

@@ -47,7 +47,7 @@ as() {
 }
 rc_of() { set +e; as "$@" > "$work/out" 2>&1; echo $?; set -e; }
 graph() { echo "graph $1" > "$work/$1.hlo"; chmod 644 "$work/$1.hlo"; echo "$work/$1.hlo"; }
-entry_for() { grep -l -D skip "graph=$1" "$c"/testcc-1.0/*/model.done | head -1 | xargs dirname; }
+entry_for() { grep -l -D skip "graph=$1" "$c"/testcc-1.0/*/trn-train.record | head -1 | xargs dirname; }
 
 # --- both users work in the cache the first one created -------------------------------------
 expect_eq "$(rc_of "$ua" "$driver" get "${opts[@]}" "$(graph a1)")" 0 "user A compiles into a new cache ($(cat "$work/out"))"
@@ -76,7 +76,7 @@ e=$(entry_for "$work/a1.hlo")
 as "$ub" sh -c "rm -f '$e/model.done' && mkfifo '$e/model.done'"  # a FIFO as A's done marker
 as "$ub" "$driver" get "${opts[@]}" "$(graph a3)" > /dev/null
 e3=$(entry_for "$work/a3.hlo")
-as "$ub" sh -c "rm -f '$e3'/* && ln -s /dev/zero '$e3/model.lock'"  # a lock linked to /dev/zero
+as "$ub" sh -c "rm -f '$e3'/* && ln -s /dev/zero '$e3/model.hlo_module.pb.lock'"  # a lock linked to /dev/zero
 as "$ub" sh -c "for i in \$(seq 0 15); do rm -f '$c/.stats/shard'\$i; truncate -s 8G '$c/.stats/shard'\$i; done"
 expect_eq "$(rc_of "$ua" "$driver" get "${opts[@]}" "$work/a1.hlo" "$work/a3.hlo")" 0 "A's get past B's plants ($(cat "$work/out"))"
 expect_eq "$(rc_of "$ua" "$driver" cache --dir "$c" status -v)" 0 "A's status past B's plants ($(cat "$work/out"))"

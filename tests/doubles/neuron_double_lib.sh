@@ -1,10 +1,12 @@
 # TEST DOUBLE helpers (sourced by the neuron_parallel_compile, neuronx-cc and torchrun
-# doubles in this folder; not installed, never on a production PATH). They follow the
-# Neuron persistent cache's documented layout (aws-neuron-sdk neuron-caching.rst;
-# research/neuron-anchor.md §3.2):
+# doubles in this folder; not installed, never on a production PATH). They write the
+# Neuron persistent cache's entries as the SDK does (tests/fixtures/neuron_cache/README.md
+# has the format and its sources):
 #   <cache>/neuronxcc-<compiler version>/MODULE_<graph hash>+<flags hash>/
-#       model.hlo_module.pb   the extracted graph      model.neff, model.done   compiled
-#       model.log             a failed compile         *.lock                   being compiled
+#       model.hlo_module.pb, compile_flags.json   collected: the graph and its flags, a JSON list
+#       model.neff, model.done (empty)            compiled
+#       model.log                                 a failed compile
+#       model.hlo_module.pb.lock                  being compiled (the file's presence is the lock)
 # and its location rules: --cache_dir= in NEURON_CC_FLAGS beats NEURON_COMPILE_CACHE_URL,
 # default /var/tmp/neuron-compile-cache.
 
@@ -41,4 +43,29 @@ npc_double_module() {
 npc_double_publish() {
   local tmp="$2.tmp.$$.$RANDOM"
   printf '%s\n' "$1" > "$tmp" && mv -f "$tmp" "$2"
+}
+
+# The compiler flags as compile_flags.json holds them: a JSON list of words, as Python's
+# json.dumps writes a list (words with a quote or backslash are escaped).
+npc_double_flags_json() {
+  local w out="" sep=""
+  for w in $(npc_double_compiler_flags); do
+    w=${w//\\/\\\\}; w=${w//\"/\\\"}
+    out+="$sep\"$w\""; sep=", "
+  done
+  printf '[%s]' "$out"
+}
+
+# Collects graph "$2" into entry folder "$1" as the SDK's collect does: the graph, then
+# its flags (both by temp file + rename; several nodes collect the same graphs).
+npc_double_collect() {
+  mkdir -p "$1" && npc_double_publish "$2" "$1/model.hlo_module.pb" || return 1
+  local tmp="$1/compile_flags.json.tmp.$$.$RANDOM"
+  npc_double_flags_json > "$tmp" && mv -f "$tmp" "$1/compile_flags.json"
+}
+
+# Marks entry "$1" compiled: an empty model.done, last, as the SDK writes it.
+npc_double_done() {
+  local tmp="$1/model.done.tmp.$$.$RANDOM"
+  : > "$tmp" && mv -f "$tmp" "$1/model.done"
 }

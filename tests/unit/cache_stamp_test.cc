@@ -43,10 +43,11 @@ long long reads_during(F f) {
   return bytes_read() - before;
 }
 
+// Our record of an entry (the side file next to Neuron's files).
 DoneRecord done_record(const std::string& entry) {
   std::string text;
   DoneRecord rec;
-  EXPECT_TRUE(read_file(entry + "/" + files::kDone, &text));
+  EXPECT_TRUE(read_file(entry + "/" + files::kRecord, &text));
   EXPECT_TRUE(parse_done_record(text, &rec)) << text;
   return rec;
 }
@@ -74,11 +75,11 @@ TEST_F(CacheStamp, HitReadsNoArtifactBytes) {
   const long long read = reads_during([&] {
     for (int i = 0; i < 10; ++i) ASSERT_EQ(cache_->lookup(key_).outcome, Outcome::kHit);
   });
-  // Ten done markers of a few hundred bytes; hashing would have read 10 x 4 MiB.
+  // Ten records of a few hundred bytes; hashing would have read 10 x 4 MiB.
   EXPECT_LT(read, 64 * 1024) << "lookups re-read the artifact";
   // `cache verify` hashes in full and leaves the record alone.
   struct stat before, after;
-  ASSERT_EQ(::lstat((cache_->entry_dir(key_) + "/" + files::kDone).c_str(), &before), 0);
+  ASSERT_EQ(::lstat((cache_->entry_dir(key_) + "/" + files::kRecord).c_str(), &before), 0);
   EntryCheck c;
   const long long verified = reads_during([&] {
     c = check_entry_dir(cache_->entry_dir(key_), TrustPolicy::for_current_user("", nullptr), false, Hashing::kAlways);
@@ -86,8 +87,8 @@ TEST_F(CacheStamp, HitReadsNoArtifactBytes) {
   EXPECT_EQ(c.verdict, EntryVerdict::kValid);
   EXPECT_TRUE(c.hashed);
   EXPECT_GE(verified, (long long)kArtifactBytes);
-  ASSERT_EQ(::lstat((cache_->entry_dir(key_) + "/" + files::kDone).c_str(), &after), 0);
-  EXPECT_EQ(before.st_ino, after.st_ino) << "verify rewrote the done marker";
+  ASSERT_EQ(::lstat((cache_->entry_dir(key_) + "/" + files::kRecord).c_str(), &after), 0);
+  EXPECT_EQ(before.st_ino, after.st_ino) << "verify rewrote the record";
 }
 
 TEST_F(CacheStamp, SameSizeRewriteIsRecompiledEvenWithItsMtimeSetBack) {
@@ -117,11 +118,13 @@ TEST_F(CacheStamp, TouchedButUnchangedArtifactIsHashedOnceAndRestamped) {
   EXPECT_LT(read, 64 * 1024) << "the record was not restamped";
 }
 
+// Earlier versions kept the record in model.done (and before that without a stamp).
 TEST_F(CacheStamp, RecordOfAnEarlierVersionIsServedHashedOnceThenStamped) {
   const std::string entry = cache_->entry_dir(key_);
   DoneRecord rec = done_record(entry);
   rec.has_stamp = false;  // exactly what the previous version wrote: no inode/mtime_ns/ctime_ns
   ASSERT_EQ(rec.serialize().find("mtime_ns"), std::string::npos);
+  ASSERT_EQ(::unlink((entry + "/" + files::kRecord).c_str()), 0);
   put(entry + "/" + files::kDone, rec.serialize());
   long long read = reads_during([&] { EXPECT_EQ(cache_->lookup(key_).outcome, Outcome::kHit); });
   EXPECT_GE(read, (long long)kArtifactBytes);
@@ -129,6 +132,7 @@ TEST_F(CacheStamp, RecordOfAnEarlierVersionIsServedHashedOnceThenStamped) {
   read = reads_during([&] { EXPECT_EQ(cache_->lookup(key_).outcome, Outcome::kHit); });
   EXPECT_LT(read, 64 * 1024);
   // An old record whose artifact no longer matches is corrupt, as it always was.
+  ASSERT_EQ(::unlink((entry + "/" + files::kRecord).c_str()), 0);
   put(entry + "/" + files::kDone, rec.serialize());
   put(artifact_, std::string(kArtifactBytes, 'b'));
   EXPECT_FALSE(cache_->lookup(key_).ok());
