@@ -1,6 +1,5 @@
 #include "launcher/neuron/neuron_compile.h"
 
-#include "common/cc_flags.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -52,10 +51,6 @@ std::string parse_neuronxcc_version(std::string_view text) {
   std::string_view rest = text.substr(at + kLabel.size());
   const auto end = rest.find_first_of(" \t\r\n");
   return std::string(rest.substr(0, end));
-}
-
-std::vector<std::string> neuron_compiler_flags(const std::string& text) {
-  return without_wrapper_options(split_cc_flags(text));
 }
 
 std::optional<std::vector<std::string>> recorded_flags(const std::string& entry_dir) {

@@ -45,10 +45,6 @@ std::string parse_neuronxcc_version(std::string_view version_output);
 // It names the cache folder the collecting processes wrote into (neuronxcc-<version>).
 std::string installed_neuronxcc_version(const std::string& compiler);
 
-// NEURON_CC_FLAGS split into words as the wrapper does (common/cc_flags.h), without
-// the wrapper's own options, which the compiler never sees.
-std::vector<std::string> neuron_compiler_flags(const std::string& neuron_cc_flags);
-
 // The flags the collecting process compiled this entry's graph with, as the SDK records
 // them in the entry's compile_flags.json (a JSON list of words,
 // cache::read_compile_flags), without the wrapper's own options: the compile step runs

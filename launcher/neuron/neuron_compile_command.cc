@@ -168,8 +168,8 @@ int verify_compiled(const Plan& p, const cache::CacheOptions& copt, const std::v
       continue;
     }
     ++failed;
-    const std::string why = r.outcome == cache::Outcome::kCachedFailure
-                                ? r.message
+    const std::string why = r.outcome == cache::Outcome::kCachedFailure ? r.message
+                            : !g.unusable.empty()                        ? g.unusable
                                 : "compilation failed for " + c->entry_dir(g.key) + ": no compiled graph after the compile "
                                   "(a compile worker was killed?); its log, if any: " + c->entry_dir(g.key) + "/model.log";
     std::printf("ERROR %s%s\n", kNeuronCompilePrefix, why.c_str());
@@ -250,10 +250,6 @@ int neuron_compile_command(const CommonOptions& opts) {
   const Plan p = build_plan(opts, env, &cfg);
   const CompileTools tools = check_compile_tools(p);
 
-  const auto cc_flags = p.env.find("NEURON_CC_FLAGS");
-  const char* env_flags = std::getenv("NEURON_CC_FLAGS");
-  const std::vector<std::string> flags =
-      neuron_compiler_flags(cc_flags != p.env.end() ? cc_flags->second : env_flags ? env_flags : "");
   const std::string compiler_dir = "neuronxcc-" + tools.version;
   std::vector<cache::GraphJob> graphs = collected_graphs(p.cache.dir, compiler_dir);
   std::vector<std::string> absent;
@@ -263,10 +259,11 @@ int neuron_compile_command(const CommonOptions& opts) {
     absent = keep_job_graphs(*mine, p.cache.dir, compiler_dir, &graphs);
   }
   std::map<std::string, std::vector<std::string>> argv_of;
+  // Each graph's own flags, as its entry's compile_flags.json records them (collected_graphs
+  // put them in its key, or marked it unusable: never this process's NEURON_CC_FLAGS).
   for (auto& g : graphs) {
-    const std::vector<std::string> own = recorded_flags(g.path.substr(0, g.path.rfind('/'))).value_or(flags);
-    for (const auto& f : own) g.key.flags += (g.key.flags.empty() ? "" : " ") + f;
-    argv_of[g.path] = neuronx_cc_argv(tools.compiler, to_string(p.platform), own);
+    argv_of[g.path] = neuronx_cc_argv(tools.compiler, to_string(p.platform),
+                                      recorded_flags(g.path.substr(0, g.path.rfind('/'))).value_or(std::vector<std::string>{}));
   }
   const int slots = cfg.launch.compile_slots > 0 ? cfg.launch.compile_slots : cpu_count();
   // One task per node (torchrun) forks all the workers; with one task per worker the
