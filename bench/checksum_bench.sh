@@ -36,7 +36,8 @@ for _ in 1 2 3; do
 done
 echo "cache verify (end to end, libcrypto): $(mbs "$size" "$v_cpu") MB/s by CPU ($v_cpu s), $(mbs "$size" "$v_wall") MB/s by wall"
 
-gone=$(git -C "$top" log -1 --format=%H -S0x428a2f98 -- cache/checksum.cc 2>/dev/null || true)
+# The first commit whose checksum.cc calls libcrypto; its parent holds the portable code.
+gone=$(git -C "$top" log --reverse --format=%H -S EVP_DigestInit_ex -- cache/checksum.cc 2>/dev/null | head -1 || true)
 if [ -z "$gone" ] || ! git -C "$top" cat-file -e "$gone^:cache/checksum.cc" 2>/dev/null; then
   echo "peer: skipped (no git history holding the portable SHA-256)"
   exit 0
