@@ -19,6 +19,10 @@ $(CHECKSUM_BENCH): $(OBJDIR)/bench/checksum_bench.o $(CACHE_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $< $(CACHE_LDLIBS)
 bench: $(CHECKSUM_BENCH) $(CACHE_DRIVER)
+# Built with `all` (one small file) so tests/scripts/test_bench_checksum_quick.sh can run it.
+ifneq ($(PLUGIN_ONLY),yes)
+all: $(CHECKSUM_BENCH)
+endif
 
 # The machine's OpenBLAS sgemm peak, the yardstick of bench/trainer_bench.sh. Built with
 # `all` (one small file) so tests/scripts/test_bench_trainer_quick.sh can run the benchmark.
