@@ -1,75 +1,73 @@
 #include "cache/checksum.h"
 
-#include <cstring>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
 
 #include "common/fs.h"
 
 namespace trn::cache {
 namespace {
 
-constexpr uint32_t kK[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+// Once per process, before any other libcrypto call: no openssl.cnf. A plain digest needs
+// nothing from it, and `trn-train cache verify` may run as root with a caller's environment,
+// where OPENSSL_CONF could name a config that loads provider modules.
+bool crypto_ready() {
+  static const bool ready = OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr) == 1;
+  return ready;
+}
 
-inline uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+std::string openssl_reason() {
+  const unsigned long code = ERR_get_error();
+  ERR_clear_error();
+  if (code == 0) return "no reason given";
+  char buf[256];
+  ERR_error_string_n(code, buf, sizeof buf);
+  return buf;
+}
 
 }  // namespace
 
-Sha256::Sha256()
-    : h_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19} {}
+void Sha256::CtxFree::operator()(evp_md_ctx_st* ctx) const { EVP_MD_CTX_free(ctx); }
 
-void Sha256::block(const uint8_t* p) {
-  uint32_t w[64];
-  for (int i = 0; i < 16; ++i)
-    w[i] = (uint32_t(p[4 * i]) << 24) | (uint32_t(p[4 * i + 1]) << 16) | (uint32_t(p[4 * i + 2]) << 8) |
-           uint32_t(p[4 * i + 3]);
-  for (int i = 16; i < 64; ++i) {
-    uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
-    uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
-    w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+void Sha256::fail(const char* what) {
+  if (error_.empty()) error_ = std::string("libcrypto SHA-256: ") + what + " failed (" + openssl_reason() + ")";
+  ctx_.reset();
+}
+
+Sha256::Sha256() {
+  if (!crypto_ready()) {
+    fail("initialisation");
+    return;
   }
-  uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4], f = h_[5], g = h_[6], h = h_[7];
-  for (int i = 0; i < 64; ++i) {
-    uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + kK[i] + w[i];
-    uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-    h = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
-  }
-  h_[0] += a; h_[1] += b; h_[2] += c; h_[3] += d; h_[4] += e; h_[5] += f; h_[6] += g; h_[7] += h;
+  ctx_.reset(EVP_MD_CTX_new());
+  if (!ctx_) fail("EVP_MD_CTX_new");
+  else if (EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) fail("EVP_DigestInit_ex");
 }
 
 void Sha256::update(const void* data, size_t len) {
-  const uint8_t* p = static_cast<const uint8_t*>(data);
-  total_ += len;
-  if (buf_len_ > 0) {
-    size_t take = std::min(len, sizeof(buf_) - buf_len_);
-    std::memcpy(buf_ + buf_len_, p, take);
-    buf_len_ += take; p += take; len -= take;
-    if (buf_len_ == 64) { block(buf_); buf_len_ = 0; }
-  }
-  while (len >= 64) { block(p); p += 64; len -= 64; }
-  if (len > 0) { std::memcpy(buf_, p, len); buf_len_ = len; }
+  if (ctx_ && len > 0 && EVP_DigestUpdate(ctx_.get(), data, len) != 1) fail("EVP_DigestUpdate");
 }
 
 std::string Sha256::hex_digest() {
-  uint64_t bits = total_ * 8;
-  uint8_t pad = 0x80;
-  update(&pad, 1);
-  uint8_t zero = 0;
-  while (buf_len_ != 56) update(&zero, 1);
-  uint8_t len_be[8];
-  for (int i = 0; i < 8; ++i) len_be[i] = uint8_t(bits >> (56 - 8 * i));
-  update(len_be, 8);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (!ctx_) {
+    if (error_.empty()) error_ = "libcrypto SHA-256: hex_digest called twice";
+    return "";
+  }
+  if (EVP_DigestFinal_ex(ctx_.get(), md, &n) != 1 || n != 32) {
+    fail("EVP_DigestFinal_ex");
+    return "";
+  }
+  ctx_.reset();
   static const char* hex = "0123456789abcdef";
   std::string out;
-  out.reserve(64);
-  for (uint32_t v : h_)
-    for (int s = 28; s >= 0; s -= 4) out.push_back(hex[(v >> s) & 0xf]);
+  out.reserve(2 * n);
+  for (unsigned i = 0; i < n; ++i) {
+    out.push_back(hex[md[i] >> 4]);
+    out.push_back(hex[md[i] & 0xf]);
+  }
   return out;
 }
 
@@ -79,11 +77,21 @@ std::string sha256_hex(std::string_view data) {
   return h.hex_digest();
 }
 
+// Both file forms finish the same way: a libcrypto failure is a read failure to the caller.
+static bool finish(Sha256& h, std::string* hex, std::string* error) {
+  std::string digest = h.hex_digest();
+  if (digest.empty()) {
+    if (error) *error = h.error();
+    return false;
+  }
+  if (hex) *hex = std::move(digest);
+  return true;
+}
+
 bool sha256_fd(int fd, uint64_t limit, std::string* hex, uint64_t* size, std::string* error) {
   Sha256 h;
   int64_t n = read_fd_chunks(fd, limit, [&](const char* p, size_t len) { h.update(p, len); }, error);
-  if (n < 0) return false;
-  if (hex) *hex = h.hex_digest();
+  if (n < 0 || !finish(h, hex, error)) return false;
   if (size) *size = uint64_t(n);
   return true;
 }
@@ -92,7 +100,7 @@ bool sha256_file(const std::string& path, std::string* hex, uint64_t* size, std:
   Sha256 h;
   uint64_t n = 0;
   if (!read_file_chunks(path, [&](const char* p, size_t len) { h.update(p, len); n += len; }, error)) return false;
-  if (hex) *hex = h.hex_digest();
+  if (!finish(h, hex, error)) return false;
   if (size) *size = n;
   return true;
 }

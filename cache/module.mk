@@ -4,10 +4,11 @@ CACHE_SRCS := $(wildcard cache/*.cc)
 CACHE_OBJS := $(CACHE_SRCS:%.cc=$(OBJDIR)/%.o)
 CACHE_LIB  := $(LIBDIR)/libtrncache.a
 LIBS_BUILT += $(CACHE_LIB)
-CACHE_LDLIBS := $(CACHE_LIB) $(COMMON_LIB) -lpthread
+# LIBCRYPTO_LIBS: SHA-256 (cache/checksum.cc); every program that links CACHE_LIB needs it.
+CACHE_LDLIBS := $(CACHE_LIB) $(COMMON_LIB) $(LIBCRYPTO_LIBS) -lpthread
 
 # nlohmann::json for every JSON file the cache writes (compile_flags.json).
-$(OBJDIR)/cache/%.o: MODULE_FLAGS := $(JSON_CFLAGS)
+$(OBJDIR)/cache/%.o: MODULE_FLAGS := $(JSON_CFLAGS) $(LIBCRYPTO_CFLAGS)
 
 $(CACHE_LIB): $(CACHE_OBJS)
 	@mkdir -p $(@D)
@@ -41,7 +42,7 @@ CACHE_DRIVER := $(TESTDIR)/cache_driver
 $(OBJDIR)/tests/doubles/cache_driver.o: MODULE_FLAGS := $(YAMLCPP_CFLAGS)
 $(CACHE_DRIVER): $(OBJDIR)/tests/doubles/cache_driver.o $(OBJDIR)/launcher/commands/cache_command.o $(OBJDIR)/launcher/plan/config_loader.o $(OBJDIR)/launcher/plan/torchtitan_config.o $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB) $(YAMLCPP_LIBS) -lpthread
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB) $(YAMLCPP_LIBS) $(LIBCRYPTO_LIBS) -lpthread
 ifneq ($(PLUGIN_ONLY),yes)
 all: $(CACHE_DRIVER)
 endif

@@ -1,7 +1,7 @@
 # data/: Megatron indexed datasets (.bin + .idx), GPT samples over them, the tokenizers
 # of `trn-train data`. The trainer links DATA_LIB for GptDataset; only what calls
 # Tokenizer::open or train_sentencepiece needs SENTENCEPIECE_LIBS (the archive pulls
-# tokenizer objects in only when they are referenced). CACHE_LIB: SHA-256 (cache/checksum.h)
+# tokenizer objects in only when they are referenced). CACHE_LIB: SHA-256 (cache/checksum.h, libcrypto)
 # ties a PREFIX.vocab.json to its .idx.
 DATA_SRCS := $(wildcard data/*.cc)
 DATA_OBJS := $(DATA_SRCS:%.cc=$(OBJDIR)/%.o)
@@ -9,7 +9,7 @@ DATA_LIB  := $(LIBDIR)/libtrndata.a
 LIBS_BUILT += $(DATA_LIB)
 # SENTENCEPIECE_LIBS comes from configure (Debian 12: libsentencepiece-dev, whose .pc
 # names both libraries, the trainer's included).
-DATA_LDLIBS := $(DATA_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB) $(YAMLCPP_LIBS) -lpthread
+DATA_LDLIBS := $(DATA_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB) $(YAMLCPP_LIBS) $(LIBCRYPTO_LIBS) -lpthread
 
 $(OBJDIR)/data/%.o: MODULE_FLAGS := $(YAMLCPP_CFLAGS) $(JSON_CFLAGS)
 

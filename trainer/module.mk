@@ -29,7 +29,7 @@ TRAINER_LIB  := $(LIBDIR)/libtrnnative.a
 LIBS_BUILT   += $(TRAINER_LIB)
 # DATA_LIB: Megatron datasets and tokenizers (data/); SentencePiece only for the
 # tokenizer the generate mode opens.
-TRAINER_LDLIBS := $(TRAINER_LIB) $(DATA_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB) $(YAMLCPP_LIBS) $(OPENBLAS_LIBS) \
+TRAINER_LDLIBS := $(TRAINER_LIB) $(DATA_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB) $(YAMLCPP_LIBS) $(LIBCRYPTO_LIBS) $(OPENBLAS_LIBS) \
                   -ldl -lpthread -fopenmp
 
 # OpenMP: the process's one thread pool (trainer/model/threads.h); libgomp ships with g++.

@@ -1,6 +1,7 @@
 #include "common/config/cache_location.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <iterator>
 
 #include "common/cc_flags.h"
@@ -12,6 +13,13 @@ namespace {
 std::string env_value(const EnvMap& env, const char* name) { return lookup(env, name).value_or(""); }
 
 std::string strip_file_scheme(const std::string& url) { return url.rfind("file://", 0) == 0 ? url.substr(7) : url; }
+
+// A config's relative path, taken from the config's folder (config_paths.h); absolute
+// paths, URLs (s3://) and values with no config behind them stay as written.
+std::string from_config_dir(const std::string& value, const std::string& config_dir) {
+  if (value.empty() || value[0] == '/' || value.find("://") != std::string::npos || config_dir.empty()) return value;
+  return (std::filesystem::path(config_dir) / value).lexically_normal().string();
+}
 
 bool seconds(const EnvMap& env, const char* name, double* out, Problems* problems) {
   const std::string v = env_value(env, name);
@@ -39,9 +47,9 @@ CacheSettings resolve_cache_settings(const CacheSources& src, const EnvMap& env,
       {env_value(env, "TRN_TRAIN_CACHE_DIR"), "TRN_TRAIN_CACHE_DIR"},
       {cc_flag_value(cc_flags, "--cache_dir"), "--cache_dir in NEURON_CC_FLAGS"},
       {strip_file_scheme(env_value(env, "NEURON_COMPILE_CACHE_URL")), "NEURON_COMPILE_CACHE_URL"},
-      {src.launch_dir, "launch.cache_dir in the config"},
+      {from_config_dir(src.launch_dir, src.config_dir), "launch.cache_dir in the config"},
       {src.site_root, "cache_root in " + site},
-      {strip_file_scheme(src.config_url), "compiler_cache_url in the config"},
+      {from_config_dir(strip_file_scheme(src.config_url), src.config_dir), "compiler_cache_url in the config"},
       {"/var/tmp/neuron-compile-cache", "default (node-local)"},
   };
   for (const auto& r : rules) {

@@ -14,6 +14,12 @@
 //   retry: TRN_CACHE_RETRY_FAILED=1 or --retry_failed_compilation in NEURON_CC_FLAGS
 //   locks: TRN_CACHE_HEARTBEAT_S, TRN_CACHE_STALE_S
 //
+// A relative launch.cache_dir or compiler_cache_url means the config's folder, the one rule
+// for every path in a config (config_paths.h): `plan`, `run`, `trn-train cache --conf` and
+// the backends all get the same absolute folder. (NxDT's train.sh would hand it to Neuron
+// as written, so it would land in the working folder train.sh runs from.) Relative values
+// from the environment or --dir are not config paths and stay as given (`run` refuses them).
+//
 // `trn-train run` exports the result to the backend (TRN_TRAIN_CACHE_DIR, and
 // NEURON_COMPILE_CACHE_URL / --cache_dir for the Neuron backends), so every node and
 // every later reader of the same job resolves the same directory at step 2.
@@ -31,6 +37,7 @@ struct CacheSources {
   std::string explicit_dir;   // --dir
   std::string launch_dir;     // launch.cache_dir of the model config ("" = none)
   std::string config_url;     // compiler_cache_url of the model config ("" = none)
+  std::string config_dir;     // the model config's folder, for the two above when relative
   std::string site_root;      // site cache_root
   std::string site_group;     // site cache_group
   std::string site_max_size;  // site cache_max_size ("200G")

@@ -5,9 +5,12 @@
 namespace trn::config {
 namespace {
 
-// `path` made absolute against `base_dir`; true if it changed.
+// `path` made absolute against `base_dir`; true if it changed. URLs (compiler_cache_url's
+// s3://, file://) are not paths of the config and stay as written.
 bool absolute(YAML::Node& scalar, const std::string& base_dir) {
-  if (!scalar.IsScalar() || scalar.Scalar().empty() || scalar.Scalar()[0] == '/') return false;
+  if (!scalar.IsScalar() || scalar.Scalar().empty() || scalar.Scalar()[0] == '/' ||
+      scalar.Scalar().find("://") != std::string::npos)
+    return false;
   scalar = (std::filesystem::path(base_dir) / scalar.Scalar()).lexically_normal().string();
   return true;
 }
@@ -15,7 +18,9 @@ bool absolute(YAML::Node& scalar, const std::string& base_dir) {
 // [PREFIX] or [weight, PREFIX, weight, PREFIX, ...]: the index of the first prefix.
 size_t first_prefix(const YAML::Node& list) { return list.size() == 1 ? 0 : 1; }
 
-const char* const kPathKeys[] = {"model.model_config", "data.data_prefix"};
+// compiler_cache_url: NxDT's training_orchestrator.py exports it as NEURON_COMPILE_CACHE_URL
+// as written (when unset), so a relative one would follow the workers' working folder.
+const char* const kPathKeys[] = {"model.model_config", "data.data_prefix", "compiler_cache_url"};
 
 }  // namespace
 

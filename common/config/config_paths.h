@@ -15,8 +15,9 @@
 namespace trn::config {
 
 // Rewrites each relative path at the keys that name files — model.model_config (a HF
-// config.json) and data.data_prefix (PREFIX, [PREFIX] or [weight, PREFIX, ...] of a
-// Megatron dataset) — as `base_dir`/path; returns the keys it changed (absent keys and
+// config.json), data.data_prefix (PREFIX, [PREFIX] or [weight, PREFIX, ...] of a
+// Megatron dataset) and compiler_cache_url (a folder; URLs stay) — as `base_dir`/path
+// (launch.cache_dir, read by trn-train only, is resolved in cache_location.cc); returns the keys it changed (absent keys and
 // absolute paths are left alone).
 std::vector<std::string> make_paths_absolute(Document* doc, const std::string& base_dir);
 

@@ -153,6 +153,7 @@ config::CacheSources cache_sources(const LoadedConfig* cfg, const config::SiteCo
   if (cfg) {
     s.config_url = cfg->training.compiler_cache_url;
     s.launch_dir = cfg->launch.cache_dir;
+    s.config_dir = cfg->dir;  // relative ones mean the config's folder (cache_location.h)
   }
   s.site_root = site.cache_root;
   s.site_group = site.cache_group;

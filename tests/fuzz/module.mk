@@ -21,12 +21,12 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.cc,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/f
 
 $(FUZZ_DIR)/obj/%.o: %.cc
 	@mkdir -p $(@D)
-	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(YAMLCPP_CFLAGS) $(JSON_CFLAGS) $(SLURM_CPPFLAGS) \
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(YAMLCPP_CFLAGS) $(JSON_CFLAGS) $(LIBCRYPTO_CFLAGS) $(SLURM_CPPFLAGS) \
 	    $(OPENBLAS_CFLAGS) -MMD -MP -c $< -o $@
 $(FUZZ_LIB): $(FUZZ_LIB_SRCS:%.cc=$(FUZZ_DIR)/obj/%.o)
 	rm -f $@ && $(AR) rcs $@ $^
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB)
-	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(YAMLCPP_LIBS) $(OPENBLAS_LIBS) $(SENTENCEPIECE_LIBS) -lpthread -ldl
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(YAMLCPP_LIBS) $(LIBCRYPTO_LIBS) $(OPENBLAS_LIBS) $(SENTENCEPIECE_LIBS) -lpthread -ldl
 
 .SECONDARY: $(FUZZ_TARGETS:$(FUZZ_DIR)/%=$(FUZZ_DIR)/obj/tests/fuzz/%.o)
 .PHONY: fuzz fuzz-build

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/config/cache_location.h"
+#include "common/config/config_paths.h"
 #include "common/config/document.h"
 #include "common/config/site_file.h"
 #include "config_test_util.h"
@@ -156,6 +157,40 @@ TEST(CacheLocation, PrecedenceFirstMatchWins) {
   EXPECT_EQ(s.dir_source, "--dir");
   EXPECT_FALSE(s.node_local_default);
   EXPECT_TRUE(p.empty());
+}
+
+// Issue 20 (defect 4): a config's relative cache folder means the config's folder, the rule
+// of every path in a config; the environment's and --dir's are not config paths.
+TEST(CacheLocation, RelativeConfigValuesMeanTheConfigFolder) {
+  CacheSources src;
+  Problems p;
+  src.config_dir = "/work/conf";
+  src.config_url = "neuron_cache";
+  EXPECT_EQ(resolve_cache_settings(src, {}, &p).dir, "/work/conf/neuron_cache");
+  src.config_url = "file://../cache/";
+  EXPECT_EQ(resolve_cache_settings(src, {}, &p).dir, "/work/cache");
+  src.config_url = "s3://bucket/prefix";
+  EXPECT_EQ(resolve_cache_settings(src, {}, &p).dir, "s3://bucket/prefix");
+  src.launch_dir = "./mine";
+  EXPECT_EQ(resolve_cache_settings(src, {}, &p).dir, "/work/conf/mine");
+  EXPECT_EQ(resolve_cache_settings(src, {{"TRN_TRAIN_CACHE_DIR", "rel"}}, &p).dir, "rel");
+  src.config_dir.clear();  // no config behind the values (the cache test driver)
+  EXPECT_EQ(resolve_cache_settings(src, {}, &p).dir, "./mine");
+  EXPECT_TRUE(p.empty());
+}
+
+// NxDT's orchestrator exports compiler_cache_url as written, so `run` hands it over absolute.
+TEST(ConfigPaths, CompilerCacheUrlIsAPathUnlessAUrl) {
+  Document d;
+  Problems p;
+  ASSERT_TRUE(Document::parse("compiler_cache_url: neuron_cache\n", "x.yaml", &d, &p));
+  EXPECT_EQ(make_paths_absolute(&d, "/work/conf"), std::vector<std::string>{"compiler_cache_url"});
+  EXPECT_EQ(d.value("compiler_cache_url").Scalar(), "/work/conf/neuron_cache");
+  for (const char* url : {"s3://bucket/x", "file://neuron_cache", "/abs/cache"}) {
+    ASSERT_TRUE(Document::parse(std::string("compiler_cache_url: ") + url + "\n", "x.yaml", &d, &p));
+    EXPECT_TRUE(make_paths_absolute(&d, "/work/conf").empty()) << url;
+    EXPECT_EQ(d.value("compiler_cache_url").Scalar(), url);
+  }
 }
 
 TEST(CacheLocation, BadSizesAndTimingsAreProblems) {

@@ -102,7 +102,12 @@ TEST(BadInput, UnusableCompileCache) {
   const Problems scheme = problems("https://example.com/cache");
   ASSERT_EQ(scheme.size(), 1u);
   EXPECT_NE(scheme[0].fix.find("https:// is not supported"), std::string::npos) << scheme[0].fix;
-  EXPECT_EQ(problems("relative/cache").size(), 1u);
+  // A config's relative folder means the config's folder (issue 20); a relative one from the
+  // environment is still refused.
+  EXPECT_TRUE(problems("relative/cache").empty());
+  CacheSettings from_env;
+  from_env.dir = "relative/cache", from_env.dir_source = "TRN_TRAIN_CACHE_DIR";
+  EXPECT_EQ(check_cache_location(from_env).size(), 1u);
   if (::geteuid() != 0) {  // root may write anywhere
     EXPECT_EQ(problems("/proc/trn-cache").size(), 1u);
   }

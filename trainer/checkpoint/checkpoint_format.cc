@@ -150,6 +150,7 @@ std::string write_checkpoint_file(const std::string& path, const CheckpointIdent
   h.identity = id;
   h.payload_bytes = 3 * state.params.size() * sizeof(float);
   h.payload_sha256 = sha.hex_digest();
+  if (h.payload_sha256.empty()) return "cannot checksum " + path + ": " + sha.error();
   h.consumed_samples = state.consumed_samples;
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   const std::string header = checkpoint_header_text(h);
@@ -223,7 +224,9 @@ bool read_checkpoint_file(const std::string& path, const CheckpointIdentity& id,
     }
   }
   if (!in) return refuse_file("(read error)", kStartFresh);
-  if (sha.hex_digest() != h.payload_sha256)
+  const std::string digest = sha.hex_digest();
+  if (digest.empty()) return refuse_file("(not hashed)", sha.error());
+  if (digest != h.payload_sha256)
     return refuse_file("(checksum mismatch)", "its contents changed after it was written (a flipped bit, an "
                                               "edit, a bad disk); " + std::string(kStartFresh));
   for (int i = 0; i < 3; ++i)

@@ -90,7 +90,9 @@ bool read_section(const std::string& manifest_path, const Manifest& man, int ran
     const uint64_t hi = std::min<uint64_t>(want.begin + want.size, rec.range.begin + at + n);
     if (lo < hi) std::copy_n(chunk.data() + (lo - rec.range.begin - at), hi - lo, out + (lo - want.begin));
   }
-  if (sha.hex_digest() != rec.sha256[part])
+  const std::string digest = sha.hex_digest();
+  if (digest.empty()) return refuse(problem, path, "(not hashed)", sha.error());
+  if (digest != rec.sha256[part])
     return refuse(problem, path, "(checksum mismatch)",
                   "its contents changed after it was written (a flipped bit, an edit, a bad disk); " +
                       std::string(kStartFresh));
@@ -225,6 +227,7 @@ std::string write_shard(const std::string& manifest_path, int step, int rank, in
       cache::Sha256 sha;
       sha.update(x, shard.size * sizeof(float));
       record->sha256[part++] = sha.hex_digest();
+      if (record->sha256[part - 1].empty()) error = sha.error();
       out.write(reinterpret_cast<const char*>(x), static_cast<std::streamsize>(shard.size * sizeof(float)));
     }
     out.close();
