@@ -29,12 +29,20 @@ if [ "$avail_mib" -lt "$need_mib" ]; then
 fi
 
 work=$(mktemp -d /tmp/trn-storm.XXXXXX)
-export LOCALSLURM_DIR=$work/slurm
+# The storm's folder is one whose first port range is the one the suite's cluster holds
+# (localslurm's port_base: cksum of the folder name modulo its 122 ranges of 129 ports from
+# 17000), so its `up` must take another: two clusters whose folders pick the same ports coexist.
+suite_port=$(sed -n 's/^SlurmctldPort=//p' "$SLURM_CONF")
+range() { echo $(( $(printf '%s' "$1" | cksum | cut -d' ' -f1) % 122 )); }
+for ((i = 0; i < 5000; i++)); do [ "$(range "$work/slurm$i")" = $(((suite_port - 17000) / 129)) ] && break; done
+export LOCALSLURM_DIR=$work/slurm$i
 trap '"$ls" down >/dev/null 2>&1; rm -rf "$work"' EXIT
 start=$SECONDS
 if msg=$("$ls" up --nodes 129 --no-plugin 2>&1); then fail "localslurm up --nodes 129 succeeded"; fi
 expect_contains "$msg" "must be a number from 1 to 128" "localslurm's node limit"
 "$ls" up --nodes "$cluster_nodes" --instance cpu --no-plugin > "$work/up.log" 2>&1 || fail "localslurm up: $(cat "$work/up.log")"
+storm_port=$(sed -n 's/.*slurmctld port \([0-9]*\).*/\1/p' "$work/up.log")
+[ -n "$storm_port" ] && [ "$storm_port" != "$suite_port" ] || fail "the storm cluster took port ${storm_port:-?}, the suite's is $suite_port"
 eval "$("$ls" env)"
 echo "$cluster_nodes-node cluster up in $((SECONDS - start)) s"
 
