@@ -31,7 +31,7 @@ using namespace trn::cache;
 struct Common {
   std::string dir, compiler, name = "testcc", version = "1.0", flags = "-O2";
   double heartbeat = 0, stale = 0;
-  bool retry = false, quiet = false;
+  bool retry = false, quiet = false, latencies = false;
   std::vector<std::string> graphs;
 };
 
@@ -92,8 +92,12 @@ static int cmd_get(const Common& c) {
   std::mt19937 rng(unsigned(::getpid()));
   std::shuffle(jobs.begin(), jobs.end(), rng);
   int got = 0, compiled = 0, failed = 0, wrong = 0;
+  std::string hit_us;  // --latencies: each hit's time in get_or_compile (bench/cache_storm.sh)
   for (const auto& j : jobs) {
+    auto t0 = std::chrono::steady_clock::now();
     CacheResult r = cache->get_or_compile(j.key, j.path, compiler_for(c));
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+    if (r.outcome == Outcome::kHit) hit_us += " " + std::to_string(us);
     if (!r.ok()) {
       ++failed;
       std::fprintf(stderr, "cache_driver: %s\n", r.message.c_str());
@@ -115,6 +119,7 @@ static int cmd_get(const Common& c) {
   std::printf("rank %s host %s: got %d/%zu artifacts, compiled %d, failed %d, wrong %d, stale takeovers %llu\n",
               std::getenv("SLURM_PROCID") ? std::getenv("SLURM_PROCID") : "0", ProcessIdentity::self().host.c_str(),
               got, jobs.size(), compiled, failed, wrong, (unsigned long long)k.stale_takeovers);
+  if (c.latencies) std::printf("hit latencies us:%s\n", hit_us.c_str());
   return wrong ? 3 : (failed ? 1 : 0);
 }
 
@@ -123,7 +128,12 @@ static int cmd_compile(const Common& c, int per_node) {
   if (!open_cache(c, &cache)) return 2;
   ScheduleOptions so;
   so.per_node_parallel = per_node;
-  auto sum = compile_distributed(*cache, jobs_for(c), compiler_for(c), RankInfo::from_env(), so);
+  const RankInfo me = RankInfo::from_env();
+  auto sum = compile_distributed(*cache, jobs_for(c), compiler_for(c), me, so);
+  // Every rank's view of the whole job (tests/cluster/test_cache_storm.sh: each node has all of it).
+  std::printf("compile rank %d node %s: %d graphs, %d succeeded, %d failed, stale takeovers %llu\n", me.rank,
+              me.node_name.c_str(), sum.graphs, sum.succeeded, sum.failed,
+              (unsigned long long)cache->counters().stale_takeovers);
   return sum.failed ? 1 : 0;
 }
 
@@ -188,6 +198,7 @@ int main(int argc, char** argv) {
     s->add_option("--stale", c.stale);
     s->add_flag("--retry-failed", c.retry);
     s->add_flag("--quiet", c.quiet);
+    s->add_flag("--latencies", c.latencies, "get: print each hit's time in microseconds");
   };
   // get and compile take graph files; populate and lookup-bench a number of generated entries.
   auto subcommand = [&](const char* name, bool takes_graphs) {
