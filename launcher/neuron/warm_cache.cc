@@ -73,6 +73,21 @@ std::vector<CompilerGraphs> count_listed_graphs(const std::string& root, const s
   return out;
 }
 
+namespace {
+
+// The same facts under either policy: refuse (a Problem: exit 2) or warn.
+void say(WarmCachePolicy policy, const std::string& where, const std::string& state, const std::string& what,
+         const std::string& fix, WarmCacheVerdict* v) {
+  if (policy == WarmCachePolicy::kRefuse) {
+    v->problem = Problem{"compile cache", where + " (" + what + ")", fix + ", or set launch.require_warm_cache=warn"};
+  } else {
+    v->warning = "compile cache " + where + " " + state + " (" + what + "): " + fix +
+                 " (launch.require_warm_cache=refuse stops such a run)";
+  }
+}
+
+}  // namespace
+
 WarmCacheVerdict judge_warm_cache(const std::vector<CompilerGraphs>& counts, const std::string& root,
                                   const std::string& installed_dir, WarmCachePolicy policy, Backend backend,
                                   const GraphScope& scope) {
@@ -83,12 +98,7 @@ WarmCacheVerdict judge_warm_cache(const std::vector<CompilerGraphs>& counts, con
                              scope.record + (scope.why.empty() ? "" : " (" + scope.why + ")");
     const std::string fix = "run its COMPILE=1 job first (the same config, nodes and compiler flags), which "
                             "compiles and records them";
-    if (policy == WarmCachePolicy::kRefuse) {
-      v.problem = Problem{"compile cache", root + " (" + what + ")", fix + ", or set launch.require_warm_cache=warn"};
-    } else {
-      v.warning = "compile cache " + root + " cannot be judged (" + what + "): " + fix +
-                  " (launch.require_warm_cache=refuse stops such a run)";
-    }
+    say(policy, root, "cannot be judged", what, fix, &v);
     return v;
   }
   const std::string whose = scope.kind == GraphScope::kConfig ? " of this config's graphs" : "";
@@ -116,12 +126,7 @@ WarmCacheVerdict judge_warm_cache(const std::vector<CompilerGraphs>& counts, con
                                                        "the COMPILE=1 job first (trn-train submit, or COMPILE=1 srun "
                                                        "trn-train)";
   if (judged && judged->failed) fix += "; the FAILED graphs' logs are <entry>/model.log";
-  if (policy == WarmCachePolicy::kRefuse) {
-    v.problem = Problem{"compile cache", where + " (" + what + ")", fix + ", or set launch.require_warm_cache=warn"};
-  } else {
-    v.warning = "compile cache " + where + " is not warm (" + what + "): " + fix +
-                " (launch.require_warm_cache=refuse stops such a run)";
-  }
+  say(policy, where, "is not warm", what, fix, &v);
   return v;
 }
 
