@@ -46,7 +46,11 @@ mkdir -p "$work/old/cache"
 git -C "$top" show "$gone^:cache/checksum.h" > "$work/old/cache/checksum.h"
 git -C "$top" show "$gone^:cache/checksum.cc" > "$work/old/cache/checksum.cc"
 # -I old first: "cache/checksum.h" is the old header for both files; common/fs.h is today's.
-${CXX:-g++} -std=c++17 -O2 -g -I"$work/old" -I"$top" -o "$work/old_bench" "$top/bench/checksum_bench.cc" \
+# A sanitizer build's library needs the sanitizers' runtime at link time.
+san=""
+# (grep without -q reads all of nm's output: under pipefail an early exit would fail nm.)
+if nm "$build/lib/libtrncommon.a" 2>/dev/null | grep '__asan_' >/dev/null; then san="-fsanitize=address,undefined"; fi
+${CXX:-g++} -std=c++17 -O2 -g $san -I"$work/old" -I"$top" -o "$work/old_bench" "$top/bench/checksum_bench.cc" \
   "$work/old/cache/checksum.cc" "$build/lib/libtrncommon.a"
 read -r _ old_s old_cpu old_hex < <("$work/old_bench" "$artifact" 3)
 echo "portable sha256_fd (before ${gone:0:10}): $(mbs "$size" "$old_cpu") MB/s by CPU ($old_cpu s), $(mbs "$size" "$old_s") MB/s by wall"
