@@ -222,11 +222,14 @@ bool write_task_graphs(const std::string& dir, int task, const TaskGraphs& t, st
 
 JobGraphs wait_for_job_graphs(const std::string& dir, int tasks, int timeout_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  // A list once read stays read: each pass opens only the ones still missing (every task
+  // of every node polls this folder on a shared filesystem).
+  std::vector<std::optional<std::string>> texts(static_cast<size_t>(tasks));
   for (;;) {
-    std::vector<std::optional<std::string>> texts(static_cast<size_t>(tasks));
     std::vector<std::pair<int, std::string>> unreadable;
     const OwnedFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     for (int k = 0; d && k < tasks; ++k) {
+      if (texts[static_cast<size_t>(k)]) continue;
       std::string text, why;
       const std::string name = std::to_string(k);
       if (read_list_at(d.get(), name, dir + "/" + name, &text, &why)) {
