@@ -60,9 +60,11 @@ bool RunHealing::on_tick(unsigned received) {
 int RunHealing::finish(const SuperviseResult& r) {
   if (!enabled_) return r.status;
   const bool time_limit = (r.received & kTimeLimitBit) != 0;
-  if (time_limit && plan_.backend == Backend::kNative && decider_ && r.status == 143) {
-    // The trainer checkpointed at the signal (rank 0 ends after the others' shards are
-    // written) and stopped: requeue from here.
+  if (time_limit && decider_ && !time_limit_seen_) {
+    // Native: the trainer checkpointed at the signal (rank 0 ends after every shard is
+    // written) and stopped, so the requeued run resumes exactly here. A backend that
+    // ended before on_tick saw the signal, or died of it, resumes its last checkpoint.
+    time_limit_seen_ = true;
     heal_job(site_, HealReason::kTimeLimit, std::chrono::milliseconds(0));
     return r.status;
   }
