@@ -135,7 +135,10 @@ std::optional<HealDecision> heal_job(const HealSite& site, HealReason reason, st
   d.bad = gather_bad_nodes(site.dir);
   if (!d.bad.empty()) d.reason = HealReason::kBadNode;
   std::string log;
-  for (const auto& b : d.bad) drain(b, &d, &log);
+  // Outside a Slurm job there is no node to drain and no job to requeue: the decision
+  // only records the findings.
+  if (!site.job_id.empty())
+    for (const auto& b : d.bad) drain(b, &d, &log);
   SlurmJob job;
   std::optional<std::string> refusal = std::string("not a Slurm job");
   if (!site.job_id.empty()) {

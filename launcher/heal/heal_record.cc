@@ -55,7 +55,7 @@ std::optional<HealDecision> parse_decision(const std::string& text, std::string*
 }
 
 std::string describe_decision(const HealDecision& d, const std::string& job_id) {
-  std::string s = "job " + job_id + ", run " + std::to_string(d.restart) + ": ";
+  std::string s = (job_id.empty() ? "" : "job " + job_id + ", ") + "run " + std::to_string(d.restart) + ": ";
   switch (d.reason) {
     case HealReason::kTimeLimit: s += "time limit near"; break;
     case HealReason::kBadNode: s += "bad node"; break;
