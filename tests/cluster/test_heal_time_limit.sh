@@ -61,9 +61,14 @@ for r in $(seq 0 $((restarts - 1))); do
   expect_contains "$decision" '"reason":"time-limit"' "run $r's decision"
   expect_contains "$decision" '"requeued":true' "run $r's decision"
 done
+restart_line=$(grep '"restart":1,' "$exp/metrics.jsonl") || fail "no restart line in metrics.jsonl"
+expect_contains "$restart_line" '"reason":"time-limit"' "metrics.jsonl's restart line"
+resumed=$(sed -n 's/.*"resumed_from_step":\([0-9]*\).*/\1/p' <<< "$restart_line")
+[ "$resumed" -gt 0 ] && [ "$resumed" -lt "$steps" ] || fail "restart line's resumed_from_step: $restart_line"
 console=$(cat "$work/out")
 expect_eq "$(grep -c "^trn-train: job $id, run [0-9]*: time limit near; requeued" <<< "$console")" "$restarts" \
   "one requeue line per restart"
 expect_contains "$console" "trn-train: restart 1 of job $id: job $id, run 0: time limit near" "the restart line"
 expect_contains "$console" "stopped by signal after step" "the trainer checkpointed at the signal"
 expect_contains "$console" "resumed from" "the requeued run resumed from the checkpoint"
+expect_contains "$console" "restart 1 (time-limit): resumed from step $resumed" "the trainer's restart line"
