@@ -19,6 +19,7 @@
 #include "launcher/commands/cache_command.h"
 #include "launcher/commands/commands.h"
 #include "launcher/commands/data_command.h"
+#include "launcher/commands/status_command.h"
 #include "launcher/commands/worker_command.h"
 #include "launcher/errors.h"
 #include "launcher/preflight/preflight_command.h"
@@ -27,8 +28,8 @@
 namespace {
 
 constexpr const char* kTool = "trn-train";
-const std::vector<std::string> kCommands{"plan",           "run",       "submit", "cache", "data",
-                                         "neuron-compile", "preflight", "worker"};
+const std::vector<std::string> kCommands{"plan",           "run",       "submit", "cache",  "data",
+                                         "neuron-compile", "preflight", "worker", "status"};
 
 void add_common(CLI::App* cmd, trn::CommonOptions* o) {
   cmd->add_option("--conf", o->conf, "Config name (searched in ./conf, site conf_dirs, installed conf/) or path; "
@@ -187,6 +188,7 @@ int main(int argc, char** argv) {
 
   trn::add_cache_command(app, &exit_code);  // cache status|verify|clean|clear-locks (runs during parse)
   trn::add_data_command(app, &exit_code);   // data: tokenize text into a dataset (runs during parse)
+  trn::add_status_command(app, &exit_code); // status: a job across its restarts (runs during parse)
 
   if (const std::optional<int> done = parse_cli(app, args)) return *done;
   try {

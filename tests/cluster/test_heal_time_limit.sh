@@ -72,3 +72,8 @@ expect_contains "$console" "trn-train: restart 1 of job $id: job $id, run 0: tim
 expect_contains "$console" "stopped by signal after step" "the trainer checkpointed at the signal"
 expect_contains "$console" "resumed from" "the requeued run resumed from the checkpoint"
 expect_contains "$console" "restart 1 (time-limit): resumed from step $resumed" "the trainer's restart line"
+
+# `trn-train status` shows the run across its restarts.
+status=$("$TRN_TRAIN" status "$id") || fail "status failed: $status"
+expect_contains "$status" "job $id: $((restarts + 1)) run(s), $restarts restart(s), drained nodes: none" "status"
+expect_contains "$status" "time-limit, requeued" "status: why the first run ended"

@@ -8,6 +8,9 @@
 
 #include "common/fs.h"
 #include "launcher/heal/heal.h"
+#include "launcher/heal/run_summary.h"
+
+#include <nlohmann/json.hpp>
 
 namespace trn {
 namespace {
@@ -93,6 +96,50 @@ TEST(Heal, OneTaskDecidesWithEveryNodesFindings) {
   ASSERT_TRUE(seen);
   EXPECT_EQ(seen->decided_by, "n1");
   remove_tree(dir);
+}
+
+}  // namespace
+}  // namespace trn
+
+namespace trn {
+namespace {
+
+// `trn-train status` reads the progress bar's fields from a console log, native and
+// NxDT lines alike, and takes the last one even when a terminal redraw (\r) ends it.
+TEST(RunSummary, ReadsTheLastProgressLineOfALog) {
+  const std::string native =
+      "Epoch 0:  47%|####| 826/1758 [01:31<01:43,  9.05it/s, loss=1.42, v_num=0, reduced_train_loss=1.442, "
+      "lr=0.00178, global_step=826.000, consumed_samples=6608.0, throughput=72.4, tokens_per_sec=2316]";
+  const auto p = parse_progress_line(native);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->step, 826);
+  EXPECT_DOUBLE_EQ(*p->loss, 1.442);
+  EXPECT_DOUBLE_EQ(*p->tokens_per_s, 2316);
+  const auto nxdt = parse_progress_line("Epoch 0: 10%| 3/30 [00:09, loss=9.81, v_num=1, global_step=3.000]");
+  ASSERT_TRUE(nxdt);
+  EXPECT_DOUBLE_EQ(*nxdt->loss, 9.81);
+  EXPECT_FALSE(nxdt->tokens_per_s);
+  EXPECT_FALSE(parse_progress_line("checkpoint: step 826 -> x/checkpoint-826.bin"));
+  const auto last = last_progress("a global_step=5.0\nb global_step=6.0, loss=2\r" + native + "\ncheckpoint: done\n");
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->step, 826);
+  EXPECT_FALSE(last_progress("no progress here\n"));
+}
+
+TEST(RunSummary, OneLinePerRunWithWhyItEndedAndTheDrainedNodes) {
+  HealDecision bad;
+  bad.restart = 0, bad.reason = HealReason::kBadNode, bad.requeued = true;
+  bad.bad = {{"n3", "Neuron runtime: hardware error"}};
+  bad.drained = {"n3"};
+  std::vector<RunFacts> runs{{0, 4, ProgressPoint{40, 2.5, 1000.0}, bad}, {1, 4, ProgressPoint{60, 1.5, 1100.0}, {}}};
+  const std::string t = summary_table("42", runs);
+  EXPECT_NE(t.find("job 42: 2 run(s), 1 restart(s), drained nodes: n3"), std::string::npos) << t;
+  EXPECT_NE(t.find("bad-node, requeued"), std::string::npos) << t;
+  EXPECT_NE(t.find("bad node n3: Neuron runtime: hardware error"), std::string::npos) << t;
+  const auto j = nlohmann::json::parse(summary_json("42", runs));
+  EXPECT_EQ(j["restarts"], 1);
+  EXPECT_EQ(j["runs"][1]["step"], 60);
+  EXPECT_TRUE(j["runs"][1]["decision"].is_null());
 }
 
 }  // namespace
