@@ -38,8 +38,8 @@ struct LaunchSettings {
   std::string master_ports;     // "LO-HI" or a fixed port; "" = the default range
   bool requeue = true;
   bool preflight = true;        // submit: `srun trn-train preflight` as each job's first step (bad nodes fail it early)
-  int max_restarts = 10;        // `run` refuses SLURM_RESTART_COUNT above this (a job requeued in a loop)
-  int signal_grace = 300;       // submit, native only: --signal=TERM@<s> so the trainer checkpoints before the limit; 0 = off
+  int max_restarts = 10;        // no self-requeue at or past it; `run` refuses SLURM_RESTART_COUNT above it
+  int signal_grace = 300;       // submit: --signal=USR1@<s>, the time-limit warning a job requeues itself at; 0 = off
   std::string log_dir = "logs";
   NeuronCompile neuron_compile = NeuronCompile::kCollectThenCompile;
   int compile_slots = 0;        // concurrent compiles per node in collect-then-compile; 0 = the node's cores
