@@ -86,12 +86,14 @@ SubmitJobs submit_jobs(const Plan& p, const LoadedConfig& cfg, const CommonOptio
   run_args.insert(run_args.end(), opts.overrides.begin(), opts.overrides.end());
   if (!opts.instance.empty()) run_args.insert(run_args.end(), {"--instance", opts.instance});
 
-  // HyperPod's auto-resume is an srun option (`srun --auto-resume=1`) of its Slurm
-  // plugin: given among the sbatch flags (site or launch.sbatch_flags), it moves to
-  // the srun inside the job, where HyperPod reads it.
+  // Options of SPANK plugins that act on a step, given among the sbatch flags (site or
+  // launch.sbatch_flags), move to every srun inside the job, where the plugin reads
+  // them: HyperPod's `--auto-resume=1` and pyxis's `--container-image`,
+  // `--container-mounts`, ... (the training then runs inside the container, with
+  // spank_neuron's environment: both plugins act on the same task).
   std::vector<std::string> sbatch_flags, srun_flags;
   for (const auto& f : cfg.launch.sbatch_flags)
-    (f.rfind("--auto-resume", 0) == 0 ? srun_flags : sbatch_flags).push_back(f);
+    (f.rfind("--auto-resume", 0) == 0 || f.rfind("--container-", 0) == 0 ? srun_flags : sbatch_flags).push_back(f);
   const std::string srun = srun_flags.empty() ? "srun" : "srun " + join_quoted(srun_flags);
   // launch.preflight: each job first checks its own nodes (one task per node), so a bad
   // node fails the job in seconds, named, instead of hanging or crashing the run.

@@ -363,6 +363,21 @@ TEST(Submit, TorchNeuronTrainsAloneAndSaysWhy) {
   EXPECT_THROW(jobs_for(kConf, {}, true), InputError);  // --compile-only: nothing it could run
 }
 
+// Issue 22, item 5: pyxis's container options are srun options: they go to every srun of
+// the jobs (preflight, compile, training), never to sbatch.
+TEST(Submit, ContainerOptionsGoToEverySrun) {
+  const SubmitJobs j = jobs_for("conf/hf_llama3_8B_config.yaml",
+                                {"launch.sbatch_flags=['--container-image=public.ecr.aws/neuron/pytorch-training-neuronx:2.31',"
+                                 "'--container-mounts=/fsx:/fsx','--partition=p']"});
+  const std::string train = joined(j.train_job), compile = joined(j.compile_job);
+  const std::string both = "srun --container-image=public.ecr.aws/neuron/pytorch-training-neuronx:2.31 --container-mounts=/fsx:/fsx ";
+  EXPECT_NE(train.find(both + "--ntasks-per-node=1"), std::string::npos) << train;  // preflight
+  EXPECT_NE(train.find(both + "--kill-on-bad-exit=1"), std::string::npos) << train;
+  EXPECT_NE(compile.find(both), std::string::npos) << compile;
+  EXPECT_EQ(train.substr(0, train.find("--wrap")).find("--container"), std::string::npos) << train;
+  EXPECT_NE(train.find("--partition=p"), std::string::npos) << train;
+}
+
 // Issue 21: every train job is warned by SIGUSR1 to its steps (not the batch shell)
 // before the time limit and requeues itself; no warning without requeue or with grace 0.
 TEST(Submit, EveryTrainJobIsWarnedToRequeueItself) {
