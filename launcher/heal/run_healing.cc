@@ -60,7 +60,8 @@ bool RunHealing::on_tick(unsigned received) {
 int RunHealing::finish(const SuperviseResult& r) {
   if (!enabled_) return r.status;
   const bool time_limit = (r.received & kTimeLimitBit) != 0;
-  if (time_limit && decider_ && !time_limit_seen_) {
+  // A backend that finished its training before the signal mattered has nothing to resume.
+  if (time_limit && decider_ && !time_limit_seen_ && r.status != 0) {
     // Native: the trainer checkpointed at the signal (rank 0 ends after every shard is
     // written) and stopped, so the requeued run resumes exactly here. A backend that
     // ended before on_tick saw the signal, or died of it, resumes its last checkpoint.
