@@ -1,5 +1,5 @@
 # Issue 21, done-when (b): a node that breaks during training is taken out and the job
-# goes on without it. On a 5-node cluster of its own, a 4-node native job submitted with
+# goes on without it; then (2) the same for a node that preflight finds bad. On a 5-node cluster of its own, a 4-node native job submitted with
 # `trn-train submit` (requeueable, as the README says) trains with periodic checkpoints;
 # after the checkpoint at step 10 the trainer on one node (not node 0) prints the Neuron
 # runtime's uncorrectable-HBM error and dies (tests/doubles/trn-train-native-hardware-error,
@@ -78,3 +78,42 @@ resumed=$(sed -n 's/.*resumed from .*checkpoint-\([0-9]*\)\.bin at step \([0-9]*
   fail "the requeued run did not resume from a checkpoint of the first: $(grep -i resum "$work/slurm-$id.out")"
 expect_contains "$log" "| $steps/$steps [" "trained to the end"
 echo "bad node: $((SECONDS - start)) s (cluster up included)"
+
+# 2. Preflight finds a node bad at the job's start: a second job, as `submit` makes it
+# (preflight first), where one node (not node 0) has no shared filesystem at the cache's
+# path. Each node's environment differs only through Slurm's TaskProlog, which gives
+# that node a TRN_TRAIN_CACHE_DIR under a regular file (an unmounted mount point, as
+# preflight sees one). Expected: node 0 prints the verdict, drains that node (Reason names
+# trn-train and the failed check), records the decision and requeues; the second run's
+# preflight passes on the 4 others and the job ends COMPLETED.
+scontrol update NodeName="$bad" State=RESUME
+pbad=$(sinfo -h -N -p all -o %N | sort | sed -n 3p)
+touch "$work/unmounted"
+cat > "$work/taskprolog" <<PROLOG
+#!/bin/sh
+[ "\$SLURMD_NODENAME" != "$pbad" ] || echo "export TRN_TRAIN_CACHE_DIR=$work/unmounted/cache"
+PROLOG
+chmod +x "$work/taskprolog"
+echo "TaskProlog=$work/taskprolog" >> "$LOCALSLURM_DIR/slurm.conf"
+scontrol reconfigure
+prolog_on() { [ "$(srun -w "$pbad" -N1 printenv TRN_TRAIN_CACHE_DIR 2>/dev/null)" = "$work/unmounted/cache" ]; }
+wait_for "the TaskProlog on $pbad" 30 prolog_on
+export TRN_DOUBLE_BAD_NODE=""  # the trainer runs unchanged everywhere
+id=$("$work/tree/bin/trn-train" submit --conf "$TRN_TOP/conf/tiny_llama_native.yaml" --train-only \
+  trainer.max_steps=10 exp_manager.explicit_log_dir="$work/exp2" 2>&1 | sed -n 's/^train job \([0-9]*\)$/\1/p')
+[ -n "$id" ] || fail "preflight: no train job id"
+wait_for "the job to run again after preflight" 90 requeued
+wait_for "the requeued job to complete" 120 completed
+log=$(cat "$work/slurm-$id.out")
+expect_contains "$log" "preflight: FAIL on 1 of 4 nodes" "the first run's verdict"
+expect_contains "$log" "preflight: ok: 4 nodes" "the second run's verdict"
+expect_contains "$(node_state "$pbad")" "DRAIN" "preflight: the bad node's state"
+expect_contains "$(node_reason "$pbad")" "trn-train: preflight: cache: $work/unmounted" "preflight: the drain reason"
+decision=$work/logs/$id/0/heal/decision.json
+[ -f "$decision" ] || fail "preflight: no $decision"
+expect_contains "$(cat "$decision")" "\"drained\":[\"$pbad\"]" "preflight decision: drained"
+expect_contains "$(cat "$decision")" '"requeued":true' "preflight decision: requeued"
+ran=$(scontrol show hostnames "$(scontrol show job "$id" | sed -n 's/^ *NodeList=\(.*\)/\1/p')")
+grep -qx "$pbad" <<< "$ran" && fail "the requeued run ran on the drained node $pbad: $ran"
+expect_contains "$log" "| 10/10 [" "preflight: trained to the end"
+echo "bad node, then preflight: $((SECONDS - start)) s (cluster up included)"
