@@ -54,7 +54,11 @@ out=$("$work/tree/bin/trn-train" submit --conf "$TRN_TOP/conf/tiny_llama_native.
   launch.preflight=false trainer.max_steps=$steps 2>&1) || fail "submit failed: $out"
 id=$(sed -n 's/^train job \([0-9]*\)$/\1/p' <<< "$out")
 [ -n "$id" ] || fail "no train job id in: $out"
-requeued() { [ "$(restarts)" = 1 ]; }
+# Requeued once; a job that ended instead fails at once, naming its state.
+requeued() {
+  case $(state) in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL) fail "job ended $(state) instead of requeueing: $(tail -30 "$work/slurm-$id.out")" ;; esac
+  [ "$(restarts)" = 1 ]
+}
 wait_for "the job to run again after the hardware error" 90 requeued
 wait_for "the requeued job to complete" 150 completed
 log=$(cat "$work/slurm-$id.out")
