@@ -5,7 +5,9 @@
 
 #include <algorithm>
 
+#include "common/env_map.h"
 #include "common/hostlist.h"
+#include "launcher/commands/commands.h"
 #include "launcher/plan/plan.h"
 
 namespace trn {
@@ -15,12 +17,16 @@ constexpr unsigned kTimeLimitBit = 1u << SIGUSR1;
 // How long a task whose backend failed waits for some task to claim the decision, and,
 // after the time-limit signal, for node 0 to finish its checkpoint and decide.
 constexpr std::chrono::seconds kClaimWait{3}, kTimeLimitWait{120};
+// How long the node that saw a hardware error waits for other nodes' findings of the
+// same moment before it decides (a switch or a shared fault shows on several nodes).
+constexpr std::chrono::seconds kBadNodeSettle{2};
 
 }  // namespace
 
 RunHealing::RunHealing(const Plan& p, const LoadedConfig& cfg) : plan_(p), site_(heal_site(p, cfg)) {
   decider_ = p.node_rank == 0 && p.local_rank == 0 && p.task_rank == 0;
   enabled_ = !p.compile && !site_.job_id.empty();
+  if (enabled_) hardware_.emplace(load_hardware_errors(cfg.dir, load_site(current_environment())));
 }
 
 std::map<std::string, std::string> RunHealing::restart_env(int log_fd) const {
@@ -41,13 +47,37 @@ std::map<std::string, std::string> RunHealing::restart_env(int log_fd) const {
           {"TRN_TRAIN_RESTART_NODES", compress_hostlist(nodes)}};
 }
 
-void RunHealing::watch(SuperviseHooks* hooks) {
+void RunHealing::watch(SuperviseHooks* hooks, int log_fd) {
   if (!enabled_) return;
+  log_fd_ = log_fd;
   if (plan_.backend != Backend::kNative) hooks->held.push_back(SIGUSR1);
   hooks->on_tick = [this](unsigned received) { return on_tick(received); };
+  hooks->on_output = [this, chained = hooks->on_output](std::string_view chunk) {
+    if (chained) chained(chunk);
+    hardware_->feed(chunk);
+  };
+}
+
+// This node is bad: said once, left for the decider, and decided here (the first claim
+// wins; a requeue then ends every task of the run, this one included).
+void RunHealing::act_on_hardware_error() {
+  hardware_acted_ = true;
+  const HardwareErrorMatch& m = *hardware_->match();
+  const std::string line = "trn-train: node " + site_.host + ": hardware error (" + m.name + "): " + m.line + "\n";
+  std::fputs(line.c_str(), stderr);
+  std::fflush(stderr);
+  if (log_fd_ >= 0 && ::write(log_fd_, line.data(), line.size()) < 0) {
+    // the console has it
+  }
+  report_bad_node(site_, {site_.host, m.means + ": " + m.line});
+  heal_job(site_, HealReason::kBadNode, kBadNodeSettle);
 }
 
 bool RunHealing::on_tick(unsigned received) {
+  if (hardware_->match() && !hardware_acted_) {
+    act_on_hardware_error();
+    return true;  // a backend on a broken device is not left running
+  }
   // NxDT / TorchNeuron: the signal is ours alone; node 0 requeues now, and the requeue
   // ends every task of the run (their last periodic checkpoint is what resumes).
   if ((received & kTimeLimitBit) && !time_limit_seen_ && plan_.backend != Backend::kNative) {
@@ -59,6 +89,8 @@ bool RunHealing::on_tick(unsigned received) {
 
 int RunHealing::finish(const SuperviseResult& r) {
   if (!enabled_) return r.status;
+  // The backend ended right after its error line, before a tick saw it.
+  if (hardware_->match() && !hardware_acted_) act_on_hardware_error();
   const bool time_limit = (r.received & kTimeLimitBit) != 0;
   // A backend that finished its training before the signal mattered has nothing to resume.
   if (time_limit && decider_ && !time_limit_seen_ && r.status != 0) {

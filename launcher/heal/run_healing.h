@@ -4,6 +4,9 @@
 //    gets it, checkpoints and exits 143, then node 0 requeues the job; NxDT and
 //    TorchNeuron have no use for it (no preemption callback), so it is held back and
 //    node 0 requeues at once: they resume from their last periodic checkpoint;
+//  - a hardware error in this node's backend output (conf/hardware_errors.yaml): one
+//    line names the node and the line, the node reports itself bad and decides (it is
+//    drained, the job requeued onto healthy nodes), and its backend is stopped;
 //  - after a failed or stopped backend, every task waits briefly for this run's
 //    decision, so the task that decides is not killed by srun before it has;
 //  - a requeued run says, once, why it runs again, and hands that to the backend
@@ -16,6 +19,7 @@
 #include <string>
 
 #include "launcher/commands/supervise.h"
+#include "launcher/heal/hardware_errors.h"
 #include "launcher/heal/heal.h"
 
 namespace trn {
@@ -31,8 +35,9 @@ class RunHealing {
   // and the variables the backend records it with.
   std::map<std::string, std::string> restart_env(int log_fd) const;
 
-  // Adds what healing watches to the backend's supervision.
-  void watch(SuperviseHooks* hooks);
+  // Adds what healing watches to the backend's supervision; its own lines also go to
+  // the node's log, `log_fd`.
+  void watch(SuperviseHooks* hooks, int log_fd);
 
   // After the backend ended: decides (the time limit) or waits for the decision; returns
   // the run's exit status.
@@ -40,12 +45,16 @@ class RunHealing {
 
  private:
   bool on_tick(unsigned received);
+  void act_on_hardware_error();
 
   const Plan& plan_;
   HealSite site_;
   bool decider_ = false;       // task 0: decides for the time limit
   bool enabled_ = false;       // a Slurm training run
   bool time_limit_seen_ = false;
+  int log_fd_ = -1;
+  std::optional<HardwareErrorMatcher> hardware_;  // this node's backend output, watched
+  bool hardware_acted_ = false;
 };
 
 }  // namespace trn

@@ -19,6 +19,7 @@
 #include "common/config/search_path.h"
 #include "common/fs.h"
 #include "launcher/errors.h"
+#include "launcher/heal/preflight_healing.h"
 #include "launcher/plan/input_files.h"
 #include "launcher/preflight/preflight_probe.h"
 #include "launcher/preflight/preflight_report.h"
@@ -91,14 +92,16 @@ std::vector<NodeRow> gather(const std::string& dir, const HostList& hosts, int t
   return rows;
 }
 
-int report(std::vector<NodeRow> rows) {
+// Prints the table and the verdict; in a batch job, bad nodes are then taken out and the
+// job requeued (launcher/heal/preflight_healing.h).
+int report(std::vector<NodeRow> rows, const HealSite& site) {
   compare_rows(&rows);
   std::fputs(format_table(rows).c_str(), stdout);
   std::fputs(format_verdict(rows).c_str(), stdout);
   std::fflush(stdout);
-  for (const auto& r : rows)
-    if (r.bad()) return 1;
-  return 0;
+  const std::vector<BadNode> bad = preflight_bad_nodes(rows);
+  heal_after_preflight(site, bad);
+  return bad.empty() ? 0 : 1;
 }
 
 }  // namespace
@@ -142,7 +145,8 @@ int preflight_command(const CommonOptions& opts, int timeout_s) {
     facts.plan_error = e.problems().front().str();
     row = check_node(facts, Expectation{});
   }
-  if (le.nodes < 2 || le.hosts.empty()) return report({row});
+  const HealSite heal = preflight_heal_site(le, cfg.launch.log_dir, cfg.launch.max_restarts, node);
+  if (le.nodes < 2 || le.hosts.empty()) return report({row}, heal);
 
   const std::string dir = cfg.launch.log_dir + "/" + le.job_id + "/" + std::to_string(le.restart_count) +
                           "/preflight." + (le.step_id.empty() ? "0" : le.step_id);
@@ -158,7 +162,7 @@ int preflight_command(const CommonOptions& opts, int timeout_s) {
                  format_table({row}).c_str());
     return 1;
   }
-  return report(gather(dir, le.hosts, timeout_s));
+  return report(gather(dir, le.hosts, timeout_s), heal);
 }
 
 }  // namespace trn

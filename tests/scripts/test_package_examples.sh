@@ -1,5 +1,5 @@
 # examples/: one sbatch script per shipped model config (conf/*.yaml but the instance
-# catalog), each valid bash that names its config, compiles before it trains (not
+# catalog and the hardware-error patterns), each valid bash that names its config, compiles before it trains (not
 # torchneuron: it compiles on first use), asks for requeue, and for an early TERM only
 # with the native trainer; each config's node count and instance type match.
 # Besides those, examples/acceptance.sbatch (run by tests/cluster/test_examples_local.sh).
@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$TRN_TOP"
 for conf in conf/*.yaml; do
   name=$(basename "$conf" .yaml)
-  [ "$name" = instances ] && continue
+  case $name in instances|hardware_errors) continue ;; esac  # data, not model configs
   ex=examples/$name.sbatch
   [ -f "$ex" ] || fail "no example for $conf: expected $ex"
   bash -n "$ex" || fail "$ex: not valid bash"
