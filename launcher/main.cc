@@ -21,6 +21,7 @@
 #include "launcher/commands/data_command.h"
 #include "launcher/commands/worker_command.h"
 #include "launcher/errors.h"
+#include "launcher/health/health_command.h"
 #include "launcher/preflight/preflight_command.h"
 #include "launcher/neuron/neuron_compile.h"
 
@@ -28,7 +29,7 @@ namespace {
 
 constexpr const char* kTool = "trn-train";
 const std::vector<std::string> kCommands{"plan",           "run",       "submit", "cache", "data",
-                                         "neuron-compile", "preflight", "worker"};
+                                         "neuron-compile", "preflight", "worker", "health"};
 
 void add_common(CLI::App* cmd, trn::CommonOptions* o) {
   cmd->add_option("--conf", o->conf, "Config name (searched in ./conf, site conf_dirs, installed conf/) or path; "
@@ -187,6 +188,7 @@ int main(int argc, char** argv) {
 
   trn::add_cache_command(app, &exit_code);  // cache status|verify|clean|clear-locks (runs during parse)
   trn::add_data_command(app, &exit_code);   // data: tokenize text into a dataset (runs during parse)
+  trn::add_health_command(app, &exit_code); // health: Slurm's HealthCheckProgram (runs during parse)
 
   if (const std::optional<int> done = parse_cli(app, args)) return *done;
   try {
