@@ -12,7 +12,7 @@
 namespace trn {
 
 // Where the counts are kept between runs when --state-dir does not say: root's, local to
-// the node (packaging creates it 0755 root).
+// the node (the first run creates it, 0755).
 inline constexpr const char* kHealthStateDir = "/var/lib/trn-train";
 
 // The uncorrectable-error counters of every Neuron device and core under root, as the
