@@ -99,9 +99,12 @@ touch "$work/not-a-folder"  # a folder below a file cannot be made, not even by 
 broken=$LOCALSLURM_DIR/nodes/trn1-st-trn1-4
 mkdir -p "$work/aside"
 mv "$broken/sys/devices/virtual/neuron_device/neuron7" "$work/aside/sysfs" && mv "$broken/dev/neuron7" "$work/aside/dev"
-restore() { mv "$work/aside/sysfs" "$broken/sys/devices/virtual/neuron_device/neuron7" && mv "$work/aside/dev" "$broken/dev/neuron7"; }
+restore() {  # once; also from the EXIT trap (under set -e, a failing trap would fail the test)
+  [ -e "$work/aside/sysfs" ] || return 0
+  mv "$work/aside/sysfs" "$broken/sys/devices/virtual/neuron_device/neuron7" && mv "$work/aside/dev" "$broken/dev/neuron7"
+}
 old_trap=$(trap -p EXIT | sed "s/^trap -- '\\(.*\\)' EXIT\$/\\1/")
-trap "restore 2>/dev/null; $old_trap" EXIT
+trap "restore; $old_trap" EXIT
 set +e
 TRN_ACCEPTANCE_DIR=$work/not-a-folder/exp sbatch --wait -N4 -p trn1 -o "$work/acceptance-bad.out" "$acceptance" >/dev/null
 rc=$?
