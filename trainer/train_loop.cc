@@ -161,6 +161,18 @@ class Report {
     }
   }
   void line(const std::string& text) { progress_.line(text); }
+  // A requeued run says once why it runs again (trn-train run sets the reason from the
+  // previous run's decision, launcher/heal/run_healing.h) and where it resumed.
+  void restart(int from_step) {
+    const char* reason = std::getenv("TRN_TRAIN_RESTART_REASON");
+    const char* count = std::getenv("SLURM_RESTART_COUNT");
+    if (!reason || !*reason || !count) return;
+    const char* nodes = std::getenv("TRN_TRAIN_RESTART_NODES");
+    RestartRecord r{std::atoi(count), reason, nodes ? nodes : "", from_step};
+    jsonl_.add_restart(r);
+    progress_.line("restart " + std::to_string(r.restart) + " (" + r.reason + (r.nodes.empty() ? "" : ", " + r.nodes) +
+                   "): resumed from step " + std::to_string(from_step));
+  }
 
  private:
   ProgressPrinter progress_;
@@ -213,7 +225,10 @@ int train_loop(const Mpi& mpi, const TrainSettings& s, Llama* model, AdamW* opt,
   const uint64_t epoch_samples = data.samples(Split::kTrain);
   const CheckpointIdentity identity = CheckpointIdentity::of(s.shape);
   std::unique_ptr<Report> report;
-  if (mpi.rank == 0) report = std::make_unique<Report>(s);
+  if (mpi.rank == 0) {
+    report = std::make_unique<Report>(s);
+    report->restart(start.step);
+  }
   for (int sig : {SIGTERM, SIGINT, SIGUSR1}) std::signal(sig, on_stop_signal);
 
   const std::vector<size_t> sizes = shard_sizes(model->params().size(), mpi.world);

@@ -28,6 +28,7 @@
 #include "launcher/neuron/job_graphs.h"
 #include "launcher/neuron/neuron_compile.h"
 #include "launcher/commands/supervise.h"
+#include "launcher/heal/run_healing.h"
 #include "launcher/neuron/warm_cache.h"
 #include "launcher/plan/input_files.h"
 
@@ -136,15 +137,18 @@ void emit_warnings(const Plan& p, const WarmCacheVerdict& warm, int log_fd) {
 
 // The backend under supervision (and, after a collect-only COMPILE=1, the compile of
 // the collected graphs); the exit status, judged by the compile summary as well.
-int run_supervised(const Plan& p, const LoadedConfig& cfg, const CommonOptions& opts, int log_fd) {
+int run_supervised(const Plan& p, const LoadedConfig& cfg, const CommonOptions& opts, int log_fd,
+                   RunHealing* healing) {
   CompileSummaryParser parser;
   CollectedGraphsParser collected;  // this task's graphs, as its collect names them (job_graphs.h)
-  std::function<void(std::string_view)> watch;
-  if (p.compile) watch = [&parser, &collected](std::string_view chunk) {
+  SuperviseHooks watch;
+  if (p.compile) watch.on_output = [&parser, &collected](std::string_view chunk) {
     parser.feed(chunk);
     collected.feed(chunk);
   };
-  SuperviseResult r = supervise(p.command, log_fd, watch);
+  SuperviseHooks backend_hooks = watch;
+  healing->watch(&backend_hooks);
+  SuperviseResult r = supervise(p.command, log_fd, backend_hooks);
   collected.finish();
   const bool collect_then_compile = p.compile && p.backend == Backend::kNxdt &&
                                     cfg.launch.neuron_compile == NeuronCompile::kCollectThenCompile;
@@ -189,7 +193,8 @@ int run_supervised(const Plan& p, const LoadedConfig& cfg, const CommonOptions& 
     }
   }
   if (!verdict.empty()) emit(log_fd, verdict, true);
-  return status;
+  r.status = status;
+  return healing->finish(r);
 }
 
 }  // namespace
@@ -206,9 +211,11 @@ int run_command(const CommonOptions& opts) {
   throw_if_any(check_startable(p, cfg, path ? path : "/bin:/usr/bin", &warm));
   const NodeLog log = open_plan_log(p, cfg);
   emit_warnings(p, warm, log.log.get());
+  RunHealing healing(p, cfg);
   for (const auto& [k, v] : p.env) setenv(k.c_str(), v.c_str(), 1);
+  for (const auto& [k, v] : healing.restart_env(log.log.get())) setenv(k.c_str(), v.c_str(), 1);
   std::fflush(nullptr);
-  return run_supervised(p, cfg, opts, log.log.get());
+  return run_supervised(p, cfg, opts, log.log.get(), &healing);
 }
 
 }  // namespace trn

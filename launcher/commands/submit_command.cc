@@ -1,18 +1,13 @@
 // `trn-train submit`: a compile job (COMPILE=1), then the train job that starts only
 // if it succeeded (afterok + --kill-on-invalid-dep=yes), both exclusive, sized from
 // the validated Plan and the instance catalog; torchneuron has no compile job, its
-// train job is submitted alone. The train job is requeueable; the native one is warned
-// by SIGTERM before its time limit; each job's first step is `trn-train preflight`
-// (launch.preflight). --dry-run prints the exact lines.
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
+// train job is submitted alone. The train job is requeueable and warned by SIGUSR1 before
+// its time limit, when it requeues itself (launcher/heal/); each job's first step is
+// `trn-train preflight` (launch.preflight). --dry-run prints the exact lines.
 #include <cstdio>
-#include <cstring>
 #include <optional>
 
-#include "common/child_exec.h"
+#include "common/program_output.h"
 #include "launcher/commands/submit_command.h"
 #include "launcher/errors.h"
 #include "launcher/plan/instance_catalog.h"
@@ -39,36 +34,15 @@ std::string join_quoted(const std::vector<std::string>& argv) {
 // Runs an sbatch command and returns its stdout, or nullopt after printing why it
 // failed (sbatch's own message is on stderr above ours) unless `quiet`.
 std::optional<std::string> sbatch_output(const std::vector<std::string>& argv, bool quiet) {
-  auto fail = [&](const std::string& why) -> std::optional<std::string> {
-    if (!quiet) std::fprintf(stderr, "trn-train: error: sbatch = %s: %s\n", join_quoted(argv).c_str(), why.c_str());
-    return std::nullopt;
-  };
-  int fds[2];
-  if (pipe(fds) != 0) return fail(std::string("cannot start it (") + std::strerror(errno) + ")");
-  const ChildExec exec(argv, quiet ? "" : "trn-train: error: sbatch = " + argv[0] + ": cannot run it (",
-                       quiet ? "" : "); is Slurm installed and on PATH?");
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], 1);
-    if (quiet) dup2(fds[1], 2);
-    close(fds[0]);
-    close(fds[1]);
-    exec.exec_or_exit();
+  const ProgramOutput r = run_program(argv, quiet);
+  if (r.ok()) return r.out;
+  if (!quiet) {
+    const std::string why = !r.started ? "cannot start it (" + r.why + ")"
+                            : r.status == 127 ? "cannot run it; is Slurm installed and on PATH?"
+                                              : "failed (see its message above); nothing more was submitted";
+    std::fprintf(stderr, "trn-train: error: sbatch = %s: %s\n", join_quoted(argv).c_str(), why.c_str());
   }
-  close(fds[1]);
-  if (pid < 0) {
-    close(fds[0]);
-    return fail(std::string("cannot start it (fork: ") + std::strerror(errno) + ")");
-  }
-  std::string out;
-  char buf[256];
-  ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return fail("failed (see its message above); nothing more was submitted");
-  return out;
+  return std::nullopt;
 }
 
 // Submits one job (sbatch --parsable) and returns its id, or "" after saying why.
@@ -126,7 +100,8 @@ SubmitJobs submit_jobs(const Plan& p, const LoadedConfig& cfg, const CommonOptio
     std::vector<std::string> args{self, "preflight", "--conf", cfg.path};
     args.insert(args.end(), opts.overrides.begin(), opts.overrides.end());
     if (!opts.instance.empty()) args.insert(args.end(), {"--instance", opts.instance});
-    preflight = "srun --ntasks-per-node=1 " + join_quoted(args) + " && ";
+    // HyperPod: the preflight step too, or a bad node ends the job before auto-resume could replace it.
+    preflight = srun + " --ntasks-per-node=1 " + join_quoted(args) + " && ";
   }
 
   // cpus-per-task from the instance catalog (all vCPUs to the one task per node).
@@ -148,13 +123,14 @@ SubmitJobs submit_jobs(const Plan& p, const LoadedConfig& cfg, const CommonOptio
   if (compile_only) return jobs;
   jobs.train_job = base("", false);
   if (cfg.launch.requeue) jobs.train_job.insert(jobs.train_job.end(), {"--requeue", "--open-mode=append"});
-  // SIGTERM to every step signal_grace seconds before the time limit: `run` forwards it,
-  // and the native trainer checkpoints before Slurm kills the job (a requeue resumes it).
-  // Only the native trainer does: NxDT has no preemption callback (exp_manager.py names
-  // one only in a docstring) and TorchNeuron's recipes none we know of, so for them the
-  // signal would only end the workers grace seconds early, with no checkpoint.
-  if (p.backend == Backend::kNative && cfg.launch.signal_grace > 0)
-    jobs.train_job.push_back("--signal=TERM@" + std::to_string(cfg.launch.signal_grace));
+  // SIGUSR1 to every step's tasks (not B:, the batch shell: under --wrap it is sh
+  // waiting on srun and could act only after the step ended) signal_grace seconds
+  // before the time limit: `run` on node 0 has the job requeue itself, after the native
+  // trainer's checkpoint at the signal, at once for NxDT and TorchNeuron (their last
+  // periodic checkpoint resumes; launcher/heal/run_healing.h). TERM stays Slurm's own
+  // (scancel, the limit itself): it ends a run without requeueing it.
+  if (cfg.launch.requeue && cfg.launch.signal_grace > 0)
+    jobs.train_job.push_back("--signal=USR1@" + std::to_string(cfg.launch.signal_grace));
   // Whole UltraServers for the training job (its collectives span the NeuronLink
   // domain); the compile job's graphs do not depend on where its nodes are.
   InstanceType inst;

@@ -19,8 +19,12 @@ namespace {
 
 constexpr int kForwarded[] = {SIGTERM, SIGUSR1, SIGINT, SIGHUP, SIGQUIT};
 volatile sig_atomic_t g_backend_pgid = 0;
+volatile sig_atomic_t g_received = 0;  // bit 1 << N per signal N received
+volatile sig_atomic_t g_held = 0;      // the same bits: recorded, not forwarded
 
 void forward(int sig) {
+  g_received = g_received | (1 << sig);
+  if (g_held & (1 << sig)) return;
   if (g_backend_pgid > 0) ::kill(-static_cast<pid_t>(g_backend_pgid), sig);
 }
 
@@ -44,8 +48,7 @@ bool has_ended(pid_t pid) {
 
 }  // namespace
 
-SuperviseResult supervise(const std::vector<std::string>& argv, int log_fd,
-                          const std::function<void(std::string_view)>& on_output,
+SuperviseResult supervise(const std::vector<std::string>& argv, int log_fd, const SuperviseHooks& hooks,
                           std::chrono::milliseconds leftover_grace) {
   int out[2], err[2];
   if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
@@ -53,6 +56,10 @@ SuperviseResult supervise(const std::vector<std::string>& argv, int log_fd,
     return {1, 0, 0};
   }
   ::signal(SIGPIPE, SIG_IGN);
+  g_received = 0;
+  int held = 0;
+  for (int s : hooks.held) held |= 1 << s;
+  g_held = held;
   struct sigaction sa {};
   sa.sa_handler = forward;
   sigemptyset(&sa.sa_mask);
@@ -100,8 +107,16 @@ SuperviseResult supervise(const std::vector<std::string>& argv, int log_fd,
   int open_pipes = 2;
   std::optional<GroupStop> leftover;  // set once the backend has ended
   std::optional<std::chrono::steady_clock::time_point> group_gone_at;
+  std::optional<std::chrono::steady_clock::time_point> stopped_at;
   char buf[65536];
   while (open_pipes > 0) {
+    if (!leftover && !stopped_at && hooks.on_tick && hooks.on_tick(static_cast<unsigned>(g_received))) {
+      stopped_at = std::chrono::steady_clock::now();
+      ::kill(-pid, SIGTERM);  // its group; SIGCONT so that a stopped process gets it too
+      ::kill(-pid, SIGCONT);
+    }
+    // A backend that ignores the TERM (a rank stuck in the kernel) is killed after the grace.
+    if (!leftover && stopped_at && std::chrono::steady_clock::now() - *stopped_at > leftover_grace) ::kill(-pid, SIGKILL);
     // The backend's group is stopped while its pipes are still read: its last lines count.
     if (!leftover && has_ended(pid)) leftover.emplace(pid, leftover_grace);
     if (leftover && !group_gone_at && leftover->step()) group_gone_at = std::chrono::steady_clock::now();
@@ -121,7 +136,7 @@ SuperviseResult supervise(const std::vector<std::string>& argv, int log_fd,
       }
       write_all(console[k], buf, static_cast<size_t>(r));
       if (log_fd >= 0) write_all(log_fd, buf, static_cast<size_t>(r));
-      if (on_output) on_output(std::string_view(buf, static_cast<size_t>(r)));
+      if (hooks.on_output) hooks.on_output(std::string_view(buf, static_cast<size_t>(r)));
     }
   }
   for (auto& f : fds)
@@ -139,6 +154,8 @@ SuperviseResult supervise(const std::vector<std::string>& argv, int log_fd,
   }
   SuperviseResult result{WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 1, 0, leftover->found()};
   if (WIFSIGNALED(wstatus)) result = {128 + WTERMSIG(wstatus), WTERMSIG(wstatus), leftover->found()};
+  result.received = static_cast<unsigned>(g_received);
+  result.stopped = stopped_at.has_value();
   if (const std::string line = leftover->report(); !line.empty()) {
     write_all(2, line.data(), line.size());
     if (log_fd >= 0) write_all(log_fd, line.data(), line.size());

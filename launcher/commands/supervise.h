@@ -29,17 +29,30 @@ struct SuperviseResult {
   int status = 0;       // exit status, or 128+signal
   int signal = 0;       // the signal that killed the backend, 0 if it exited
   int leftover = 0;     // processes of its group still running when it ended (-1: some, uncounted)
+  unsigned received = 0;  // the forwarded (or held) signals that reached trn-train: bit 1 << N
+  bool stopped = false;   // on_tick asked to stop the backend
+};
+
+// What the caller watches while the backend runs (all optional).
+struct SuperviseHooks {
+  std::function<void(std::string_view)> on_output;  // every chunk of its output, as read
+  // About every 200 ms, with the signals received so far (bit 1 << N): true stops the
+  // backend (SIGTERM to its group, SIGKILL after the leftover grace). Hang detection and
+  // the time-limit requeue live here (launcher/heal/).
+  std::function<bool(unsigned received)> on_tick;
+  // Signals recorded but not forwarded: `run` acts on them itself (SIGUSR1, the
+  // time-limit warning, for backends that have no use for it).
+  std::vector<int> held;
 };
 
 // How long what is left of the backend's group gets between SIGTERM and SIGKILL.
 inline constexpr std::chrono::milliseconds kLeftoverGrace{10000};
 
 // Starts argv (PATH searched, the current environment), tees its output to `log_fd`
-// (and hands every chunk to `on_output` when set) and waits for it, then stops what is
-// left of its process group. Output of processes that escaped the group and outlive
-// the backend is read for a short grace only.
-SuperviseResult supervise(const std::vector<std::string>& argv, int log_fd,
-                          const std::function<void(std::string_view)>& on_output,
+// (handing every chunk to hooks.on_output) and waits for it, then stops what is left of
+// its process group. Output of processes that escaped the group and outlive the
+// backend is read for a short grace only.
+SuperviseResult supervise(const std::vector<std::string>& argv, int log_fd, const SuperviseHooks& hooks,
                           std::chrono::milliseconds leftover_grace = kLeftoverGrace);
 
 }  // namespace trn

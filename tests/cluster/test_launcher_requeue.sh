@@ -2,11 +2,9 @@
 # kill-node: its slurmd, steps and tasks SIGKILLed) and Slurm marks it DOWN, which
 # requeues the --requeue job; the node boots again (start-node) and the second run gets SLURM_RESTART_COUNT=1, a new console-log folder logs/<job>/1/<node>/
 # with a non-empty log on every node, and the same experiment (checkpoint) location as
-# the first run. Then: a job signalled with `scancel --signal=USR1` (what
-# --signal=TERM@grace / a checkpoint request sends): `run` forwards the signal to the
-# backend's process group (the torchrun double "checkpoints" and exits 128+10) and
-# exits with its status. `run` refuses a restart count above launch.max_restarts;
-# submit's train job is requeueable, and the native one is warned by SIGTERM before its time limit.
+# the first run. Then (issue 21 (d)): the nxdt job warned of its time limit requeues
+# itself and resumes in the same experiment folder. `run` refuses a restart count above
+# launch.max_restarts; submit's train job is requeueable and warned before its time limit.
 source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d)
 id="" node_down=""
@@ -73,21 +71,32 @@ expect_eq "$both" "$first" "the requeued run resumes from the first run's experi
 expect_eq "$first" "experiment: $work/nemo_experiments/$id" "experiment location is nemo_experiments/<job id>"
 rm -f "$work"/torchrun.*
 
-# 2. --mpi=none: the doubles need no PMIx, and a requeued run restarting at once reuses
+# 2. Issue 21 (d): the nxdt path at the time limit. `--signal=USR1@grace` sends SIGUSR1 to
+# every process of the step (scancel --signal=USR1 here: the same delivery, without
+# waiting for a limit): NxDT has no use for it, so `run` keeps it from the backend and
+# node 0 requeues the job at once; the requeued run (SLURM_RESTART_COUNT=1) starts with
+# the same experiment folder (NxDT's resume_if_exists resumes its last periodic
+# checkpoint; the steps since are redone) and completes.
+# --mpi=none: the doubles need no PMIx, and a requeued run restarting at once reuses
 # the step id 0 whose PMIx socket the first run's slurmstepd may not have removed yet.
-# No --kill-on-bad-exit: the first node to exit 138 would have srun SIGTERM the others
-# before their own forwarded USR1 arrived (a race a loaded machine loses).
 id=$(COMPILE=0 sbatch --parsable --requeue --open-mode=append -N4 -o "$work/out" \
-  --wrap "srun --mpi=none $TRN_TRAIN run --conf $conf compiler_cache_url=$work/cache")
+  --wrap "srun --mpi=none --kill-on-bad-exit=1 $TRN_TRAIN run --conf $conf compiler_cache_url=$work/cache")
 wait_for "4 nodes to start training" 60 holding
-first=$(grep -h '^experiment: ' "$work"/torchrun.* | sort -u)
+rm -rf "$work/run0" && mkdir "$work/run0" && cp "$work"/torchrun.* "$work/run0/"
+first=$(grep -h '^experiment: ' "$work"/run0/torchrun.* | sort -u)
 expect_eq "$(wc -l <<< "$first")" 1 "one experiment location in the first run"
 scancel --signal=USR1 "$id"
-wait_for "the first run to end" 60 finished
+wait_for "the job to requeue itself" 60 requeued
+wait_for "restart 1 to run and complete" 90 completed
+decision=$(cat "$work/logs/$id/0/heal/decision.json")
+expect_contains "$decision" '"reason":"time-limit"' "run 0's decision"
+expect_contains "$decision" '"requeued":true' "run 0's decision"
+expect_contains "$(cat "$work/out")" "trn-train: job $id, run 0: time limit near; requeued (restart 1)" "the requeue line"
+expect_contains "$(cat "$work/out")" "trn-train: restart 1 of job $id: job $id, run 0: time limit near" "the restart line"
 for n in 0 1 2 3; do
-  expect_contains "$(cat "$work/logs/$id/0/$n/log")" "node $n got SIGUSR1, checkpointing" "node $n got the forwarded signal"
+  expect_eq "$(sed -n 's/^restart: //p' "$work/torchrun.$n")" 1 "node $n requeued run's SLURM_RESTART_COUNT"
 done
-expect_contains "$(cat "$work/out")" "Exited with exit code 138" "run exits with the backend's status (128+SIGUSR1)"
+expect_eq "$(grep -h '^experiment: ' "$work"/torchrun.* | sort -u)" "$first" "the requeued run's experiment folder"
 
 # Past launch.max_restarts `run` refuses to start (exit 2), naming the limit.
 set +e
@@ -96,16 +105,17 @@ set -e
 expect_eq "$rc" 2 "restart count above launch.max_restarts: exit status"
 expect_contains "$err" "SLURM_RESTART_COUNT = 3: this job was requeued more than launch.max_restarts = 2 times" "max restarts message"
 
-# submit: the train job is requeueable; only the native one is warned by SIGTERM
-# launch.signal_grace seconds before its time limit (NxDT has no preemption callback);
-# HyperPod's --auto-resume=1 goes to the srun inside the jobs.
+# submit: the train job is requeueable and warned by SIGUSR1 to its steps (not B:, the
+# batch shell) launch.signal_grace seconds before its time limit, for every backend;
+# HyperPod's --auto-resume=1 goes to every srun inside the jobs, the preflight step's too.
 dry=$(env -u SLURM_JOB_ID "$TRN_TRAIN" submit --conf "$conf" --dry-run "launch.sbatch_flags=['--auto-resume=1']")
 train=$(tail -1 <<< "$dry")
 expect_contains "$train" "--requeue" "train job requeue"
-[[ $train != *--signal=* ]] || fail "nxdt train job warned early, but NxDT has no preemption callback: $train"
+expect_contains "$train" "--signal=USR1@300" "nxdt train job warned before its time limit"
 native_train=$(env -u SLURM_JOB_ID "$TRN_TRAIN" submit --conf "$TRN_TOP/conf/tiny_llama_native.yaml" --dry-run | tail -1)
-expect_contains "$native_train" "--signal=TERM@300" "native train job warned before its time limit"
+expect_contains "$native_train" "--signal=USR1@300" "native train job warned before its time limit"
 expect_contains "$train" "srun --auto-resume=1 --kill-on-bad-exit=1 " "auto-resume on the train job's srun"
+expect_contains "$train" "srun --auto-resume=1 --ntasks-per-node=1 $TRN_TRAIN preflight" "auto-resume on the preflight step"
 expect_contains "$(head -1 <<< "$dry")" "srun --auto-resume=1 " "auto-resume on the compile job's srun"
 [[ ${train%%--wrap*} != *auto-resume* ]] || fail "--auto-resume given to sbatch: $train"
 [[ $(env -u SLURM_JOB_ID "$TRN_TRAIN" submit --conf "$TRN_TOP/conf/tiny_llama_native.yaml" --dry-run launch.signal_grace=0) != *--signal=* ]] \

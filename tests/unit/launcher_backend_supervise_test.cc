@@ -68,9 +68,11 @@ TEST(CompileSummary, NamesTheFailedGraphsLogs) {
 
 SuperviseResult run_sh(const std::string& script, const std::string& log, std::string* seen = nullptr) {
   const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  SuperviseResult r = supervise({"sh", "-c", script}, fd, [seen](std::string_view c) {
+  SuperviseHooks hooks;
+  hooks.on_output = [seen](std::string_view c) {
     if (seen) seen->append(c);
-  });
+  };
+  SuperviseResult r = supervise({"sh", "-c", script}, fd, hooks);
   ::close(fd);
   return r;
 }
@@ -190,8 +192,10 @@ TEST(Supervise, KillsALeftoverThatIgnoresSigterm) {
   std::string seen;
   const std::string log = d.path + "/log";
   const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  const SuperviseResult r = supervise({"sh", "-c", "trap '' TERM; sleep 300 & echo child $!; exit 0"}, fd,
-                                      [&seen](std::string_view c) { seen.append(c); }, std::chrono::milliseconds(200));
+  SuperviseHooks hooks;
+  hooks.on_output = [&seen](std::string_view c) { seen.append(c); };
+  const SuperviseResult r = supervise({"sh", "-c", "trap '' TERM; sleep 300 & echo child $!; exit 0"}, fd, hooks,
+                                      std::chrono::milliseconds(200));
   ::close(fd);
   const pid_t worker = child_pid(seen);
   ASSERT_GT(worker, 0) << seen;

@@ -354,7 +354,8 @@ TEST(Submit, TorchNeuronTrainsAloneAndSaysWhy) {
   EXPECT_FALSE(j.chained);
   const std::string train = joined(j.train_job);
   EXPECT_EQ(train.find("--dependency"), std::string::npos) << train;
-  EXPECT_EQ(train.find("--signal"), std::string::npos) << train;
+  // The launcher requeues it at the time limit (issue 21): its last periodic checkpoint resumes.
+  EXPECT_NE(train.find("--signal=USR1@300"), std::string::npos) << train;
   EXPECT_NE(train.find("COMPILE=0"), std::string::npos) << train;
   const auto lines = dry_run_lines(j);
   ASSERT_EQ(lines.size(), 2u);
@@ -362,14 +363,20 @@ TEST(Submit, TorchNeuronTrainsAloneAndSaysWhy) {
   EXPECT_THROW(jobs_for(kConf, {}, true), InputError);  // --compile-only: nothing it could run
 }
 
-TEST(Submit, SignalOnlyForTheNativeTrainer) {
+// Issue 21: every train job is warned by SIGUSR1 to its steps (not the batch shell)
+// before the time limit and requeues itself; no warning without requeue or with grace 0.
+TEST(Submit, EveryTrainJobIsWarnedToRequeueItself) {
   const SubmitJobs nxdt = jobs_for("conf/hf_llama3_8B_config.yaml", {});
   EXPECT_FALSE(nxdt.compile_job.empty());
   EXPECT_TRUE(nxdt.chained);
-  EXPECT_EQ(joined(nxdt.train_job).find("--signal"), std::string::npos) << joined(nxdt.train_job);
+  EXPECT_NE(joined(nxdt.train_job).find("--signal=USR1@300"), std::string::npos) << joined(nxdt.train_job);
+  EXPECT_EQ(joined(nxdt.compile_job).find("--signal"), std::string::npos) << joined(nxdt.compile_job);
   const SubmitJobs native = jobs_for("conf/tiny_llama_native.yaml", {});
-  EXPECT_NE(joined(native.train_job).find("--signal=TERM@300"), std::string::npos) << joined(native.train_job);
+  EXPECT_NE(joined(native.train_job).find("--signal=USR1@300"), std::string::npos) << joined(native.train_job);
+  EXPECT_EQ(joined(native.train_job).find("B:"), std::string::npos) << joined(native.train_job);
   EXPECT_EQ(joined(jobs_for("conf/tiny_llama_native.yaml", {"launch.signal_grace=0"}).train_job).find("--signal"),
+            std::string::npos);
+  EXPECT_EQ(joined(jobs_for("conf/tiny_llama_native.yaml", {"launch.requeue=false"}).train_job).find("--signal"),
             std::string::npos);
 }
 

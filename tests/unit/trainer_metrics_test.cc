@@ -112,6 +112,17 @@ TEST(MetricsJsonl, OneObjectWithTheTrainingKeys) {
   EXPECT_DOUBLE_EQ(v["val_loss"].get<double>(), 2.0);
 }
 
+// Issue 21: a requeued run's first line says which restart, why, and the step it
+// resumed from; it has no "step" key, so readers of the per-step lines skip it.
+TEST(MetricsJsonl, ARestartLineNamesReasonNodesAndStep) {
+  const auto j = nlohmann::json::parse(restart_json({2, "bad-node", "trn1-st-trn1-3", 826}, 100.5));
+  EXPECT_EQ(j["restart"], 2);
+  EXPECT_EQ(j["reason"], "bad-node");
+  EXPECT_EQ(j["nodes"], "trn1-st-trn1-3");
+  EXPECT_EQ(j["resumed_from_step"], 826);
+  EXPECT_FALSE(j.contains("step"));
+}
+
 size_t count_of(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;

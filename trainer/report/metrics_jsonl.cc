@@ -27,10 +27,27 @@ std::string metrics_json(const StepMetrics& m, bool train, double wall_time) {
   return j.dump();
 }
 
+std::string restart_json(const RestartRecord& r, double wall_time) {
+  nlohmann::ordered_json j;
+  j["restart"] = r.restart;
+  j["reason"] = r.reason;
+  j["nodes"] = r.nodes;
+  j["resumed_from_step"] = r.resumed_from_step;
+  j["wall_time"] = wall_time;
+  return j.dump();
+}
+
+static double now_s() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void MetricsJsonl::add_restart(const RestartRecord& r) {
+  if (file_.is_open()) file_.append(restart_json(r, now_s()) + "\n", r.resumed_from_step);
+}
+
 void MetricsJsonl::add(const StepMetrics& m, bool train) {
   if (!file_.is_open()) return;
-  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  file_.append(metrics_json(m, train, now) + "\n", m.step);
+  file_.append(metrics_json(m, train, now_s()) + "\n", m.step);
 }
 
 }  // namespace trn::native

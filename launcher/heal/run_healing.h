@@ -1,0 +1,51 @@
+// What `run` does to heal its job (launcher/heal/heal.h), wired into its supervision of
+// the backend:
+//  - the time-limit warning (SIGUSR1, from `--signal=USR1@<grace>`): the native trainer
+//    gets it, checkpoints and exits 143, then node 0 requeues the job; NxDT and
+//    TorchNeuron have no use for it (no preemption callback), so it is held back and
+//    node 0 requeues at once: they resume from their last periodic checkpoint;
+//  - after a failed or stopped backend, every task waits briefly for this run's
+//    decision, so the task that decides is not killed by srun before it has;
+//  - a requeued run says, once, why it runs again, and hands that to the backend
+//    (TRN_TRAIN_RESTART_REASON, TRN_TRAIN_RESTART_NODES).
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "launcher/commands/supervise.h"
+#include "launcher/heal/heal.h"
+
+namespace trn {
+
+struct Plan;
+struct LoadedConfig;
+
+class RunHealing {
+ public:
+  RunHealing(const Plan& p, const LoadedConfig& cfg);
+
+  // The previous run's decision, when this run is a requeue: one console line (node 0)
+  // and the variables the backend records it with.
+  std::map<std::string, std::string> restart_env(int log_fd) const;
+
+  // Adds what healing watches to the backend's supervision.
+  void watch(SuperviseHooks* hooks);
+
+  // After the backend ended: decides (the time limit) or waits for the decision; returns
+  // the run's exit status.
+  int finish(const SuperviseResult& r);
+
+ private:
+  bool on_tick(unsigned received);
+
+  const Plan& plan_;
+  HealSite site_;
+  bool decider_ = false;       // task 0: decides for the time limit
+  bool enabled_ = false;       // a Slurm training run
+  bool time_limit_seen_ = false;
+};
+
+}  // namespace trn
