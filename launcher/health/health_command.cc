@@ -4,22 +4,19 @@
 // needs no Slurm library at run time and a test cluster steers it with SLURM_CONF.
 #include "launcher/health/health_command.h"
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <optional>
 
-#include "common/child_exec.h"
 #include "common/config/cache_location.h"
 #include "common/config/search_path.h"
+#include "common/program_output.h"
 #include "common/size_text.h"
 #include "launcher/commands/commands.h"
 #include "launcher/errors.h"
@@ -45,30 +42,10 @@ struct HealthOptions {
 // A program's standard output (argv, no shell: the reason holds any text), or nullopt
 // with *why when it could not run or failed.
 std::optional<std::string> run_capture(const std::vector<std::string>& argv, std::string* why) {
-  int fds[2];
-  if (pipe(fds) != 0) return *why = std::strerror(errno), std::nullopt;
-  const ChildExec exec(argv, "trn-train: health: cannot run " + argv[0] + " (", "): is Slurm installed?");
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], 1);
-    close(fds[0]);
-    close(fds[1]);
-    exec.exec_or_exit();
-  }
-  close(fds[1]);
-  if (pid < 0) {
-    close(fds[0]);
-    return *why = std::string("fork: ") + std::strerror(errno), std::nullopt;
-  }
-  std::string out;
-  char buf[512];
-  ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return out;
-  *why = argv[0] + " " + argv[1] + " failed (exit " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")";
+  ProgramOutput r = run_program(argv, false);
+  if (r.ok()) return std::move(r.out);
+  *why = !r.started ? argv[0] + ": " + r.why
+                    : argv[0] + " " + argv[1] + " failed (exit " + std::to_string(r.status) + ")";
   return std::nullopt;
 }
 

@@ -9,7 +9,7 @@
 
 #include "common/fs.h"
 #include "common/node_sysfs.h"
-#include "launcher/preflight/preflight_probe.h"
+#include "common/program_output.h"
 
 namespace trn {
 namespace {
@@ -94,10 +94,10 @@ ErrorCounters read_error_counters(const std::string& root) {
 std::string read_runtime_version(const std::string& root) {
   std::string status;
   if (read_file(under_root(root, "/var/lib/dpkg/status"), &status)) return dpkg_version(status, kRuntimePackage);
-  if (under_root(root, "") != "" || !on_path("rpm")) return "";
-  int rc = 0;
-  const std::string line = first_output_line(std::string("rpm -q --qf '%{VERSION}-%{RELEASE}' ") + kRuntimePackage, &rc);
-  return rc == 0 ? line : "";
+  if (under_root(root, "") != "") return "";
+  // merged: "not installed" and a missing rpm (Debian) are answers here, not messages
+  const ProgramOutput rpm = run_program({"rpm", "-q", "--qf", "%{VERSION}-%{RELEASE}", kRuntimePackage}, true);
+  return rpm.ok() ? rpm.out : "";
 }
 
 std::string health_state_path(const std::string& state_dir, const std::string& node) {

@@ -32,6 +32,34 @@ void probe_devices(const std::string& root, NodeFacts* f) {
   f->node_platform = node.platform;
 }
 
+// The first line a command prints, "" when it fails or prints nothing. `timeout` keeps a
+// wedged tool (a hung NFS mount under the venv) from hanging the whole preflight.
+std::string first_output_line(const std::string& command, int* status = nullptr) {
+  FILE* p = popen(("timeout 60 " + command + " 2>&1").c_str(), "r");
+  if (!p) return "";
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, p)) {
+    if (out.empty()) out = buf;
+  }
+  const int rc = pclose(p);
+  if (status) *status = rc;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+bool on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::string rest = path ? path : "";
+  while (!rest.empty()) {
+    const auto colon = rest.find(':');
+    const std::string dir = rest.substr(0, colon);
+    if (!dir.empty() && access((dir + "/" + program).c_str(), X_OK) == 0) return true;
+    rest = colon == std::string::npos ? "" : rest.substr(colon + 1);
+  }
+  return false;
+}
+
 void probe_efa(const std::string& root, const Expectation& want, NodeFacts* f) {
   f->efa_sysfs = count_efa_devices(root);
   // libfabric knows nothing of a fake tree: ask it only about the real node (as the plugin does).
@@ -107,32 +135,6 @@ int bind_errno(int port) {
 }
 
 }  // namespace
-
-std::string first_output_line(const std::string& command, int* status) {
-  FILE* p = popen(("timeout 60 " + command + " 2>&1").c_str(), "r");
-  if (!p) return "";
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, p)) {
-    if (out.empty()) out = buf;
-  }
-  const int rc = pclose(p);
-  if (status) *status = rc;
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
-
-bool on_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::string rest = path ? path : "";
-  while (!rest.empty()) {
-    const auto colon = rest.find(':');
-    const std::string dir = rest.substr(0, colon);
-    if (!dir.empty() && access((dir + "/" + program).c_str(), X_OK) == 0) return true;
-    rest = colon == std::string::npos ? "" : rest.substr(colon + 1);
-  }
-  return false;
-}
 
 Expectation instance_expectation(const InstanceCatalog& catalog, const std::string& instance) {
   Expectation w;

@@ -16,12 +16,6 @@ namespace trn {
 // names that mean it); the LNC and the backend's needs are the plan's, set by the caller.
 Expectation instance_expectation(const InstanceCatalog& catalog, const std::string& instance);
 
-// The first line a shell command prints, "" when it fails or prints nothing; `timeout 60`
-// keeps a wedged tool (a hung NFS mount under the venv) from hanging the whole check.
-std::string first_output_line(const std::string& command, int* status = nullptr);
-// Whether `program` is an executable in a folder of $PATH.
-bool on_path(const std::string& program);
-
 // What the node's hardware says, with no plan (`trn-train health` too): Neuron devices,
 // driver, the node's own instance, EFA devices (and libfabric's provider on a real
 // node), the open-file limits. Never throws.
