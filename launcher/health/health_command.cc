@@ -96,13 +96,14 @@ Expectation node_expectation(const HealthOptions& o, const config::SiteConfig& s
   const std::string catalog_path = config::find_in(dirs, "instances.yaml");
   if (catalog_path.empty()) throw InputError({{"instances.yaml", "(not found)", "install conf/instances.yaml"}});
   const InstanceCatalog catalog = load_instance_catalog(catalog_path);
+  if (!o.instance.empty() && !catalog.find(o.instance))
+    throw InputError({{"--instance", o.instance, "unknown instance type; known: " + catalog.names()}});
   InstanceFacts facts;
   facts.configured = o.instance;
   facts.node = read_node_instance(root);
   facts.site = &site;
   Problems problems;
   const InstanceChoice choice = resolve_instance(facts, catalog, &problems);
-  if (!o.instance.empty() && !problems.empty()) throw InputError(problems);
   if (choice.name.empty()) *unresolved = problems.empty() ? "the node names no instance type" : problems.front().str();
   return instance_expectation(catalog, choice.name);
 }
