@@ -3,6 +3,17 @@
 namespace trn {
 namespace {
 
+// A version against its pin: FAIL when it differs, or cannot be read while pinned.
+CheckCell pinned(CheckCell cell, const std::string& have, const std::string& pin, const std::string& what,
+                 const std::string& flag) {
+  if (pin.empty() || cell.status == CheckStatus::kNa || cell.status == CheckStatus::kFail) return cell;
+  if (have.empty())
+    return {CheckStatus::kFail, "?", what + "'s version is unknown, the cluster runs " + pin + " (" + flag + ")"};
+  if (version_matches(have, pin)) return cell;
+  return {CheckStatus::kFail, have,
+          what + " " + have + " here, the cluster runs " + pin + " (" + flag + "): install that version or drain"};
+}
+
 CheckCell runtime(const HealthFacts& f, const Expectation& w) {
   if (!w.neuron) return {CheckStatus::kNa, "-", ""};
   if (f.runtime_version.empty()) {
@@ -47,6 +58,11 @@ CheckCell counters(const HealthFacts& f, const Expectation& w, bool accept) {
 
 }  // namespace
 
+bool version_matches(const std::string& have, const std::string& pin) {
+  if (have.rfind(pin, 0) != 0) return false;
+  return have.size() == pin.size() || std::string(".-+").find(have[pin.size()]) != std::string::npos;
+}
+
 bool HealthVerdict::healthy() const {
   for (const auto& l : lines)
     if (l.cell.status == CheckStatus::kFail) return false;
@@ -73,12 +89,17 @@ ErrorCounters next_baseline(const ErrorCounters& baseline, const ErrorCounters& 
   return next;
 }
 
-HealthVerdict judge_health(const HealthFacts& f, const Expectation& want, bool accept_counters) {
+HealthVerdict judge_health(const HealthFacts& f, const Expectation& want, bool accept_counters,
+                           const VersionPins& pins) {
   const NodeRow row = check_node(f.node, want);
   HealthVerdict v;
-  for (Check c : {Check::kInstance, Check::kDevices, Check::kDriver, Check::kEfa, Check::kCache, Check::kFiles})
-    v.lines.push_back({to_string(c), row.at(c)});
-  v.lines.push_back({"runtime", runtime(f, want)});
+  for (Check c : {Check::kInstance, Check::kDevices, Check::kDriver, Check::kEfa, Check::kCache, Check::kFiles}) {
+    CheckCell cell = row.at(c);
+    if (c == Check::kDriver) cell = pinned(cell, f.node.driver_version, pins.driver, "the Neuron driver", "--driver");
+    v.lines.push_back({to_string(c), cell});
+  }
+  v.lines.push_back({"runtime", pinned(runtime(f, want), f.runtime_version, pins.runtime, "the Neuron runtime",
+                                       "--runtime")});
   v.lines.push_back({"counters", counters(f, want, accept_counters)});
   v.next_baseline = f.state_error.empty() ? next_baseline(f.baseline, f.counters, accept_counters || !f.have_baseline)
                                           : f.counters;

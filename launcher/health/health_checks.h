@@ -48,9 +48,19 @@ struct HealthVerdict {
 
 inline constexpr const char* kHealthReasonPrefix = "trn-train health";
 
+// The versions every node of the cluster must run (--driver, --runtime; "" = any): a
+// node-local check cannot compare with the other nodes as preflight does, so the admin
+// names them. "2.19" pins 2.19.x (a prefix up to a '.', '-' or '+').
+struct VersionPins {
+  std::string driver;   // the Neuron driver's module version (aws-neuronx-dkms)
+  std::string runtime;  // aws-neuronx-runtime-lib's package version
+};
+bool version_matches(const std::string& have, const std::string& pin);
+
 // accept_counters: the admin looked at the errors (--accept-counters): today's counts
 // become the baseline and do not fail.
-HealthVerdict judge_health(const HealthFacts& f, const Expectation& want, bool accept_counters);
+HealthVerdict judge_health(const HealthFacts& f, const Expectation& want, bool accept_counters,
+                           const VersionPins& pins = {});
 
 // The baseline the next run compares with. A counter that rose keeps its old baseline,
 // so the node stays failed (and drained) run after run until the driver is reloaded

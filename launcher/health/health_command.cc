@@ -37,6 +37,7 @@ constexpr const char* kDefaultPath =
 struct HealthOptions {
   std::string instance, node, state_dir = kHealthStateDir, cache_dir, min_free = "1G";
   bool no_drain = false, accept_counters = false;
+  VersionPins pins;
 };
 
 // A program's standard output (argv, no shell: the reason holds any text), or nullopt
@@ -144,7 +145,7 @@ int run_health(const HealthOptions& o) {
   f.counters = read_error_counters(root);
   const std::string state = health_state_path(o.state_dir, node);
   f.have_baseline = load_health_state(state, &f.baseline, &f.state_error);
-  HealthVerdict v = judge_health(f, want, o.accept_counters);
+  HealthVerdict v = judge_health(f, want, o.accept_counters, o.pins);
   if (!unresolved.empty()) v.lines.front().cell = {CheckStatus::kWarn, "?", unresolved};
   std::string why;
   if (f.state_error.empty() && !save_health_state(state, node, v.next_baseline, &why))
@@ -170,6 +171,8 @@ void add_health_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--cache-dir", o->cache_dir, "Compile cache whose filesystem must have room (default: the site "
                                                "file's cache_root, as `trn-train cache` resolves it)");
   cmd->add_option("--min-cache-free", o->min_free, "Free space below which the node fails (default 1G)");
+  cmd->add_option("--driver", o->pins.driver, "Neuron driver version every node must run (2.19 pins 2.19.x)");
+  cmd->add_option("--runtime", o->pins.runtime, "aws-neuronx-runtime-lib version every node must run");
   cmd->add_flag("--no-drain", o->no_drain, "Report only: do not drain or resume the node");
   cmd->add_flag("--accept-counters", o->accept_counters,
                 "Take today's error counts as the new baseline (after investigating a rise)");

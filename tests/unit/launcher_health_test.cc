@@ -114,6 +114,22 @@ TEST(Health, FullCacheFilesystemFails) {
   EXPECT_EQ(v.drain_reason().rfind("trn-train health: cache: only 100", 0), 0u) << v.drain_reason();
 }
 
+TEST(Health, PinnedDriverAndRuntimeVersions) {
+  Tree t;  // its driver is 2.19.64.0; facts_on's runtime 2.21.41.0
+  EXPECT_TRUE(judge_health(facts_on(t.root), trn1(), false, {"2.19", "2.21.41.0"}).healthy());
+  const HealthVerdict drift = judge_health(facts_on(t.root), trn1(), false, {"2.20", ""});
+  EXPECT_EQ(line(drift, "driver").status, CheckStatus::kFail);
+  EXPECT_EQ(drift.drain_reason(),
+            "trn-train health: driver: the Neuron driver 2.19.64.0 here, the cluster runs 2.20 (--driver): install that "
+            "version or drain");
+  HealthFacts unknown = facts_on(t.root);
+  unknown.runtime_version.clear();
+  EXPECT_EQ(line(judge_health(unknown, trn1(), false, {"", "2.21"}), "runtime").status, CheckStatus::kFail);
+  EXPECT_EQ(line(judge_health(unknown, trn1(), false), "runtime").status, CheckStatus::kWarn) << "unpinned: a warning";
+  EXPECT_FALSE(version_matches("2.190.1", "2.19"));
+  EXPECT_TRUE(version_matches("2.21.41.0-fb1705f5f", "2.21.41.0"));
+}
+
 TEST(Health, NodeWithoutNeuronIsJudgedOnlyOnWhatApplies) {
   Tree t;
   HealthFacts f = facts_on(t.root);
