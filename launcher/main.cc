@@ -182,6 +182,8 @@ int main(int argc, char** argv) {
   add_common(preflight, &preflight_opts);
   preflight->add_option("--timeout", preflight_timeout, "Seconds node 0 waits for the other nodes' rows")
       ->check(CLI::Range(1, 86400));
+  bool preflight_collective = false;
+  preflight->add_flag("--collective", preflight_collective, "Then nccom-test all-reduce between node pairs (Trainium): names a slow node");
 
   app.add_subcommand("worker", "The exec step `run` puts between torchrun and each torchneuron worker: one core "
                               "per worker, by LOCAL_RANK (trn-train worker --help)");
@@ -198,7 +200,7 @@ int main(int argc, char** argv) {
     if (plan->parsed()) return trn::plan_command(plan_opts, json);
     if (submit->parsed()) return trn::submit_command(submit_opts, dry_run, compile_only, train_only);
     if (run->parsed()) return trn::run_command(run_opts);
-    if (preflight->parsed()) return trn::preflight_command(preflight_opts, preflight_timeout);
+    if (preflight->parsed()) return trn::preflight_command(preflight_opts, preflight_timeout, preflight_collective);
     if (ncompile->parsed()) return trn::neuron_compile_command(compile_opts);
     return exit_code;
   } catch (const trn::InputError& e) {
