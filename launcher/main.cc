@@ -22,14 +22,15 @@
 #include "launcher/commands/status_command.h"
 #include "launcher/commands/worker_command.h"
 #include "launcher/errors.h"
+#include "launcher/health/health_command.h"
 #include "launcher/preflight/preflight_command.h"
 #include "launcher/neuron/neuron_compile.h"
 
 namespace {
 
 constexpr const char* kTool = "trn-train";
-const std::vector<std::string> kCommands{"plan",           "run",       "submit", "cache",  "data",
-                                         "neuron-compile", "preflight", "worker", "status"};
+const std::vector<std::string> kCommands{"plan",      "run",    "submit", "cache",  "data",  "neuron-compile",
+                                         "preflight", "worker", "status", "health"};
 
 void add_common(CLI::App* cmd, trn::CommonOptions* o) {
   cmd->add_option("--conf", o->conf, "Config name (searched in ./conf, site conf_dirs, installed conf/) or path; "
@@ -182,6 +183,8 @@ int main(int argc, char** argv) {
   add_common(preflight, &preflight_opts);
   preflight->add_option("--timeout", preflight_timeout, "Seconds node 0 waits for the other nodes' rows")
       ->check(CLI::Range(1, 86400));
+  bool preflight_collective = false;
+  preflight->add_flag("--collective", preflight_collective, "Then nccom-test all-reduce between node pairs (Trainium): names a slow node");
 
   app.add_subcommand("worker", "The exec step `run` puts between torchrun and each torchneuron worker: one core "
                               "per worker, by LOCAL_RANK (trn-train worker --help)");
@@ -189,6 +192,7 @@ int main(int argc, char** argv) {
   trn::add_cache_command(app, &exit_code);  // cache status|verify|clean|clear-locks (runs during parse)
   trn::add_data_command(app, &exit_code);   // data: tokenize text into a dataset (runs during parse)
   trn::add_status_command(app, &exit_code); // status: a job across its restarts (runs during parse)
+  trn::add_health_command(app, &exit_code); // health: Slurm's HealthCheckProgram (runs during parse)
 
   if (const std::optional<int> done = parse_cli(app, args)) return *done;
   try {
@@ -198,7 +202,7 @@ int main(int argc, char** argv) {
     if (plan->parsed()) return trn::plan_command(plan_opts, json);
     if (submit->parsed()) return trn::submit_command(submit_opts, dry_run, compile_only, train_only);
     if (run->parsed()) return trn::run_command(run_opts);
-    if (preflight->parsed()) return trn::preflight_command(preflight_opts, preflight_timeout);
+    if (preflight->parsed()) return trn::preflight_command(preflight_opts, preflight_timeout, preflight_collective);
     if (ncompile->parsed()) return trn::neuron_compile_command(compile_opts);
     return exit_code;
   } catch (const trn::InputError& e) {

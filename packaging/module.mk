@@ -27,7 +27,7 @@ EXAMPLE_FILES := $(wildcard examples/*.sbatch)
 # clone: HEAD), so `make deb` packages what was just built and tested.
 DIST_NAME := trn-train-$(PACKAGE_VERSION)
 DIST_TAR  := $(BUILD)/$(DIST_NAME).tar.gz
-.PHONY: dist rpm deb
+.PHONY: dist rpm deb debsrc
 dist:
 	@mkdir -p $(BUILD)
 	git ls-files -co --exclude-standard | grep -Ev '^build[^/]*/' | \
@@ -46,6 +46,21 @@ deb: dist
 	cd $(BUILD)/deb/$(DIST_NAME) && $(PKG_ENV) DEB_BUILD_OPTIONS="nocheck parallel=$(PKG_JOBS) $(DEB_BUILD_OPTIONS)" \
 	    dpkg-buildpackage -us -uc -b
 	@ls $(BUILD)/deb/*.deb
+
+# The Debian source package (.dsc, orig.tar.gz, debian.tar.xz). Format 3.0 (quilt), not
+# native: trn-train is an upstream project whose tarball (`make dist`) sites build from,
+# with the Debian packaging kept apart in packaging/deb/debian, and a Debian revision
+# (0.1.0-1) must be able to change the packaging alone; dpkg-source refuses a native
+# format with a revision. Built in its own fresh tree: the binary build's outputs in
+# $(BUILD)/deb would read as changes to the upstream files.
+DEB_ORIG := $(BUILD)/debsrc/trn-train_$(PACKAGE_VERSION).orig.tar.gz
+debsrc: dist
+	rm -rf $(BUILD)/debsrc && mkdir -p $(BUILD)/debsrc
+	cp $(DIST_TAR) $(DEB_ORIG)
+	tar -C $(BUILD)/debsrc -xzf $(DIST_TAR)
+	cp -r packaging/deb/debian $(BUILD)/debsrc/$(DIST_NAME)/
+	cd $(BUILD)/debsrc && dpkg-source -b $(DIST_NAME)
+	@ls $(BUILD)/debsrc/*.dsc
 
 # rpmbuild runs on Debian too (--nodeps: the BuildRequires name RHEL packages). The
 # spec takes Slurm's prefix, plugin and config folders and version from configure.

@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -19,8 +20,10 @@
 #include "common/config/search_path.h"
 #include "common/fs.h"
 #include "launcher/errors.h"
+#include "common/hostlist.h"
 #include "launcher/heal/preflight_healing.h"
 #include "launcher/plan/input_files.h"
+#include "launcher/preflight/collective_run.h"
 #include "launcher/preflight/preflight_probe.h"
 #include "launcher/preflight/preflight_report.h"
 
@@ -104,9 +107,27 @@ int report(std::vector<NodeRow> rows, const HealSite& site) {
   return bad.empty() ? 0 : 1;
 }
 
+// --collective, after the rows: every node runs the pairs it leads (collective_run.h);
+// node 0 prints one line per pair and the verdict naming the slow nodes. 1 when slow.
+int collective_step(CollectiveSetup s, const LaunchEnv& le, const config::SiteConfig& site, const std::string& dir) {
+  s.dir = dir;
+  s.rank = le.node_rank;
+  s.hosts = le.hosts.expand();
+  s.host_addresses = site.host_addresses;
+  const std::vector<PairResult> results = run_collective_rounds(s);
+  if (le.node_rank != 0) return 0;
+  const CollectiveVerdict v = judge_pairs(results, s.hosts);
+  for (const auto& line : v.lines) std::printf("%s\n", line.c_str());
+  if (v.ok) std::printf("collective: ok: %zu pairs\n", results.size());
+  else if (v.slow_nodes.empty()) std::printf("collective: FAIL: a slow link (above), no node slow in every pair\n");
+  else std::printf("collective: FAIL: slow node(s): --exclude=%s\n", compress_hostlist(v.slow_nodes).c_str());
+  std::fflush(stdout);
+  return v.ok ? 0 : 1;
+}
+
 }  // namespace
 
-int preflight_command(const CommonOptions& opts, int timeout_s) {
+int preflight_command(const CommonOptions& opts, int timeout_s, bool collective) {
   const EnvMap env = current_environment();
   // One row per node: the other tasks of a node (srun without --ntasks-per-node=1) stand by.
   if (auto local = lookup(env, "SLURM_LOCALID"); local && *local != "0") return 0;
@@ -121,10 +142,16 @@ int preflight_command(const CommonOptions& opts, int timeout_s) {
   const LoadedConfig cfg = load_config(conf, overrides, site);
 
   NodeRow row;
+  CollectiveSetup pairs;  // --collective on a Neuron plan: the pairs' workers and port
+  bool run_pairs = false;
   try {
     LoadedConfig planned;
     const Plan p = build_plan(opts, next, &planned);
     const Expectation want = expect(p, planned, site);
+    run_pairs = collective && want.neuron;
+    // every NeuronCore of the node, whatever this config's processes per node
+    pairs.workers_per_node = want.neuron_cores / std::max(1, want.lnc);
+    pairs.port = p.root_comm_port;
     const auto root = lookup(env, "TRN_TRAIN_NODE_ROOT");
     NodeFacts facts = probe_node(p, want, root && !root->empty() ? *root : "/", env);
     facts.node = node;
@@ -157,12 +184,14 @@ int preflight_command(const CommonOptions& opts, int timeout_s) {
   }
   if (le.node_rank != 0) {
     // Node 0 reports; a bad node also says so itself, in case node 0 never reads it.
-    if (!row.bad()) return 0;
-    std::fprintf(stderr, "trn-train: preflight: %s failed (node 0 prints the table):\n%s", node.c_str(),
-                 format_table({row}).c_str());
-    return 1;
+    if (row.bad())
+      std::fprintf(stderr, "trn-train: preflight: %s failed (node 0 prints the table):\n%s", node.c_str(),
+                   format_table({row}).c_str());
+    if (run_pairs) collective_step(pairs, le, site, dir);
+    return row.bad() ? 1 : 0;
   }
-  return report(gather(dir, le.hosts, timeout_s), heal);
+  const int rows = report(gather(dir, le.hosts, timeout_s), heal);
+  return run_pairs ? std::max(rows, collective_step(pairs, le, site, dir)) : rows;
 }
 
 }  // namespace trn

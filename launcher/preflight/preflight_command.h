@@ -11,6 +11,8 @@ namespace trn {
 
 inline constexpr int kPreflightDefaultTimeout = 120;  // seconds node 0 waits for the others' rows
 
-int preflight_command(const CommonOptions& opts, int timeout_s);
+// collective: after the rows, the nccom-test all-reduce between node pairs on a Neuron
+// plan (collective_run.h); a slow node or link fails the step, named.
+int preflight_command(const CommonOptions& opts, int timeout_s, bool collective = false);
 
 }  // namespace trn

@@ -79,10 +79,12 @@ void probe_efa(const std::string& root, const Expectation& want, NodeFacts* f) {
   if (!f->efa_provider) f->efa_note = line.empty() ? "no output" : line;
 }
 
-void probe_cache(const Plan& p, NodeFacts* f) {
-  f->cache_dir = p.cache.dir;
-  f->cache_node_local_default = p.cache.node_local_default;
-  const std::string& dir = p.cache.dir;
+}  // namespace
+
+void probe_cache(const CacheSettings& cache, NodeFacts* f) {
+  f->cache_dir = cache.dir;
+  f->cache_node_local_default = cache.node_local_default;
+  const std::string& dir = cache.dir;
   // A cache that does not exist yet is made by the first compile: then its nearest
   // existing parent must take it, and that is where the free space is.
   const std::string existing = nearest_existing_path(dir);
@@ -94,7 +96,7 @@ void probe_cache(const Plan& p, NodeFacts* f) {
   }
   if (existing == dir) {
     std::string why;
-    const auto policy = cache::TrustPolicy::for_current_user(p.cache.group, &why);
+    const auto policy = cache::TrustPolicy::for_current_user(cache.group, &why);
     if (!why.empty() || !cache::is_trusted(dir, policy, &why)) {
       f->cache_error = why;
       return;
@@ -111,6 +113,8 @@ void probe_cache(const Plan& p, NodeFacts* f) {
   struct statvfs vfs {};
   if (::statvfs(existing.c_str(), &vfs) == 0) f->cache_free = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
 }
+
+namespace {
 
 // Free means no listener: SO_REUSEADDR lets the probe bind next to sockets in
 // TIME_WAIT and next to the same probe of another task on this host, but not next to
@@ -149,15 +153,21 @@ Expectation instance_expectation(const InstanceCatalog& catalog, const std::stri
   return w;
 }
 
+void probe_hardware(const std::string& root, const Expectation& want, NodeFacts* f) {
+  probe_devices(root, f);
+  probe_efa(root, want, f);
+  struct rlimit lim {};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0) f->nofile_soft = lim.rlim_cur, f->nofile_hard = lim.rlim_max;
+}
+
 NodeFacts probe_node(const Plan& p, const Expectation& want, const std::string& root, const EnvMap& env) {
   NodeFacts f;
   f.node = p.hosts.empty() ? "localhost" : p.hosts.at(static_cast<size_t>(p.node_rank));
   f.rank = p.node_rank;
-  probe_devices(root, &f);
+  probe_hardware(root, want, &f);
   f.lnc_env = lookup(env, "NEURON_LOGICAL_NC_CONFIG").value_or("");
-  probe_efa(root, want, &f);
   if (on_path("neuronx-cc")) f.sdk_version = first_output_line("neuronx-cc --version");
-  probe_cache(p, &f);
+  probe_cache(p.cache, &f);
   f.ports = {{"master", p.master_port, bind_errno(p.master_port)},
              {"root-comm", p.root_comm_port, bind_errno(p.root_comm_port)}};
   std::string range, reserved;
@@ -165,8 +175,6 @@ NodeFacts probe_node(const Plan& p, const Expectation& want, const std::string& 
     read_file("/proc/sys/net/ipv4/ip_local_reserved_ports", &reserved);
     if (!parse_ephemeral_ports(range, reserved, &f.ephemeral)) f.ephemeral = EphemeralPorts{};
   }
-  struct rlimit lim {};
-  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0) f.nofile_soft = lim.rlim_cur, f.nofile_hard = lim.rlim_max;
   f.master_host = p.master_host;
   f.master_ipv4 = p.master_addr;
   return f;

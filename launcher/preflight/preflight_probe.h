@@ -16,6 +16,15 @@ namespace trn {
 // names that mean it); the LNC and the backend's needs are the plan's, set by the caller.
 Expectation instance_expectation(const InstanceCatalog& catalog, const std::string& instance);
 
+// What the node's hardware says, with no plan (`trn-train health` too): Neuron devices,
+// driver, the node's own instance, EFA devices (and libfabric's provider on a real
+// node), the open-file limits. Never throws.
+void probe_hardware(const std::string& root, const Expectation& want, NodeFacts* f);
+
+// The compile cache's folder (or its nearest existing parent): reachable, trusted,
+// writable by a real write, and its free space. Never throws.
+void probe_cache(const CacheSettings& cache, NodeFacts* f);
+
 // Never throws: what cannot be read is reported in the facts (as 0, "" or an error text).
 NodeFacts probe_node(const Plan& plan, const Expectation& want, const std::string& root, const EnvMap& env);
 

@@ -90,13 +90,31 @@ loss=$(sed -n 's/^  training: loss \([0-9.]*\) at step 10 -> \([0-9.]*\) at step
 [ -n "$loss" ] || fail "acceptance report: no training line: $out"
 awk -v a="${loss% *}" -v b="${loss#* }" 'BEGIN { exit !(b < a) }' || fail "acceptance report: the loss did not fall: $out"
 expect_contains "$out" "verdict: PASS" "acceptance verdict"
+# Its preflight judged each node as the trn1.32xlarge it is (not the config's cpu): the
+# device and instance checks ran on all 4.
+[ "$(grep -cE '^trn1-st-trn1-[1-4] .*ok 16 .*ok trn1.32xlarge/lnc1' "$work/acceptance.out")" = 4 ] ||
+  fail "acceptance preflight did not check the trn1 hardware: $(cat "$work/acceptance.out")"
+expect_contains "$(cat "$work/acceptance.out")" "collective: ok: 4 pairs" "acceptance: the collective test (nccom-test double)"
 touch "$work/not-a-folder"  # a folder below a file cannot be made, not even by root
+# ... and node 4 loses a Neuron device (its fake tree's neuron7, put back afterwards).
+broken=$LOCALSLURM_DIR/nodes/trn1-st-trn1-4
+mkdir -p "$work/aside"
+mv "$broken/sys/devices/virtual/neuron_device/neuron7" "$work/aside/sysfs" && mv "$broken/dev/neuron7" "$work/aside/dev"
+restore() {  # once; also from the EXIT trap (under set -e, a failing trap would fail the test)
+  [ -e "$work/aside/sysfs" ] || return 0
+  mv "$work/aside/sysfs" "$broken/sys/devices/virtual/neuron_device/neuron7" && mv "$work/aside/dev" "$broken/dev/neuron7"
+}
+old_trap=$(trap -p EXIT | sed "s/^trap -- '\\(.*\\)' EXIT\$/\\1/")
+trap "restore; $old_trap" EXIT
 set +e
 TRN_ACCEPTANCE_DIR=$work/not-a-folder/exp sbatch --wait -N4 -p trn1 -o "$work/acceptance-bad.out" "$acceptance" >/dev/null
 rc=$?
 set -e
+restore
 out=$(sed -n '/^trn-train acceptance report/,$p' "$work/acceptance-bad.out")
 [ "$rc" != 0 ] || fail "an acceptance job whose training failed passed: $out"
+expect_contains "$out" "  preflight: FAILED (exit 1)" "acceptance report: the broken node fails preflight"
+expect_contains "$(cat "$work/acceptance-bad.out")" "--exclude=trn1-st-trn1-4" "acceptance preflight names the broken node"
 expect_contains "$out" "  train: FAILED (exit " "acceptance report: the failed step named"
 expect_contains "$out" "verdict: FAIL" "acceptance verdict on failure"
-echo "acceptance job: PASS on 4 nodes, FAIL reported when training cannot write"
+echo "acceptance job: PASS on 4 nodes, FAIL reported when a node lost a device and training cannot write"
