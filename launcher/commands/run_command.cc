@@ -147,7 +147,7 @@ int run_supervised(const Plan& p, const LoadedConfig& cfg, const CommonOptions& 
     collected.feed(chunk);
   };
   SuperviseHooks backend_hooks = watch;
-  healing->watch(&backend_hooks);
+  healing->watch(&backend_hooks, log_fd);
   SuperviseResult r = supervise(p.command, log_fd, backend_hooks);
   collected.finish();
   const bool collect_then_compile = p.compile && p.backend == Backend::kNxdt &&

@@ -18,10 +18,12 @@ constexpr std::chrono::seconds kClaimWait{3}, kTimeLimitWait{120};
 
 }  // namespace
 
-RunHealing::RunHealing(const Plan& p, const LoadedConfig& cfg) : plan_(p), site_(heal_site(p, cfg)) {
-  decider_ = p.node_rank == 0 && p.local_rank == 0 && p.task_rank == 0;
-  enabled_ = !p.compile && !site_.job_id.empty();
-}
+RunHealing::RunHealing(const Plan& p, const LoadedConfig& cfg)
+    : plan_(p),
+      site_(heal_site(p, cfg)),
+      decider_(p.node_rank == 0 && p.local_rank == 0 && p.task_rank == 0),
+      enabled_(!p.compile && !site_.job_id.empty()),
+      hang_(p, site_, cfg.launch.hang_timeout, decider_) {}
 
 std::map<std::string, std::string> RunHealing::restart_env(int log_fd) const {
   if (!enabled_ || plan_.restart_count == 0) return {};
@@ -41,9 +43,16 @@ std::map<std::string, std::string> RunHealing::restart_env(int log_fd) const {
           {"TRN_TRAIN_RESTART_NODES", compress_hostlist(nodes)}};
 }
 
-void RunHealing::watch(SuperviseHooks* hooks) {
+void RunHealing::watch(SuperviseHooks* hooks, int log_fd) {
   if (!enabled_) return;
-  if (plan_.backend != Backend::kNative) hooks->held.push_back(SIGUSR1);
+  if (plan_.backend != Backend::kNative) {
+    hooks->held.push_back(SIGUSR1);
+    hooks->on_output = [this, before = hooks->on_output](std::string_view chunk) {
+      if (before) before(chunk);
+      hang_.on_output(chunk);
+    };
+  }
+  hang_.arm(log_fd);
   hooks->on_tick = [this](unsigned received) { return on_tick(received); };
 }
 
@@ -54,7 +63,7 @@ bool RunHealing::on_tick(unsigned received) {
     time_limit_seen_ = true;
     if (decider_) heal_job(site_, HealReason::kTimeLimit, std::chrono::milliseconds(0));
   }
-  return false;
+  return hang_.on_tick();
 }
 
 int RunHealing::finish(const SuperviseResult& r) {

@@ -4,6 +4,8 @@
 //    gets it, checkpoints and exits 143, then node 0 requeues the job; NxDT and
 //    TorchNeuron have no use for it (no preemption callback), so it is held back and
 //    node 0 requeues at once: they resume from their last periodic checkpoint;
+//  - a run that makes no step progress for launch.hang_timeout dumps its ranks' stacks
+//    and is stopped, its decision made first (launcher/heal/hang_response.h);
 //  - after a failed or stopped backend, every task waits briefly for this run's
 //    decision, so the task that decides is not killed by srun before it has;
 //  - a requeued run says, once, why it runs again, and hands that to the backend
@@ -16,6 +18,7 @@
 #include <string>
 
 #include "launcher/commands/supervise.h"
+#include "launcher/heal/hang_response.h"
 #include "launcher/heal/heal.h"
 
 namespace trn {
@@ -31,8 +34,8 @@ class RunHealing {
   // and the variables the backend records it with.
   std::map<std::string, std::string> restart_env(int log_fd) const;
 
-  // Adds what healing watches to the backend's supervision.
-  void watch(SuperviseHooks* hooks);
+  // Adds what healing watches to the backend's supervision (its lines go to `log_fd` too).
+  void watch(SuperviseHooks* hooks, int log_fd);
 
   // After the backend ended: decides (the time limit) or waits for the decision; returns
   // the run's exit status.
@@ -46,6 +49,7 @@ class RunHealing {
   bool decider_ = false;       // task 0: decides for the time limit
   bool enabled_ = false;       // a Slurm training run
   bool time_limit_seen_ = false;
+  HangWatch hang_;
 };
 
 }  // namespace trn
