@@ -27,6 +27,8 @@ constexpr double kDumpGrace = 2;
 constexpr double kDecisionWait = 90;
 // How often the progress is read (supervise ticks every 200 ms, and at every output chunk).
 constexpr double kReadEvery = 0.2;
+// In the run's heal folder: the first node to find the hang, and why.
+constexpr const char* kHangMarker = "hang";
 
 std::optional<ProcStat> read_proc_stat(long pid) {
   std::string text;
@@ -127,8 +129,9 @@ void HangWatch::dump_stacks(const std::vector<RankSnapshot>& ranks) {
     // To the main thread (its tid is the pid): the one that trains.
     ::syscall(SYS_tgkill, static_cast<pid_t>(r.pid), static_cast<pid_t>(r.pid), SIGUSR2);
     if (r.state == 'T') {
-      ::kill(static_cast<pid_t>(r.pid), SIGCONT);
-      say("trn-train: " + who + " was stopped (state T): sent SIGCONT after SIGUSR2 so it prints its stack\n");
+      stopped_.push_back(r.pid);
+      say("trn-train: " + who + " was stopped (state T): SIGCONT follows the SIGUSR2 in " + seconds(kDumpGrace) +
+          " (once the other nodes have dumped theirs) so it prints its stack\n");
     }
   }
 }
@@ -137,6 +140,27 @@ bool HangWatch::decided(double now) {
   const std::string job_dir = plan_.restart_dir.substr(0, plan_.restart_dir.rfind('/', plan_.restart_dir.size() - 2));
   return read_decision(job_dir, site_.restart).has_value() ||
          now - decided_at_ > blame_settle(clock_.longest_gap()) + kDecisionWait;
+}
+
+// The first node to find the hang says so in the run's heal folder; every other node
+// dumps its stacks as soon as it sees that, whatever its own clock says, so that all
+// stacks show the hang (a stopped rank's SIGCONT may end it a moment later).
+bool HangWatch::hang_found(double now) {
+  const double limit = hang_limit(configured_, clock_.first_step_done(), clock_.longest_gap());
+  const std::string marker = site_.dir + kHangMarker;
+  std::string why, found_by;
+  if (clock_.hung(configured_, now)) {
+    found_by = "no step progress on " + site_.host + " for " + seconds(clock_.since_progress(now)) + " (limit " +
+               seconds(limit) + (configured_ > 0 ? ", launch.hang_timeout" : ", automatic") + "; last step " +
+               (clock_.step() < 0 ? std::string("none") : std::to_string(clock_.step())) + ")";
+    if (!make_dirs(site_.dir, 0775, &why) || !write_file_atomic(marker, found_by + "\n", 0644, &why))
+      say("trn-train: warning: cannot tell the other nodes of the hang: " + why + "\n");
+  } else if (::access(marker.c_str(), F_OK) != 0 || !read_regular_file(marker, 4096, &found_by)) {
+    return false;
+  }
+  while (!found_by.empty() && found_by.back() == '\n') found_by.pop_back();
+  say("trn-train: " + found_by + ": dumping the stacks of " + site_.host + "'s ranks\n");
+  return true;
 }
 
 bool HangWatch::on_tick() {
@@ -152,29 +176,29 @@ bool HangWatch::on_tick() {
       clock_.observe(step, now);
       // A torchneuron script that never prints a progress line is not watched.
       if (plan_.backend == Backend::kTorchNeuron && !clock_.first_step_done()) return false;
-      if (!clock_.hung(configured_, now)) return false;
-      const double limit = hang_limit(configured_, clock_.first_step_done(), clock_.longest_gap());
-      say("trn-train: no step progress on " + site_.host + " for " + seconds(clock_.since_progress(now)) +
-          " (limit " + seconds(limit) + (configured_ > 0 ? ", launch.hang_timeout" : ", automatic") +
-          "; last step " + (clock_.step() < 0 ? std::string("none") : std::to_string(clock_.step())) +
-          "): dumping its ranks' stacks\n");
+      if (!hang_found(now)) return false;
       const std::vector<RankSnapshot> ranks = snapshot();
       blame_ = node_blame(ranks);
       say("trn-train: " + site_.host + (blame_ ? " is to blame: " + *blame_ : std::string(": its ranks wait for another node")) + "\n");
+      if (blame_) report_bad_node(site_, {site_.host, "hang: " + *blame_});
       dump_stacks(ranks);
       stage_ = Stage::kDumped, dumped_at_ = now;
       return false;
     }
     case Stage::kDumped: {
       if (now - dumped_at_ < kDumpGrace) return false;
-      const auto settle = std::chrono::milliseconds(static_cast<long long>(blame_settle(clock_.longest_gap()) * 1000));
-      std::optional<HealDecision> d;
-      if (blame_) {
-        report_bad_node(site_, {site_.host, "hang: " + *blame_});
-        d = heal_job(site_, HealReason::kBadNode, settle);
-      } else if (decider_) {
-        d = heal_job(site_, HealReason::kHang, settle);
+      if (!stopped_.empty()) {  // the other nodes have dumped theirs: now the stopped ranks may answer
+        for (long pid : stopped_) ::kill(static_cast<pid_t>(pid), SIGCONT);
+        stopped_.clear();
+        dumped_at_ = now;
+        return false;
       }
+      // The decider waits longer than a stopped rank takes to answer (above): the requeue
+      // ends every step at once.
+      const double settle = blame_settle(clock_.longest_gap()) + (blame_ ? 0 : 2 * kDumpGrace);
+      std::optional<HealDecision> d;
+      if (blame_) d = heal_job(site_, HealReason::kBadNode, std::chrono::milliseconds(static_cast<long long>(settle * 1000)));
+      else if (decider_) d = heal_job(site_, HealReason::kHang, std::chrono::milliseconds(static_cast<long long>(settle * 1000)));
       stage_ = Stage::kDecided, decided_at_ = mono_seconds();
       return d.has_value() || decided(decided_at_);
     }

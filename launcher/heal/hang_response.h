@@ -5,15 +5,18 @@
 //     comes from its progress bar in the output (`global_step=N`), as does a
 //     torchneuron script's when it prints one (its watch starts at the first such line:
 //     TorchTitan prints none, and a run that never reports progress must not be called hung);
-//  2. no progress for the limit: every node says so and dumps its ranks' stacks into its
-//     log — native: SIGUSR2 to each rank's main thread (trainer/report/stack_dump.h), a
-//     stopped rank gets SIGCONT after it so it can answer, and the log says it was
-//     stopped; nxdt/torchneuron: `py-spy dump` of each process of the backend's group,
-//     when py-spy is installed, else one line saying it is not;
-//  3. after kDumpGrace (the stacks reach the log meanwhile), a node that blames itself
-//     reports itself bad and asks for the decision (launcher/heal/heal.h: drained,
-//     requeued); node 0 asks for it as a hang, waiting blame_settle() for the other nodes'
-//     findings first; whichever claims first decides, with every finding it has;
+//  2. no progress for the limit: the node leaves `hang` in the run's heal folder, and every
+//     node that sees it (each checks every tick) says so and dumps its ranks' stacks into
+//     its log — native: SIGUSR2 to each rank's main thread (trainer/report/stack_dump.h);
+//     a stopped rank gets SIGCONT kDumpGrace later, once the other nodes have dumped
+//     theirs (it may end the hang), and the log says it was stopped; nxdt/torchneuron:
+//     `py-spy dump` of each process of the backend's group when py-spy is installed,
+//     else one line saying it is not;
+//  3. a node that blames itself reports itself bad at once; after kDumpGrace (the stacks
+//     reach the log meanwhile) it asks for the decision (launcher/heal/heal.h: drained,
+//     requeued); node 0 asks for it as a hang, waiting blame_settle() (+ the stopped
+//     ranks' answer) for the other nodes' findings first; whichever claims first decides,
+//     with every finding it has;
 //  4. once the decision is recorded (or no decision came for long), the backend is
 //     stopped; the requeue, when there is one, ends the run anyway.
 #pragma once
@@ -46,6 +49,7 @@ class HangWatch {
 
  private:
   enum class Stage { kOff, kWatching, kDumped, kDecided };
+  bool hang_found(double now);
   std::vector<RankSnapshot> snapshot() const;
   void dump_stacks(const std::vector<RankSnapshot>& ranks);
   bool decided(double now);
@@ -61,6 +65,7 @@ class HangWatch {
   ProgressClock clock_{0};
   NxdtStepParser parser_;
   std::optional<std::string> blame_;
+  std::vector<long> stopped_;  // stopped ranks, sent SIGUSR2; SIGCONT after kDumpGrace
   double dumped_at_ = 0, decided_at_ = 0, read_at_ = 0;
 };
 

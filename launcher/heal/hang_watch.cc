@@ -28,8 +28,9 @@ bool ProgressClock::hung(int configured, double now) const {
 std::optional<std::string> node_blame(const std::vector<RankSnapshot>& ranks) {
   std::string why;
   auto add = [&why](const RankSnapshot& r, const std::string& what) {
-    why += (why.empty() ? "" : "; ") + std::string("rank ") + std::to_string(r.rank) + " (pid " +
-           std::to_string(r.pid) + ") " + what;
+    const std::string who = r.rank >= 0 ? "rank " + std::to_string(r.rank) + " (pid " + std::to_string(r.pid) + ")"
+                                        : "process " + std::to_string(r.pid);  // nxdt: no ranks known
+    why += (why.empty() ? "" : "; ") + who + " " + what;
   };
   const RankSnapshot* waiting = nullptr;
   for (const auto& r : ranks)

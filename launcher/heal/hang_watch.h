@@ -55,7 +55,7 @@ class ProgressClock {
 
 // One rank of this node at the hang, as /proc and its progress record say.
 struct RankSnapshot {
-  int rank = 0;
+  int rank = 0;    // -1: a process of a backend that publishes no ranks (nxdt, torchneuron)
   long pid = 0;
   char state = 0;  // /proc/<pid>/stat's state: R, S, D, T, t, Z...; 0: the process is gone
   std::optional<ProgressPhase> phase;  // nullopt: the backend publishes none (nxdt, torchneuron)
