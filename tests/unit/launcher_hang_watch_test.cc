@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "common/progress_record.h"
+#include "launcher/errors.h"
 #include "launcher/heal/hang_watch.h"
+#include "launcher/plan/config_loader.h"
 #include "tests/unit/temp_dir.h"
 
 namespace trn {
@@ -18,6 +20,21 @@ TEST(HangLimit, ConfiguredAppliesOnceAStepCompletedWithTheStartFloorBefore) {
   EXPECT_EQ(hang_limit(15, true, 3), 15);
   EXPECT_EQ(hang_limit(15, false, 0), kStartFloor);     // startup is not a step
   EXPECT_EQ(hang_limit(7200, false, 0), 7200);          // a larger limit stands
+}
+
+TEST(HangLimit, LaunchHangTimeoutKey) {
+  auto load = [](const std::vector<std::string>& overrides) {
+    return load_config("conf/tiny_llama_native.yaml", overrides, config::SiteConfig{});
+  };
+  EXPECT_EQ(load({}).launch.hang_timeout, 0);  // auto
+  EXPECT_EQ(load({"launch.hang_timeout=15"}).launch.hang_timeout, 15);
+  try {
+    load({"launch.hang_timeout=-1"});
+    ADD_FAILURE() << "a negative launch.hang_timeout was taken";
+  } catch (const InputError& e) {
+    ASSERT_EQ(e.problems().size(), 1u);
+    EXPECT_EQ(e.problems()[0].key, "launch.hang_timeout");
+  }
 }
 
 TEST(HangLimit, AutoIsTwentyTimesTheLongestGapWithAFloor) {
