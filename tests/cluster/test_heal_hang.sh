@@ -41,7 +41,10 @@ steps=150
 id=$(sbatch --parsable --requeue -N4 -o "$work/out" --wrap "srun $TRN_TRAIN run --conf $TRN_TOP/conf/tiny_llama_native.yaml \
   trainer.max_steps=$steps trainer.log_every_n_steps=1 exp_manager.checkpoint_callback_params.every_n_train_steps=5 \
   launch.hang_timeout=15 launch.cache_dir=$work/cache")
-checkpointed() { grep -q '^checkpoint: step 5 ' "$work/out" 2>/dev/null; }
+checkpointed() {
+  case $(state) in FAILED|CANCELLED|COMPLETED|TIMEOUT) fail "the first run ended $(state) before step 5: $(tail -5 "$work/out")" ;; esac
+  grep -q '^checkpoint: step 5 ' "$work/out" 2>/dev/null
+}
 wait_for "the first run to train and checkpoint step 5" 90 checkpointed
 # The rank on the job's third node: its trn-train-native, found by its environment.
 node=$(scontrol show hostnames "$(squeue -h -j "$id" -o %N)" | sed -n 3p)
