@@ -96,8 +96,10 @@ resumed=$(grep -h 'resumed from' "$work/logs/$id/1/0/log" || true)
 [[ $resumed =~ at\ step\ ([0-9]+) ]] || fail "restart 1 did not resume: $(head -30 "$work/logs/$id/1/0/log")"
 from=${BASH_REMATCH[1]}
 # A checkpoint of the first run: a periodic one, or the one its stop (the requeue's TERM) wrote.
-[ "$from" -ge 5 ] && [ -n "$(grep "^checkpoint: step $from " "$work/logs/$id/0/0/log")" ] ||
-  fail "resumed from step $from, not a checkpoint of the first run"
+[ "$from" -ge 5 ] && [ "$from" -lt "$steps" ] || fail "resumed from step $from, not a checkpoint of the first run"
+# The decision, once, and the requeued run's line naming it.
+expect_contains "$(cat "$work/out")" "job $id, run 0: bad node; $node: hang: rank 2 (pid $pid) is stopped; drained $node; requeued (restart 1)" "the decision"
+expect_contains "$(cat "$work/out")" "trn-train: restart 1 of job $id: job $id, run 0: bad node" "the requeued run's restart line"
 expect_contains "$(cat "$work/logs/$id/1/0/log")" "| $steps/$steps [" "restart 1 trained to the last step"
 expect_eq "$(ls "$work/logs/$id/1" | grep -cx '[0-9]*')" 4 "restart 1's nodes"
 nodes1=$(scontrol show hostnames "$(scontrol show job "$id" | sed -n 's/^ *NodeList=\([^ ]*\).*/\1/p')")
