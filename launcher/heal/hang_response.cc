@@ -179,7 +179,8 @@ bool HangWatch::on_tick() {
       if (!hang_found(now)) return false;
       const std::vector<RankSnapshot> ranks = snapshot();
       blame_ = node_blame(ranks);
-      say("trn-train: " + site_.host + (blame_ ? " is to blame: " + *blame_ : std::string(": its ranks wait for another node")) + "\n");
+      say("trn-train: " + site_.host +
+          (blame_ ? " is to blame: " + *blame_ : std::string(": its ranks wait for another node")) + "\n");
       if (blame_) report_bad_node(site_, {site_.host, "hang: " + *blame_});
       dump_stacks(ranks);
       stage_ = Stage::kDumped, dumped_at_ = now;
@@ -196,9 +197,10 @@ bool HangWatch::on_tick() {
       // The decider waits longer than a stopped rank takes to answer (above): the requeue
       // ends every step at once.
       const double settle = blame_settle(clock_.longest_gap()) + (blame_ ? 0 : 2 * kDumpGrace);
+      const std::chrono::milliseconds settle_ms(static_cast<long long>(settle * 1000));
       std::optional<HealDecision> d;
-      if (blame_) d = heal_job(site_, HealReason::kBadNode, std::chrono::milliseconds(static_cast<long long>(settle * 1000)));
-      else if (decider_) d = heal_job(site_, HealReason::kHang, std::chrono::milliseconds(static_cast<long long>(settle * 1000)));
+      if (blame_) d = heal_job(site_, HealReason::kBadNode, settle_ms);
+      else if (decider_) d = heal_job(site_, HealReason::kHang, settle_ms);
       stage_ = Stage::kDecided, decided_at_ = mono_seconds();
       return d.has_value() || decided(decided_at_);
     }

@@ -60,8 +60,8 @@ InCollective::InCollective() : before_(static_cast<int32_t>(ProgressPhase::kComp
 
 InCollective::~InCollective() {
   // Whatever preceded the outermost collective, what follows it is compute.
-  const int32_t after =
-      before_ == static_cast<int32_t>(ProgressPhase::kCollective) ? before_ : static_cast<int32_t>(ProgressPhase::kCompute);
+  const auto collective = static_cast<int32_t>(ProgressPhase::kCollective);
+  const int32_t after = before_ == collective ? before_ : static_cast<int32_t>(ProgressPhase::kCompute);
   if (g_record) store(&g_record->phase, after);
 }
 
