@@ -21,6 +21,8 @@
 #include "trainer/mpi/mpi_world.h"
 #include "trainer/model/native_graphs.h"
 #include "trainer/plan_world.h"
+#include "trainer/report/progress_beacon.h"
+#include "trainer/report/stack_dump.h"
 #include "trainer/checkpoint/experiment_lock.h"
 #include "trainer/checkpoint/resume.h"
 #include "trainer/model/threads.h"
@@ -117,6 +119,10 @@ bool outside_planned_world(const Mpi& mpi) {
 
 int main(int argc, char** argv) {
   Mpi mpi(&argc, &argv);
+  // For `trn-train run`'s hang detection: the stack on SIGUSR2 first, so a rank that
+  // publishes its pid can always answer (launcher/heal/hang_watch.h).
+  install_stack_dump(mpi.rank);
+  open_progress_beacon(mpi.rank);
   CLI::App app{"trn-train-native: the bundled Llama trainer (data parallel over MPI, fp32 on CPU).\n"
                "Normally started by `trn-train run` with backend native; runs under srun/mpirun or alone."};
   std::string config;

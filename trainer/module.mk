@@ -45,9 +45,11 @@ $(TRAINER_LIB): $(TRAINER_OBJS)
 ifneq ($(wildcard trainer/main.cc),)
 TRN_NATIVE := $(BINDIR)/trn-train-native
 BINS_BUILT += $(TRN_NATIVE)
+# -rdynamic: the stack a rank prints on SIGUSR2 (trainer/report/stack_dump.h) names our
+# functions, not only their offsets.
 $(TRN_NATIVE): $(OBJDIR)/trainer/main.o $(TRAINER_LIB) $(DATA_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $< $(TRAINER_LDLIBS) $(SENTENCEPIECE_LIBS) $(MPI_LIBS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -rdynamic -o $@ $< $(TRAINER_LDLIBS) $(SENTENCEPIECE_LIBS) $(MPI_LIBS)
 endif
 
 # Unit tests: tests/unit/trainer_*_test.cc (gradient checks against finite differences).

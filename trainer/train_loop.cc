@@ -14,6 +14,7 @@
 #include "trainer/mpi/grad_allreduce.h"
 #include "trainer/mpi/input_verdict.h"
 #include "trainer/mpi/zero1_collectives.h"
+#include "trainer/report/progress_beacon.h"
 #include "trainer/report/progress_line.h"
 #include "trainer/report/tensorboard_events.h"
 
@@ -298,6 +299,7 @@ int train_loop(const Mpi& mpi, const TrainSettings& s, Llama* model, AdamW* opt,
       saved_step = step;
       if (allreduce_max(!err.empty())) return 1;
     }
+    publish_step(step);  // after its checkpoint: a slow save is part of the step's time
     if (stop) {
       if (mpi.rank == 0)
         report->line("stopped by signal after step " + std::to_string(step) + "; a requeued run resumes from here");

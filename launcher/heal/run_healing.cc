@@ -23,9 +23,12 @@ constexpr std::chrono::seconds kBadNodeSettle{2};
 
 }  // namespace
 
-RunHealing::RunHealing(const Plan& p, const LoadedConfig& cfg) : plan_(p), site_(heal_site(p, cfg)) {
-  decider_ = p.node_rank == 0 && p.local_rank == 0 && p.task_rank == 0;
-  enabled_ = !p.compile && !site_.job_id.empty();
+RunHealing::RunHealing(const Plan& p, const LoadedConfig& cfg)
+    : plan_(p),
+      site_(heal_site(p, cfg)),
+      decider_(p.node_rank == 0 && p.local_rank == 0 && p.task_rank == 0),
+      enabled_(!p.compile && !site_.job_id.empty()),
+      hang_(p, site_, cfg.launch.hang_timeout, decider_) {
   if (enabled_) hardware_.emplace(load_hardware_errors(cfg.dir, load_site(current_environment())));
 }
 
@@ -50,7 +53,14 @@ std::map<std::string, std::string> RunHealing::restart_env(int log_fd) const {
 void RunHealing::watch(SuperviseHooks* hooks, int log_fd) {
   if (!enabled_) return;
   log_fd_ = log_fd;
-  if (plan_.backend != Backend::kNative) hooks->held.push_back(SIGUSR1);
+  if (plan_.backend != Backend::kNative) {
+    hooks->held.push_back(SIGUSR1);
+    hooks->on_output = [this, before = hooks->on_output](std::string_view chunk) {
+      if (before) before(chunk);
+      hang_.on_output(chunk);
+    };
+  }
+  hang_.arm(log_fd);
   hooks->on_tick = [this](unsigned received) { return on_tick(received); };
   hooks->on_output = [this, chained = hooks->on_output](std::string_view chunk) {
     if (chained) chained(chunk);
@@ -84,7 +94,7 @@ bool RunHealing::on_tick(unsigned received) {
     time_limit_seen_ = true;
     if (decider_) heal_job(site_, HealReason::kTimeLimit, std::chrono::milliseconds(0));
   }
-  return false;
+  return hang_.on_tick();
 }
 
 int RunHealing::finish(const SuperviseResult& r) {

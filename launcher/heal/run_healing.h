@@ -7,6 +7,8 @@
 //  - a hardware error in this node's backend output (conf/hardware_errors.yaml): one
 //    line names the node and the line, the node reports itself bad and decides (it is
 //    drained, the job requeued onto healthy nodes), and its backend is stopped;
+//  - a run that makes no step progress for launch.hang_timeout dumps its ranks' stacks
+//    and is stopped, its decision made first (launcher/heal/hang_response.h);
 //  - after a failed or stopped backend, every task waits briefly for this run's
 //    decision, so the task that decides is not killed by srun before it has;
 //  - a requeued run says, once, why it runs again, and hands that to the backend
@@ -19,6 +21,7 @@
 #include <string>
 
 #include "launcher/commands/supervise.h"
+#include "launcher/heal/hang_response.h"
 #include "launcher/heal/hardware_errors.h"
 #include "launcher/heal/heal.h"
 
@@ -55,6 +58,7 @@ class RunHealing {
   int log_fd_ = -1;
   std::optional<HardwareErrorMatcher> hardware_;  // this node's backend output, watched
   bool hardware_acted_ = false;
+  HangWatch hang_;
 };
 
 }  // namespace trn

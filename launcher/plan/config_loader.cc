@@ -52,7 +52,7 @@ void read_launch_block(const config::Document& doc, const config::SiteConfig& si
                        Problems* problems) {
   doc.check_keys("launch", {"backend", "instance", "nodes", "procs_per_node", "allow_devices_mismatch", "ports",
                             "requeue", "log_dir", "script", "partition", "job_name", "time", "sbatch_flags",
-                            "max_restarts", "signal_grace", "neuron_compile", "compile_slots",
+                            "max_restarts", "signal_grace", "hang_timeout", "neuron_compile", "compile_slots",
                             "require_warm_cache", "preflight", "cache_dir", "torchtitan_config"},
                  problems);
   doc.check_keys("launch.ports", {"master"}, problems);
@@ -83,6 +83,7 @@ void read_launch_block(const config::Document& doc, const config::SiteConfig& si
   if (auto v = doc.get_bool("launch.preflight", problems)) l->preflight = *v;
   if (auto v = doc.get_int("launch.max_restarts", 0, 100000, problems)) l->max_restarts = static_cast<int>(*v);
   if (auto v = doc.get_int("launch.signal_grace", 0, 86400, problems)) l->signal_grace = static_cast<int>(*v);
+  if (auto v = doc.get_int("launch.hang_timeout", 0, 604800, problems)) l->hang_timeout = static_cast<int>(*v);
   read_choice(doc, "launch.neuron_compile", {NeuronCompile::kCollectThenCompile, NeuronCompile::kParallelCompile},
               &l->neuron_compile, problems);
   read_choice(doc, "launch.require_warm_cache", {WarmCachePolicy::kRefuse, WarmCachePolicy::kWarn, WarmCachePolicy::kOff},

@@ -39,6 +39,7 @@ struct LaunchSettings {
   bool requeue = true;
   bool preflight = true;        // submit: `srun trn-train preflight` as each job's first step (bad nodes fail it early)
   int max_restarts = 10;        // no self-requeue at or past it; `run` refuses SLURM_RESTART_COUNT above it
+  int hang_timeout = 0;         // run: seconds without step progress that make a hang; 0 = auto (launcher/heal/hang_watch.h)
   int signal_grace = 300;       // submit: --signal=USR1@<s>, the time-limit warning a job requeues itself at; 0 = off
   std::string log_dir = "logs";
   NeuronCompile neuron_compile = NeuronCompile::kCollectThenCompile;

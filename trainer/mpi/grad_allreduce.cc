@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "trainer/report/progress_beacon.h"
+
 namespace trn::native {
 
 struct OverlappedAllreduce::Requests {
@@ -39,6 +41,7 @@ void OverlappedAllreduce::wait() {
   for (size_t bucket = 0; bucket < started_.size(); ++bucket)
     if (!started_[bucket]) start(bucket);
   auto& p = requests_->pending;
+  InCollective in;
   MPI_Waitall(static_cast<int>(p.size()), p.data(), MPI_STATUSES_IGNORE);
   p.clear();
   std::fill(started_.begin(), started_.end(), 0);

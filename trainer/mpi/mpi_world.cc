@@ -12,6 +12,7 @@
 
 #include "trainer/model/memory_estimate.h"
 #include "trainer/mpi/input_verdict.h"
+#include "trainer/report/progress_beacon.h"
 
 namespace trn::native {
 namespace {
@@ -26,27 +27,34 @@ Mpi::Mpi(int* argc, char*** argv) {
 Mpi::~Mpi() { MPI_Finalize(); }
 
 void bcast_floats(std::vector<float>* v) {
+  InCollective in;
   for (size_t at = 0; at < v->size(); at += kMpiChunk)
     MPI_Bcast(v->data() + at, static_cast<int>(std::min(kMpiChunk, v->size() - at)), MPI_FLOAT, 0, MPI_COMM_WORLD);
 }
 
 void allreduce_sum(std::vector<float>* v) {
+  InCollective in;
   for (size_t at = 0; at < v->size(); at += kMpiChunk)
     MPI_Allreduce(MPI_IN_PLACE, v->data() + at, static_cast<int>(std::min(kMpiChunk, v->size() - at)), MPI_FLOAT,
                   MPI_SUM, MPI_COMM_WORLD);
 }
 
 int allreduce_max(int flag) {
+  InCollective in;
   MPI_Allreduce(MPI_IN_PLACE, &flag, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
   return flag;
 }
 
 float allreduce_mean(float x, const Mpi& mpi) {
+  InCollective in;
   MPI_Allreduce(MPI_IN_PLACE, &x, 1, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
   return x / mpi.world;
 }
 
-void bcast_ints(long long* values, int n) { MPI_Bcast(values, n, MPI_LONG_LONG, 0, MPI_COMM_WORLD); }
+void bcast_ints(long long* values, int n) {
+  InCollective in;
+  MPI_Bcast(values, n, MPI_LONG_LONG, 0, MPI_COMM_WORLD);
+}
 
 // Which machine this rank runs on: its kernel's boot id (one per booted kernel, so
 // the local cluster's "nodes", all slurmd on one host, count as the one machine whose
@@ -63,6 +71,7 @@ uint64_t machine_id() {
 }
 
 int ranks_on_this_node(const Mpi& mpi) {
+  InCollective in;
   std::vector<uint64_t> ids(static_cast<size_t>(mpi.world));
   const uint64_t mine = machine_id();
   MPI_Allgather(&mine, 1, MPI_UINT64_T, ids.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD);

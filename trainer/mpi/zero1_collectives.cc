@@ -5,6 +5,8 @@
 #include <climits>
 #include <string>
 
+#include "trainer/report/progress_beacon.h"
+
 namespace trn::native {
 namespace {
 
@@ -38,23 +40,27 @@ Problems zero1_problems(size_t n) {
 }
 
 void reduce_scatter_sum(const std::vector<float>& full, const std::vector<size_t>& sizes, std::vector<float>* mine) {
+  InCollective in;
   const Layout l = layout_of(sizes);
   mine->resize(sizes[my_rank()]);
   MPI_Reduce_scatter(full.data(), mine->data(), l.counts.data(), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
 }
 
 void allgather_slices(std::vector<float>* full, const std::vector<size_t>& sizes) {
+  InCollective in;
   const Layout l = layout_of(sizes);
   MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_FLOAT, full->data(), l.counts.data(), l.displs.data(), MPI_FLOAT,
                  MPI_COMM_WORLD);
 }
 
 double allreduce_sum(double x) {
+  InCollective in;
   MPI_Allreduce(MPI_IN_PLACE, &x, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
   return x;
 }
 
 std::vector<std::string> gather_text(const std::string& mine) {
+  InCollective in;
   int world = 1, size = static_cast<int>(mine.size());
   MPI_Comm_size(MPI_COMM_WORLD, &world);
   std::vector<int> sizes(static_cast<size_t>(world)), displs(static_cast<size_t>(world));
@@ -72,6 +78,7 @@ std::vector<std::string> gather_text(const std::string& mine) {
 }
 
 void bcast_text(std::string* text, int root) {
+  InCollective in;
   int size = static_cast<int>(text->size());
   MPI_Bcast(&size, 1, MPI_INT, root, MPI_COMM_WORLD);
   text->resize(static_cast<size_t>(size));
@@ -79,6 +86,7 @@ void bcast_text(std::string* text, int root) {
 }
 
 int lowest_rank_with(bool flag) {
+  InCollective in;
   int rank = flag ? my_rank() : INT_MAX;
   MPI_Allreduce(MPI_IN_PLACE, &rank, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
   return rank == INT_MAX ? -1 : rank;
