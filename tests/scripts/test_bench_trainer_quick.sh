@@ -9,7 +9,7 @@ out=$(BUILD=$TRN_BUILD timeout 300 "$bench" --quick --no-peer --steps 4 --cores 
 expect_contains "$out" "shape: hidden 128, 2 layers, 4 heads, 2 KV heads, FFN 352, vocab 1024, sequence 128" "shape line"
 expect_contains "$out" "micro-batch 2, fp32; 2 threads; 4 steps, the first 2 warm-up" "run line"
 expect_contains "$out" "GFLOP/s" "sgemm peak"
-grep -Eq "^ISA: engine graphs for (x86-64(-v[234])?|the compiler.s default); " <<<"$out" || fail "ISA line: $out"
+grep -Eq "^ISA: engine graphs for (x86-64(-v[234])?|the compiler.s default) \(this CPU: " <<<"$out" || fail "ISA line: $out"
 grep -Eq '^trn-train-native: [0-9]+ parameters, [0-9.]+ tokens/s, peak RSS [0-9]+ MB$' <<<"$out" || fail "engine line: $out"
 grep -Eq '^scaling: 2 ranks x 1 threads [0-9.]+ tokens/s vs 1 rank x 1 threads [0-9.]+: efficiency [0-9]+%$' <<<"$out" ||
   fail "scaling line: $out"
