@@ -133,7 +133,8 @@ void run_and_dump(Llama* m, const std::string& path) {
   d.put("grad_norm", {norm});
   // The norm gains are exempt from weight decay (trainer/main.cc's norm_ranges).
   std::vector<std::pair<size_t, size_t>> no_decay{{l.final_norm, s.hidden_size}};
-  for (const auto& L : l.layers) no_decay.push_back({L.attn_norm, s.hidden_size}), no_decay.push_back({L.ffn_norm, s.hidden_size});
+  for (const auto& L : l.layers)
+    no_decay.push_back({L.attn_norm, s.hidden_size}), no_decay.push_back({L.ffn_norm, s.hidden_size});
   AdamW opt(m->params().size(), Shard{0, m->params().size()}, no_decay);
   opt.step(m->params().data(), m->grads().data(), o, 1);
   d.put("params_after", m->params());
