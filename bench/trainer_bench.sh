@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # trn-train-native against PyTorch (bench/trainer_peer.py, eager, Debian's python3-torch,
 # installed here on demand) on the same Llama shape, threads and micro-batch, back to
-# back in this run, against the targets of issue 13; one summary table, PASS/MISS each.
+# back in this run, against the targets of issue 23; one summary table, PASS/MISS each.
 # Exit 0 whatever the verdicts (a measurement), non-zero when something fails to run.
 #  - tokens/s: steady state, steps --warmup+1 .. --steps (the engine's from the
 #    elapsed_s of its metrics.jsonl, logged every step; the peer's timed likewise);
@@ -19,6 +19,10 @@
 #    this machine's memory bandwidth, which separate nodes would not: r independent
 #    1-rank runs at once, without any communication, measure that ceiling, printed
 #    beside it. The target is the issue's (>= 95%) at the largest r <= 8.
+#  - the ISA: the CPU and the x86-64 level the engine's compiled graphs were built for
+#    (trainer/model/graph_isa.h: the CPU's own; TRN_NATIVE_ISA=x86-64-v3 holds the engine
+#    to AVX2 on an AVX-512 host, through the graphs' cache key). OpenBLAS and PyTorch pick
+#    their kernels at run time, whatever TRN_NATIVE_ISA says.
 # The machine may be shared and noisy: compare ratios measured in one run, not across runs.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -125,6 +129,9 @@ start=$SECONDS
 OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads "$native" --compile --config "$work/bench.yaml" \
   >"$work/compile.out" 2>&1 || fail "compile run failed" "$work/compile.out"
 echo "compile: $(sed -n 's/^Total graphs: //p' "$work/compile.out") graph(s) in $((SECONDS - start)) s"
+isa=$(sed -n 's/^native: graphs for //p' "$work/compile.out")
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+echo "ISA: engine graphs for $isa; ${cpu:-unknown CPU}; TRN_NATIVE_ISA=${TRN_NATIVE_ISA:-(unset)}"
 sgemm_line=$("$sgemm" "$threads" 2048 "$reps") || exit 1
 echo "$sgemm_line"
 peak=${sgemm_line##*, }; peak=${peak% GFLOP/s}
@@ -174,18 +181,18 @@ row() { printf '%-36s %-46s %s\n' "$@"; }
 flops=$(awk -v n="$params" -v t="$nat" 'BEGIN { printf "%.1f", 6 * n * t / 1e9 }')
 pct=$(awk -v f="$flops" -v p="$peak" 'BEGIN { printf "%.0f", 100 * f / p }')
 echo
-echo "summary ($((SECONDS - start)) s; a shared machine is noisy: ratios hold within this run)"
+echo "summary ($((SECONDS - start)) s; a shared machine is noisy: ratios hold within this run; engine ISA $isa)"
 row target measured result
 if [ "$peer" = 1 ]; then
   speed=$(awk -v a="$nat" -v b="$peer_tps" 'BEGIN { printf "%.2f", a / b }')
   mem=$(awk -v a="$(cat "$work/native.rss")" -v b="$(cat "$work/peer.rss")" 'BEGIN { printf "%.2f", a / b }')
-  row "tokens/s vs PyTorch >= 2.0x" "${speed}x ($nat vs $peer_tps)" "$(verdict "$speed >= 2.0")"
-  row "peak RSS vs PyTorch <= 0.6x" "${mem}x ($(mb "$(cat "$work/native.rss")") vs $(mb "$(cat "$work/peer.rss")"))" \
-    "$(verdict "$mem <= 0.6")"
+  row "tokens/s vs PyTorch >= 2.5x" "${speed}x ($nat vs $peer_tps)" "$(verdict "$speed >= 2.5")"
+  row "peak RSS vs PyTorch <= 0.5x" "${mem}x ($(mb "$(cat "$work/native.rss")") vs $(mb "$(cat "$work/peer.rss")"))" \
+    "$(verdict "$mem <= 0.5")"
 else
-  row "tokens/s vs PyTorch >= 2.0x" "n/a (--no-peer)" -
-  row "peak RSS vs PyTorch <= 0.6x" "n/a (--no-peer)" -
+  row "tokens/s vs PyTorch >= 2.5x" "n/a (--no-peer)" -
+  row "peak RSS vs PyTorch <= 0.5x" "n/a (--no-peer)" -
 fi
-row "model FLOP/s vs sgemm peak >= 60%" "$pct% ($flops of $peak GFLOP/s)" "$(verdict "$pct >= 60")"
+row "model FLOP/s vs sgemm peak >= 70%" "$pct% ($flops of $peak GFLOP/s)" "$(verdict "$pct >= 70")"
 row "compiled vs generic kernels" "$kernels_row" -
 row "DP scaling efficiency >= 95%" "$scaling_row" "$([ -n "${scaling_eff-}" ] && verdict "$scaling_eff >= 95" || echo -)"

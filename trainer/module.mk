@@ -35,8 +35,13 @@ TRAINER_LDLIBS := $(TRAINER_LIB) $(DATA_LIB) $(CACHE_LIB) $(CONFIG_LIB) $(COMMON
 # OpenMP: the process's one thread pool (trainer/model/threads.h); libgomp ships with g++.
 # -fno-trapping-math: lets the kernels' range selects vectorise (kernels/common.h,
 # exp_simd); nothing here reads floating-point exception flags, and results do not change.
+# -ffp-contract=off: no fused multiply-add where the source has none, so the optimizer's
+# clones for each instruction set (trainer/model/isa_clones.h) round alike and the
+# replicas of a data-parallel job on nodes of mixed CPUs stay bit-identical.
+# -fno-math-errno: std::sqrt is one instruction (with errno it branches to libm on a
+# negative input, and the loop around it does not vectorise); nothing reads errno after math.
 $(OBJDIR)/trainer/%.o: MODULE_FLAGS := $(MPI_CXXFLAGS) $(OPENBLAS_CFLAGS) $(YAMLCPP_CFLAGS) $(JSON_CFLAGS) -fopenmp \
-                                      -fno-trapping-math
+                                      -fno-trapping-math -ffp-contract=off -fno-math-errno
 
 $(TRAINER_LIB): $(TRAINER_OBJS)
 	@mkdir -p $(@D)

@@ -10,15 +10,18 @@
 namespace trn::native::kernels {
 
 constexpr int kQueryTile = 16, kKeyTile = 64;
+// The backward's block of query rows whose P and dS it holds at once (see there).
+constexpr int kRowBlock = 8;
 
 // Floats of scratch one thread needs (the caller sizes it once per thread): the
 // forward's score tile and accumulators, or the backward's contiguous copies of a
-// key tile's k and v, its dk and dv sums, one query row's P and dS, and D of every
-// query row of the item's heads.
+// key tile's k and v, its dk and dv sums, a block of query rows' P and dS, and D of
+// every query row of the item's heads.
 template <typename D>
 size_t attention_scratch_floats(const D& d) {
   const size_t forward = static_cast<size_t>(kQueryTile) * (kKeyTile + d.HS + 2);
-  const size_t backward = static_cast<size_t>(kKeyTile) * (4 * d.HS + 2) + static_cast<size_t>(d.NH / d.NKV) * d.T;
+  const size_t backward =
+      static_cast<size_t>(kKeyTile) * (4 * d.HS + 2 * kRowBlock) + static_cast<size_t>(d.NH / d.NKV) * d.T;
   return std::max(forward, backward);
 }
 
@@ -87,6 +90,37 @@ void attention_forward(const D& d, float* out, float* lse, const float* q, const
   }
 }
 
+// One query row t of head h against the key tile s0 .. s0+n of the backward below: its
+// P and dS over the tile (zero past t, where the causal mask hides the keys) and its
+// dq, summed over the tile's keys in order.
+template <typename D>
+__attribute__((always_inline)) inline void attention_backward_row(const D& d, float* p, float* ds, float* dq,
+                                                                  const float* kt, const float* vt, const float* q,
+                                                                  const float* dout, const float* lse,
+                                                                  const float* rowsum, int b, int h, int t, int s0,
+                                                                  int n, float scale) {
+  const int T = d.T, NH = d.NH, HS = d.HS;
+  const size_t row = (at(b * T + t, NH) + h) * HS;
+  const float *qt = q + row, *gt = dout + row, l = lse[at(b * NH + h, T) + t], D_t = rowsum[t];
+  const int m = std::min(n, t + 1 - s0);
+  for (int j = 0; j < m; ++j) {
+    p[j] = dot(d, qt, kt + j * HS);
+    ds[j] = dot(d, gt, vt + j * HS);
+  }
+#pragma omp simd
+  for (int j = 0; j < m; ++j) {
+    p[j] = exp_simd(p[j] * scale - l);
+    ds[j] = p[j] * (ds[j] - D_t) * scale;
+  }
+  for (int j = m; j < n; ++j) p[j] = ds[j] = 0.0f;
+  float* dqt = dq + row;
+  for (int j = 0; j < m; ++j) {
+    const float dsj = ds[j], *kj = kt + j * HS;
+#pragma omp simd
+    for (int c = 0; c < HS; ++c) dqt[c] += dsj * kj[c];
+  }
+}
+
 // Writes dq, dk, dv. Work items are (b, kv head): the item owns dk and dv of its
 // key/value head and dq of the query heads that read it, so no two threads write the
 // same value and every sum runs in the same order whatever the thread count.
@@ -94,7 +128,11 @@ void attention_forward(const D& d, float* out, float* lse, const float* q, const
 // Key tile by key tile: the tile's k and v rows are copied next to each other and its
 // dk and dv summed there, then stored once. (Summed in place, rows NKV * HS floats
 // apart, dk and dv were read and written at a stride that maps them onto a few cache
-// sets; the backward then ran no faster on 2 threads than on 1.)
+// sets; the backward then ran no faster on 2 threads than on 1.) Query rows come
+// kRowBlock at a time: their P and dS first, then each key's dk and dv row takes the
+// block's rows in one pass, in registers (a row at a time, the tile's dk and dv,
+// 32 KiB at HS 64, went through the cache for every query row); the rows are added
+// in the same order as one at a time.
 template <typename D>
 void attention_backward(const D& d, float* dq, float* dk, float* dv, const float* dout, const float* out,
                         const float* lse, const float* q, const float* k, const float* v, int B, float* scratch,
@@ -107,8 +145,8 @@ void attention_backward(const D& d, float* dq, float* dk, float* dv, const float
     const int b = item / NKV, kvh = item % NKV;
     float* kt = scratch + thread_index() * per_thread;  // [kKeyTile][HS] each: k, v, dk, dv of the tile
     float *vt = kt + kKeyTile * HS, *dkt = vt + kKeyTile * HS, *dvt = dkt + kKeyTile * HS;
-    float *p = dvt + kKeyTile * HS, *ds = p + kKeyTile;  // one query row's P and dS over the tile
-    float* rowsum = ds + kKeyTile;                        // [group][T]: D, read by every key tile
+    float *p = dvt + kKeyTile * HS, *ds = p + kRowBlock * kKeyTile;  // [kRowBlock][kKeyTile] each
+    float* rowsum = ds + kRowBlock * kKeyTile;  // [group][T]: D, read by every key tile
     for (int t = 0; t < T; ++t) {
       std::fill_n(dq + (at(b * T + t, NH) + kvh * group) * HS, group * HS, 0.0f);
       for (int g = 0; g < group; ++g) {
@@ -126,29 +164,22 @@ void attention_backward(const D& d, float* dq, float* dk, float* dv, const float
       std::fill_n(dkt, n * HS, 0.0f);
       std::fill_n(dvt, n * HS, 0.0f);
       for (int h = kvh * group; h < (kvh + 1) * group; ++h)
-        for (int t = s0; t < T; ++t) {  // the queries that see this tile
-          const size_t row = (at(b * T + t, NH) + h) * HS;
-          const float *qt = q + row, *gt = dout + row, l = lse[at(b * NH + h, T) + t];
-          const float D_t = rowsum[at(h - kvh * group, T) + t];
-          const int m = std::min(s1, t + 1) - s0;
-          for (int j = 0; j < m; ++j) {
-            p[j] = dot(d, qt, kt + j * HS);
-            ds[j] = dot(d, gt, vt + j * HS);
-          }
-#pragma omp simd
-          for (int j = 0; j < m; ++j) {
-            p[j] = exp_simd(p[j] * scale - l);
-            ds[j] = p[j] * (ds[j] - D_t) * scale;
-          }
-          float* dqt = dq + row;
-          for (int j = 0; j < m; ++j) {
-            const float pj = p[j], dsj = ds[j], *kj = kt + j * HS;
+        for (int t0 = s0; t0 < T; t0 += kRowBlock) {  // the queries that see this tile
+          const int rows = std::min(kRowBlock, T - t0);
+          for (int r = 0; r < rows; ++r)
+            attention_backward_row(d, p + r * kKeyTile, ds + r * kKeyTile, dq, kt, vt, q, dout, lse,
+                                   rowsum + at(h - kvh * group, T), b, h, t0 + r, s0, n, scale);
+          for (int j = 0; j < n; ++j) {
             float *dkj = dkt + j * HS, *dvj = dvt + j * HS;
+            const size_t first = (at(b * T + t0, NH) + h) * HS, stride = static_cast<size_t>(NH) * HS;
 #pragma omp simd
             for (int c = 0; c < HS; ++c) {
-              dvj[c] += pj * gt[c];
-              dkj[c] += dsj * qt[c];
-              dqt[c] += dsj * kj[c];
+              float dvc = dvj[c], dkc = dkj[c];
+              for (int r = 0; r < rows; ++r) {
+                dvc += p[r * kKeyTile + j] * dout[first + r * stride + c];
+                dkc += ds[r * kKeyTile + j] * q[first + r * stride + c];
+              }
+              dvj[c] = dvc, dkj[c] = dkc;
             }
           }
         }

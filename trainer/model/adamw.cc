@@ -3,9 +3,65 @@
 #include <algorithm>
 #include <cmath>
 
+#include "trainer/model/isa_clones.h"
 #include "trainer/model/threads.h"
 
 namespace trn::native {
+namespace {
+
+// The loops below run over fixed blocks of this many values, the blocks split across
+// the threads: each block's result is the same whatever the thread count and level.
+constexpr size_t kBlock = 1 << 14;
+size_t blocks(size_t n) { return (n + kBlock - 1) / kBlock; }
+
+// The sum of squares of x[0, n) in 8 lanes, each summing every 8th value in order,
+// added up in lane order at the end: the same additions (and so the same double) at
+// every vector width. Squares of floats are exact in double.
+TRN_ISA_CLONES double block_squares(const float* x, size_t n) {
+  double lane[8] = {};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+#pragma omp simd
+    for (int k = 0; k < 8; ++k) lane[k] += static_cast<double>(x[i + k]) * x[i + k];
+  for (int k = 0; i < n; ++i, ++k) lane[k] += static_cast<double>(x[i]) * x[i];
+  double s = 0.0;
+  for (double v : lane) s += v;
+  return s;
+}
+
+TRN_ISA_CLONES void block_scale(float* x, size_t n, float k) {
+#pragma omp simd
+  for (size_t i = 0; i < n; ++i) x[i] *= k;
+}
+
+struct AdamStep {
+  float lr, beta1, beta2, eps, weight_decay, c1, c2;
+};
+
+TRN_ISA_CLONES void block_adamw(float* params, const float* grads, float* m, float* v, const unsigned char* decay,
+                                size_t n, AdamStep a) {
+#pragma omp simd
+  for (size_t i = 0; i < n; ++i) {
+    const float g = grads[i];
+    m[i] = a.beta1 * m[i] + (1.0f - a.beta1) * g;
+    v[i] = a.beta2 * v[i] + (1.0f - a.beta2) * g * g;
+    const float update = (m[i] / a.c1) / (std::sqrt(v[i] / a.c2) + a.eps);
+    params[i] -= a.lr * (update + a.weight_decay * decay[i] * params[i]);  // decay[i]: 0 or 1, no branch
+  }
+}
+
+// Runs f(begin, count) for every block of [0, n) on the process's threads.
+template <typename F>
+void for_blocks(size_t n, F f) {
+  const long count = static_cast<long>(blocks(n));
+#pragma omp parallel for schedule(static) num_threads(kernel_threads()) if (count > 1)
+  for (long b = 0; b < count; ++b) {
+    const size_t begin = static_cast<size_t>(b) * kBlock;
+    f(begin, std::min(kBlock, n - begin));
+  }
+}
+
+}  // namespace
 
 float learning_rate(const config::OptimConfig& o, int step) {
   const float lr = static_cast<float>(o.lr), min_lr = static_cast<float>(o.min_lr);
@@ -17,8 +73,10 @@ float learning_rate(const config::OptimConfig& o, int step) {
 }
 
 double squared_sum(const float* x, size_t n) {
+  std::vector<double> partial(blocks(n));
+  for_blocks(n, [&](size_t begin, size_t count) { partial[begin / kBlock] = block_squares(x + begin, count); });
   double ss = 0.0;
-  for (size_t i = 0; i < n; ++i) ss += static_cast<double>(x[i]) * x[i];
+  for (double p : partial) ss += p;  // in block order
   return ss;
 }
 
@@ -31,7 +89,7 @@ float clip_grad_norm(std::vector<float>& grads, float max_norm) {
 void clip_to_norm(std::vector<float>& grads, float norm, float max_norm) {
   if (max_norm > 0.0f && norm > max_norm) {
     const float k = max_norm / (norm + 1e-6f);
-    for (float& g : grads) g *= k;
+    for_blocks(grads.size(), [&](size_t begin, size_t count) { block_scale(grads.data() + begin, count, k); });
   }
 }
 
@@ -50,21 +108,14 @@ void AdamW::mark_decay() {
 }
 
 void AdamW::step(float* params, const float* grads, const config::OptimConfig& o, int step) {
-  const float lr = learning_rate(o, step);
   const float beta1 = static_cast<float>(o.beta1), beta2 = static_cast<float>(o.beta2);
-  const float eps = static_cast<float>(o.eps), weight_decay = static_cast<float>(o.weight_decay);
-  const float c1 = 1.0f - std::pow(beta1, static_cast<float>(step));
-  const float c2 = 1.0f - std::pow(beta2, static_cast<float>(step));
+  const AdamStep a{learning_rate(o, step), beta1, beta2, static_cast<float>(o.eps),
+                   static_cast<float>(o.weight_decay), 1.0f - std::pow(beta1, static_cast<float>(step)),
+                   1.0f - std::pow(beta2, static_cast<float>(step))};
   // Elementwise, so the split across the process's threads changes no result.
-  const long n = static_cast<long>(shard_.size);
-#pragma omp parallel for schedule(static) num_threads(kernel_threads())
-  for (long i = 0; i < n; ++i) {
-    const float g = grads[i];
-    m_[i] = beta1 * m_[i] + (1.0f - beta1) * g;
-    v_[i] = beta2 * v_[i] + (1.0f - beta2) * g * g;
-    const float update = (m_[i] / c1) / (std::sqrt(v_[i] / c2) + eps);
-    params[i] -= lr * (update + (decay_[i] ? weight_decay * params[i] : 0.0f));
-  }
+  for_blocks(shard_.size, [&](size_t begin, size_t count) {
+    block_adamw(params + begin, grads + begin, m_.data() + begin, v_.data() + begin, decay_.data() + begin, count, a);
+  });
 }
 
 }  // namespace trn::native

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "cache/compiler_runner.h"
 #include "common/config/cache_location.h"
 #include "common/config/site_file.h"
+#include "trainer/model/graph_isa.h"
 
 namespace trn::native {
 
@@ -47,13 +49,20 @@ bool host_compiler(std::string* path, cache::CompilerIdentity* id, std::string* 
 }
 
 // -fopenmp: the kernels run on the trainer's OpenMP team (trainer/model/threads.h);
-// -fno-trapping-math as for the generic kernels (trainer/module.mk).
-const std::vector<std::string> kFlags = {"-O3", "-std=c++17", "-shared", "-fPIC", "-fopenmp", "-fno-trapping-math"};
+// -fno-trapping-math as for the generic kernels (trainer/module.mk); -march: the
+// instruction-set level (trainer/model/graph_isa.h), in the key with the other flags.
+std::vector<std::string> graph_flags(const std::string& isa) {
+  std::vector<std::string> flags = {"-O3", "-std=c++17", "-shared", "-fPIC", "-fopenmp", "-fno-trapping-math"};
+  if (!isa.empty()) flags.push_back("-march=" + isa);
+  return flags;
+}
 
 // The cache, the compiler, and each graph's key and source file (private temp folder).
 struct Prepared {
   std::unique_ptr<CompileCache> cache;
   std::string compiler;
+  std::string isa;  // "" off x86-64
+  std::vector<std::string> flags;
   std::string dir;
   std::vector<Graph> graphs;
   std::vector<cache::GraphJob> jobs;
@@ -63,7 +72,11 @@ struct Prepared {
   }
 };
 
-bool prepare(const ModelShape& shape, const CacheSettings& settings, Prepared* p, std::string* error) {
+bool prepare(const ModelShape& shape, const CacheSettings& settings, const std::optional<std::string>& isa,
+             Prepared* p, std::string* error) {
+  if (isa) p->isa = *isa;
+  else if (!graph_isa(&p->isa, error)) return false;
+  p->flags = graph_flags(p->isa);
   cache::CompilerIdentity id;
   if (!host_compiler(&p->compiler, &id, error)) return false;
   cache::CacheOptions options;
@@ -79,14 +92,14 @@ bool prepare(const ModelShape& shape, const CacheSettings& settings, Prepared* p
   for (const auto& g : p->graphs) {
     const std::string path = p->dir + "/" + g.kernel + ".cc";
     std::ofstream(path) << g.source;
-    p->jobs.push_back({path, cache::make_key(id, kFlags, g.source)});
+    p->jobs.push_back({path, cache::make_key(id, p->flags, g.source)});
   }
   return true;
 }
 
-cache::CompileFn compile_fn(const std::string& compiler) {
-  std::vector<std::string> argv = {compiler};
-  argv.insert(argv.end(), kFlags.begin(), kFlags.end());
+cache::CompileFn compile_fn(const Prepared& p) {
+  std::vector<std::string> argv = {p.compiler};
+  argv.insert(argv.end(), p.flags.begin(), p.flags.end());
   argv.insert(argv.end(), {"-x", "c++", "{in}", "-o", "{out}"});
   return cache::command_compiler(argv);
 }
@@ -164,25 +177,29 @@ CacheSettings graph_cache_settings(const std::string& config_url, const EnvMap& 
   return config::resolve_cache_settings(sources, env, problems);
 }
 
-int compile_graphs(const ModelShape& shape, const CacheSettings& cache, int mpi_rank, std::string* error) {
+int compile_graphs(const ModelShape& shape, const CacheSettings& cache, int mpi_rank, std::string* error,
+                   const std::optional<std::string>& isa) {
   Prepared p;
-  if (!prepare(shape, cache, &p, error)) return -1;
+  if (!prepare(shape, cache, isa, &p, error)) return -1;
+  if (mpi_rank == 0)
+    std::printf("native: graphs for %s (this CPU: %s)\n", p.isa.empty() ? "the compiler's default" : p.isa.c_str(),
+                isa_name(host_isa_level()).c_str());
   cache::RankInfo me = cache::RankInfo::from_env();
   if (me.nodes <= 1 && me.rank == 0) me.rank = mpi_rank;  // not under Slurm: MPI rank 0 reports
   cache::ScheduleOptions opt;
-  const auto summary = cache::compile_distributed(*p.cache, p.jobs, compile_fn(p.compiler), me, opt);
+  const auto summary = cache::compile_distributed(*p.cache, p.jobs, compile_fn(p), me, opt);
   for (const auto& f : summary.failures) *error += f + "\n";
   return summary.failed;
 }
 
 std::optional<GraphOrigins> load_graphs(const ModelShape& shape, const CacheSettings& cache, KernelTable* kernels,
-                                        std::string* error) {
+                                        std::string* error, const std::optional<std::string>& isa) {
   Prepared p;
-  if (!prepare(shape, cache, &p, error)) return std::nullopt;
+  if (!prepare(shape, cache, isa, &p, error)) return std::nullopt;
   KernelTable loaded;
   GraphOrigins counted;
   for (size_t i = 0; i < p.jobs.size(); ++i) {
-    const cache::CacheResult r = p.cache->get_or_compile(p.jobs[i].key, p.jobs[i].path, compile_fn(p.compiler));
+    const cache::CacheResult r = p.cache->get_or_compile(p.jobs[i].key, p.jobs[i].path, compile_fn(p));
     if (!r.ok()) {
       *error = r.message;
       return std::nullopt;

@@ -33,10 +33,15 @@ struct Graph {
 // Every graph a model of this shape needs, in a fixed order (all layers share them).
 std::vector<Graph> graph_list(const ModelShape& shape);
 
-// The compile job: every rank calls it with the same shape. Prints the
+// The graphs are built for `isa` (an x86-64 level, trainer/model/graph_isa.h; "" none),
+// by default this CPU's own or the lower one TRN_NATIVE_ISA names; it is in every
+// graph's cache key. An unknown or too high TRN_NATIVE_ISA is an *error.
+//
+// The compile job: every rank calls it with the same shape. Prints the level and the
 // "Total graphs / successful / failed" summary (once, on rank 0). Returns the
 // number of failed graphs, or -1 with *error when the cache cannot be used.
-int compile_graphs(const ModelShape& shape, const CacheSettings& cache, int mpi_rank, std::string* error);
+int compile_graphs(const ModelShape& shape, const CacheSettings& cache, int mpi_rank, std::string* error,
+                   const std::optional<std::string>& isa = std::nullopt);
 
 // Where load_graphs had the graphs from: cache hits, or compiled by this process
 // (and stored in the cache).
@@ -49,6 +54,6 @@ struct GraphOrigins {
 // missing one) and says where they came from. Nothing, with *error and *kernels
 // untouched, when one cannot be had.
 std::optional<GraphOrigins> load_graphs(const ModelShape& shape, const CacheSettings& cache, KernelTable* kernels,
-                                        std::string* error);
+                                        std::string* error, const std::optional<std::string>& isa = std::nullopt);
 
 }  // namespace trn::native
