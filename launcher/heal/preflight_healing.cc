@@ -35,8 +35,11 @@ HealSite preflight_heal_site(const LaunchEnv& le, const std::string& log_dir, in
 
 void heal_after_preflight(const HealSite& site, const std::vector<BadNode>& bad) {
   if (site.job_id.empty() || bad.empty()) return;
+  // Only a job that would run again acts: a diagnostic job submitted --no-requeue (the
+  // acceptance job) reports its bad nodes and leaves them to the admin.
   std::string why;
-  if (!show_slurm_job(site.job_id, &why).batch) return;
+  const SlurmJob job = show_slurm_job(site.job_id, &why);
+  if (!job.batch || !job.requeue) return;
   for (const auto& b : bad) report_bad_node(site, b);
   // Every finding is already here (node 0 read every row): no settle.
   heal_job(site, HealReason::kBadNode, std::chrono::milliseconds(0));
