@@ -11,12 +11,12 @@
 source "$(dirname "$0")/lib.sh"
 ls=$TRN_TOP/tests/cluster/localslurm
 work=$(mktemp -d /tmp/trn-heal.XXXXXX)
-export LOCALSLURM_DIR=$work/slurm
 id=""
-trap '[ -n "$id" ] && scancel "$id" 2>/dev/null; "$ls" down >/dev/null 2>&1; rm -rf "$work"' EXIT
+# Only its own cluster is brought down (never the suite's, whatever failed before it was up).
+trap '[ -n "$id" ] && scancel "$id" 2>/dev/null; [[ $LOCALSLURM_DIR != "$work"/* ]] || "$ls" down >/dev/null 2>&1
+  rm -rf "$work"' EXIT
 start=$SECONDS
-"$ls" up --nodes 5 --instance cpu --no-plugin > "$work/up.log" 2>&1 || fail "localslurm up: $(cat "$work/up.log")"
-eval "$("$ls" env)"
+own_cpu_cluster "$work" 5
 unset TRN_TRAIN_CACHE_DIR NEURON_COMPILE_CACHE_URL NEURON_CC_FLAGS
 cd "$work"
 

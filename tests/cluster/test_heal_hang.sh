@@ -11,19 +11,12 @@
 source "$(dirname "$0")/lib.sh"
 ls=$TRN_TOP/tests/cluster/localslurm
 work=$(mktemp -d /tmp/trn-hang.XXXXXX)
-# Its own cluster beside the suite's: a folder whose port range differs (localslurm's
-# port_base: cksum of the folder name modulo 122 ranges of 129 ports from 17000).
-suite_port=$(sed -n 's/^SlurmctldPort=//p' "${SLURM_CONF:-/dev/null}" 2>/dev/null || true)
-range() { echo $(( $(printf '%s' "$1" | cksum | cut -d' ' -f1) % 122 )); }
-for ((i = 0; i < 5000; i++)); do
-  [ -z "$suite_port" ] || [ "$(range "$work/slurm$i")" != $(((suite_port - 17000) / 129)) ] && break
-done
-export LOCALSLURM_DIR=$work/slurm$i
 id=""
-trap '[ -n "$id" ] && scancel "$id" 2>/dev/null; "$ls" down >/dev/null 2>&1; rm -rf "$work"' EXIT
+# Only its own cluster is brought down (never the suite's, whatever failed before it was up).
+trap '[ -n "$id" ] && scancel "$id" 2>/dev/null; [[ $LOCALSLURM_DIR != "$work"/* ]] || "$ls" down >/dev/null 2>&1
+  rm -rf "$work"' EXIT
 start=$SECONDS
-"$ls" up --nodes 5 --instance cpu --no-plugin > "$work/up.log" 2>&1 || fail "localslurm up: $(cat "$work/up.log")"
-eval "$("$ls" env)"
+own_cpu_cluster "$work" 5
 unset TRN_TRAIN_CACHE_DIR NEURON_COMPILE_CACHE_URL NEURON_CC_FLAGS
 cd "$work"
 state() { scontrol show job "$id" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
