@@ -28,7 +28,9 @@ expect_contains "$out" "no compile job for launch.backend = torchneuron" "submit
 ! grep -q '^compile job ' <<< "$out" || fail "a compile job was submitted: $out"
 ids=$(sed -n 's/^train job //p' <<< "$out" | paste -sd,)
 [ -n "$ids" ] || fail "no train job id in: $out"
-timeout 60 bash -c "while [ -n \"\$(squeue -h -j $ids -o %i 2>/dev/null)\" ]; do sleep 0.3; done" || fail "jobs still running: $(squeue)"
+# 128 workers start python3 (a pyenv shim of several shell scripts on some images): 2.5
+# minutes on a loaded 2-core machine, so the bound is generous; only a stuck job hits it.
+timeout 300 bash -c "while [ -n \"\$(squeue -h -j $ids -o %i 2>/dev/null)\" ]; do sleep 0.3; done" || fail "jobs still running: $(squeue)"
 for id in ${ids//,/ }; do
   state=$(scontrol show job "$id" -o 2>/dev/null | grep -o 'JobState=[A-Z]*' || true)
   expect_eq "$state" "JobState=COMPLETED" "job $id of the submission ($(cat "$work"/logs/"$id"/0/*/log 2>/dev/null | tail -5))"
