@@ -31,7 +31,9 @@ expect_eq "$(payload "$work/req")" "$(payload "$work/straight")" "final model an
 # manifest last (one shared folder). The requeued run reads back each rank's slice:
 # bit-identical again. The same checkpoint resumed on 2 nodes re-shards (each rank
 # reads the two shards its slice spans) and continues within fp32 tolerance.
-zargs="$args trainer.max_steps=10 distributed_strategy.zero1=true"
+# 30 steps: a run of 10 could end (at 10 steps/s) between the test seeing step 4 and
+# its signal arriving, and then has nothing to stop.
+zargs="$args trainer.max_steps=30 distributed_strategy.zero1=true"
 out=$(srun --mpi=pmix -N4 -n4 $native $zargs exp_manager.explicit_log_dir="$work/zstraight" 2>&1) \
   || fail "uninterrupted zero1 run failed: $out"
 job=$(sbatch --parsable -N4 -o "$work/zfirst.out" \
@@ -43,7 +45,7 @@ grep -q 'global_step=4.000' "$work/zfirst.out" || fail "zero1 run did not start:
 scancel --signal=USR1 "$job"
 for _ in $(seq 1 300); do [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break; sleep 0.1; done
 stopped=$(sed -n 's/^stopped by signal after step \([0-9]*\);.*/\1/p' "$work/zfirst.out")
-[ -n "$stopped" ] && [ "$stopped" -lt 10 ] || fail "zero1: no stop on SIGUSR1: $(tail -3 "$work/zfirst.out")"
+[ -n "$stopped" ] && [ "$stopped" -lt 30 ] || fail "zero1: no stop on SIGUSR1: $(tail -3 "$work/zfirst.out")"
 for r in 0 1 2 3; do
   [ -f "$work/zreq/checkpoints/checkpoint-$stopped.shard-$r-of-4.bin" ] || fail "zero1: no shard of rank $r"
 done
@@ -52,10 +54,10 @@ out=$(srun --mpi=pmix -N4 -n4 $native $zargs exp_manager.explicit_log_dir="$work
 expect_contains "$out" "resumed from $work/zreq/checkpoints/checkpoint-$stopped.bin at step $stopped" "zero1 resume"
 [ "$(losses "$work/zreq")" = "$(losses "$work/zstraight")" ] ||
   fail "zero1 losses differ (stopped at $stopped): $(diff <(losses "$work/zreq") <(losses "$work/zstraight") | head -5)"
-shards() { grep '^shard\.' "$1/checkpoints/checkpoint-10.bin"; }
+shards() { grep '^shard\.' "$1/checkpoints/checkpoint-30.bin"; }
 expect_eq "$(shards "$work/zreq")" "$(shards "$work/zstraight")" "zero1 final state (every shard's checksums)"
 out=$(srun --mpi=pmix -N2 -n2 $native $zargs exp_manager.explicit_log_dir="$work/zhalf" 2>&1) || fail "resume on 2 nodes failed: $out"
 expect_contains "$out" "sharded over 2 ranks" "re-sharded on 2 nodes"
 join <(losses "$work/zhalf") <(losses "$work/zstraight") | awk '
-  { d = $2 - $3; if (d < 0) d = -d; if (d > 1e-4 * ($3 < 0 ? -$3 : $3)) bad = bad " step " $1 }
-  END { if (NR != 10 || bad != "") { print NR " steps," bad; exit 1 } }' || fail "4 -> 2 nodes differs beyond fp32 tolerance"
+  { d = $2 - $3; if (d < 0) d = -d; r = d / ($3 < 0 ? -$3 : $3); if (r > worst) worst = r; if (r > 1e-4) bad = bad " step " $1 }
+  END { print "4 -> 2 nodes: worst relative loss difference " worst > "/dev/stderr"; if (NR != 30 || bad != "") { print NR " steps," bad; exit 1 } }' || fail "4 -> 2 nodes differs beyond fp32 tolerance"
