@@ -1,6 +1,6 @@
 // trn-train-native: the bundled Llama trainer, data parallel over MPI.
 //
-// Read top to bottom: the mode (--compile / --train / --generate; COMPILE is the
+// Read top to bottom: the mode (--compile / --train / --generate / --collective-test; COMPILE is the
 // launcher's, never read here) -> settings through the one config library (every
 // bad input a Problem; each check ends in one verdict of all ranks, printed by rank 0,
 // exit 2: trainer/mpi/input_verdict.h) -> batch arithmetic and the data
@@ -19,6 +19,7 @@
 #include "trainer/generate.h"
 #include "trainer/mpi/input_verdict.h"
 #include "trainer/mpi/mpi_world.h"
+#include "trainer/mpi/pair_bandwidth.h"
 #include "trainer/model/native_graphs.h"
 #include "trainer/plan_world.h"
 #include "trainer/report/progress_beacon.h"
@@ -126,13 +127,17 @@ int main(int argc, char** argv) {
   CLI::App app{"trn-train-native: the bundled Llama trainer (data parallel over MPI, fp32 on CPU).\n"
                "Normally started by `trn-train run` with backend native; runs under srun/mpirun or alone."};
   std::string config;
-  bool compile = false, train = false, gen = false;
+  bool compile = false, train = false, gen = false, collective = false;
   GenerateOptions gen_opts;
   std::vector<std::string> overrides;
   std::string kernel_mode = "auto";
-  app.add_option("--config", config, "NxDT-schema YAML config (model shape from model.model_config)")->required();
+  app.add_option("--config", config, "NxDT-schema YAML config (model shape from model.model_config); every mode but "
+                 "--collective-test needs it");
   app.add_flag("--compile", compile, "Compile run: check the config and one step, compile the graphs, then stop");
   app.add_flag("--train", train, "Training run (the default)");
+  app.add_flag("--collective-test", collective,
+               "MPI all-reduce bandwidth between node pairs, one rank per node (what `trn-train preflight "
+               "--collective` runs on a native plan); prints one line per pair");
   app.add_flag("--generate", gen, "Continue --prompt with the experiment's newest checkpoint, print the text");
   app.add_option("--prompt", gen_opts.prompt, "--generate: the text to continue");
   app.add_option("--max-new-tokens", gen_opts.max_new_tokens, "--generate: tokens to add (default 64)")
@@ -160,15 +165,19 @@ int main(int argc, char** argv) {
   }
   // The mode comes from the command line only: the launcher is the one place that
   // reads COMPILE and passes --compile or --train.
-  if (problems.empty() && compile + train + gen > 1) {
+  if (problems.empty() && compile + train + gen + collective > 1) {
     std::string given;
-    for (const auto& [set, flag] : {std::pair{compile, "--compile"}, {train, "--train"}, {gen, "--generate"}})
+    for (const auto& [set, flag] : {std::pair{compile, "--compile"}, {train, "--train"}, {gen, "--generate"},
+                                    {collective, "--collective-test"}})
       if (set) given += (given.empty() ? "" : " and ") + std::string(flag);
     problems.push_back({"mode", given,
-                        "give one: --compile (check one step, compile the graphs), --train (the default) or "
-                        "--generate"});
+                        "give one: --compile (check one step, compile the graphs), --train (the default), "
+                        "--generate or --collective-test"});
   }
+  if (problems.empty() && !collective && config.empty())
+    problems.push_back({"--config", "(missing)", "name the NxDT-schema YAML config: --config PATH"});
   if (refused_together(mpi, problems)) return trn::kExitBadInput;
+  if (collective) return outside_planned_world(mpi) ? trn::kExitBadInput : run_pair_bandwidth(mpi);
   // --generate runs on rank 0 alone: the world does not matter to it.
   if (!gen && outside_planned_world(mpi)) return trn::kExitBadInput;
 

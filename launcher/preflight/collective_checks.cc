@@ -6,19 +6,6 @@
 
 namespace trn {
 
-std::vector<std::vector<NodePair>> pair_rounds(int nodes) {
-  std::vector<std::vector<NodePair>> rounds;
-  if (nodes < 2) return rounds;
-  std::vector<NodePair> first, second;
-  for (int i = 0; i + 1 < nodes; i += 2) first.push_back({i, i + 1});
-  rounds.push_back(first);
-  if (nodes == 2) return rounds;
-  for (int i = 1; i + 1 < nodes; i += 2) second.push_back({i, i + 1});
-  if (nodes % 2 == 0) second.push_back({nodes - 1, 0});
-  rounds.push_back(second);
-  return rounds;
-}
-
 bool parse_nccom_busbw(const std::string& output, double* gbps) {
   const std::string key = "Avg bus bandwidth:";
   const auto at = output.rfind(key);
@@ -42,20 +29,24 @@ std::string gbps(double v) {
 }  // namespace
 
 CollectiveVerdict judge_pairs(const std::vector<PairResult>& results, const std::vector<std::string>& hosts,
-                              double min_fraction) {
+                              const std::string& test, double min_fraction) {
   CollectiveVerdict v;
   double best = 0;
-  for (const auto& r : results)
-    if (r.ran && r.error.empty()) best = std::max(best, r.busbw);
+  bool measured = false;  // any pair has a bandwidth
+  for (const auto& r : results) {
+    measured |= r.ran && r.error.empty();
+    if (r.ran && r.error.empty() && !r.one_machine) best = std::max(best, r.busbw);
+  }
   std::vector<int> pairs_of(hosts.size(), 0), slow_of(hosts.size(), 0);
   std::vector<const PairResult*> slow_pairs;
   for (const auto& r : results) {
     const std::string name = hosts.at(static_cast<size_t>(r.pair.a)) + "+" + hosts.at(static_cast<size_t>(r.pair.b));
-    const bool slow = !r.ran || !r.error.empty() || r.busbw < min_fraction * best;
+    const bool slow = !r.ran || !r.error.empty() || (!r.one_machine && r.busbw < min_fraction * best);
     std::string why = !r.ran ? "no result" : !r.error.empty() ? "failed: " + r.error : gbps(r.busbw);
+    if (r.ran && r.error.empty() && r.one_machine) why += " (both nodes on one machine: not judged)";
     if (slow && r.ran && r.error.empty()) why += ", below " + std::to_string(static_cast<int>(min_fraction * 100)) +
                                                  "% of the fastest pair's " + gbps(best);
-    v.lines.push_back("collective: " + name + " all-reduce busbw " + why + (slow ? " SLOW" : ""));
+    v.lines.push_back("collective: " + name + " " + test + " busbw " + why + (slow ? " SLOW" : ""));
     for (int n : {r.pair.a, r.pair.b}) {
       ++pairs_of[static_cast<size_t>(n)];
       if (slow) ++slow_of[static_cast<size_t>(n)];
@@ -72,6 +63,12 @@ CollectiveVerdict judge_pairs(const std::vector<PairResult>& results, const std:
     if (!named) v.lines.push_back("collective: the link between " + a + " and " + b + " is slow (both are fast elsewhere)");
   }
   v.ok = slow_pairs.empty();
+  // Every pair failed alike (the program missing, MPI not started): blaming every node
+  // would drain a healthy cluster; the lines above say why.
+  if (!results.empty() && !measured) {
+    v.none_ran = true;
+    v.slow_nodes.clear();
+  }
   return v;
 }
 

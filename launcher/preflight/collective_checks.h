@@ -1,25 +1,14 @@
-// `trn-train preflight --collective`, the pure half: which node pairs run the collective
-// test in which round, what nccom-test printed, and which node (or link) is slow.
-//
-// Why pairs: an all-reduce across all N nodes runs at the speed of its slowest link and
-// cannot say whose it is. Two rounds of disjoint pairs, the second shifted by one
-// (0+1, 2+3, ... then 1+2, 3+4, ..., N-1+0), put every node in two pairs with different
-// partners: a node whose pairs are all slow is the slow node; one slow pair between two
-// nodes that are fast elsewhere is their link. Slow: below min_fraction of the fastest
-// pair (no absolute figure: it differs per instance type and size).
+// `trn-train preflight --collective`, the pure half: what nccom-test printed, and which
+// node (or link) is slow, from the pairs of common/node_pairs.h. Slow: below min_fraction
+// of the fastest pair (no absolute figure: it differs per instance type, size and fabric).
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "common/node_pairs.h"
+
 namespace trn {
-
-struct NodePair {
-  int a = 0, b = 0;  // node ranks; `a` runs the test (nccom-test's root is where it runs)
-};
-
-// Round by round; one pair in all for 2 nodes, none for 1.
-std::vector<std::vector<NodePair>> pair_rounds(int nodes);
 
 // nccom-test's "Avg bus bandwidth:      40.6901GB/s" line; false when absent (it failed).
 bool parse_nccom_busbw(const std::string& output, double* gbps);
@@ -29,15 +18,18 @@ struct PairResult {
   bool ran = false;    // false: no result came (the node did not run it, or timed out)
   double busbw = 0;    // GB/s
   std::string error;   // the test failed: its last line
+  bool one_machine = false;  // both nodes on one machine (MPI test): reported, not judged
 };
 
 struct CollectiveVerdict {
   std::vector<std::string> lines;       // one per pair, then the findings
   std::vector<std::string> slow_nodes;  // node names, for sbatch --exclude
   bool ok = true;
+  bool none_ran = false;  // no pair has a bandwidth: the test or the step failed, no node is named
 };
 
+// `test` names what ran, in each line: "all-reduce" (nccom-test) or "MPI all-reduce".
 CollectiveVerdict judge_pairs(const std::vector<PairResult>& results, const std::vector<std::string>& hosts,
-                              double min_fraction = 0.8);
+                              const std::string& test, double min_fraction = 0.8);
 
 }  // namespace trn

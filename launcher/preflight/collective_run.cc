@@ -14,8 +14,18 @@
 namespace trn {
 namespace {
 
-std::string result_file(const CollectiveSetup& s, size_t round, const NodePair& p) {
-  return s.dir + "/collective." + std::to_string(round) + "." + s.hosts.at(static_cast<size_t>(p.a)) + ".txt";
+// `test`: "nccom" or "mpi", so the two tests of one step keep apart.
+std::string result_file(const CollectiveSetup& s, const char* test, size_t round, const NodePair& p) {
+  return s.dir + "/collective-" + test + "." + std::to_string(round) + "." + s.hosts.at(static_cast<size_t>(p.a)) +
+         ".txt";
+}
+
+// The last line a failed program printed (or why it did not start), for its pairs' files.
+std::string failure(const ProgramOutput& r) {
+  std::string last = r.started ? r.out : r.why;
+  while (!last.empty() && (last.back() == '\n' || last.back() == ' ')) last.pop_back();
+  last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
+  return "error exit " + std::to_string(r.status) + ": " + last + "\n";
 }
 
 // nccom-test on this node (the pair's root) for this node and its partner: all-reduce of
@@ -36,10 +46,13 @@ std::string run_pair(const CollectiveSetup& s, const NodePair& p) {
                   true);
   double busbw = 0;
   if (r.ok() && parse_nccom_busbw(r.out, &busbw)) return "busbw " + std::to_string(busbw) + "\n";
-  std::string last = r.started ? r.out : r.why;
-  while (!last.empty() && (last.back() == '\n' || last.back() == ' ')) last.pop_back();
-  last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
-  return "error exit " + std::to_string(r.status) + ": " + last + "\n";
+  return failure(r);
+}
+
+void leave_result(const std::string& file, const std::string& text) {
+  std::string why;
+  if (!write_file_atomic(file, text, 0644, &why))
+    std::fprintf(stderr, "trn-train: preflight: cannot leave the collective result: %s\n", why.c_str());
 }
 
 PairResult read_result(const std::string& file, const NodePair& p) {
@@ -48,7 +61,10 @@ PairResult read_result(const std::string& file, const NodePair& p) {
   std::string text;
   if (!read_file(file, &text)) return r;
   r.ran = true;
-  if (text.rfind("busbw ", 0) == 0) r.busbw = std::strtod(text.c_str() + 6, nullptr);
+  if (text.rfind("busbw ", 0) == 0) {
+    r.busbw = std::strtod(text.c_str() + 6, nullptr);
+    r.one_machine = text.find(" one-machine") != std::string::npos;
+  }
   else r.error = text.substr(text.find(' ') + 1, text.find('\n') - text.find(' ') - 1);
   return r;
 }
@@ -71,11 +87,53 @@ std::vector<PairResult> run_collective_rounds(const CollectiveSetup& s) {
   for (size_t r = 0; r < rounds.size(); ++r) {
     std::vector<std::string> files;
     for (const NodePair& p : rounds[r]) {
-      files.push_back(result_file(s, r, p));
-      std::string why;
-      if (p.a == s.rank && !write_file_atomic(files.back(), run_pair(s, p), 0644, &why))
-        std::fprintf(stderr, "trn-train: preflight: cannot leave the collective result: %s\n", why.c_str());
+      files.push_back(result_file(s, "nccom", r, p));
+      if (p.a == s.rank) leave_result(files.back(), run_pair(s, p));
     }
+    wait_for(files, s.timeout_s + 30);
+    for (size_t i = 0; i < rounds[r].size(); ++i) results.push_back(read_result(files[i], rounds[r][i]));
+  }
+  return results;
+}
+
+std::vector<PairResult> run_mpi_pairs(const CollectiveSetup& s, const std::string& native_program, int tasks) {
+  const int nodes = static_cast<int>(s.hosts.size());
+  const auto rounds = pair_rounds(nodes);
+  std::map<std::string, std::string> mine;  // this node's files -> their text
+  for (size_t r = 0; r < rounds.size(); ++r)
+    for (const NodePair& p : rounds[r])
+      if (p.a == s.rank) mine[result_file(s, "mpi", r, p)] = "error the test did not report this pair\n";
+  if (tasks != nodes) {
+    for (auto& [file, text] : mine)
+      text = "error the MPI test needs one task per node (srun --ntasks-per-node=1), not " + std::to_string(tasks) +
+             " tasks on " + std::to_string(nodes) + " nodes\n";
+  } else {
+    // trn-train-native checks that MPI gave it this world (a step without PMIx gives
+    // each task a world of one): the rank and size it must have.
+    ::setenv("WORLD_SIZE", std::to_string(nodes).c_str(), 1);
+    ::setenv("RANK", std::to_string(s.rank).c_str(), 1);
+    const ProgramOutput r = run_program(
+        {"timeout", std::to_string(s.timeout_s * static_cast<int>(rounds.size())), native_program, "--collective-test"},
+        true);
+    if (!r.ok())
+      for (auto& [file, text] : mine) {
+        text = failure(r);
+        text.insert(text.size() - 1, " (does the step start MPI? srun --mpi=pmix, or MpiDefault=pmix in slurm.conf)");
+      }
+    size_t from = 0;
+    for (size_t to; r.ok() && (to = r.out.find('\n', from)) != std::string::npos; from = to + 1) {
+      PairLine line;
+      if (parse_pair_result_line(r.out.substr(from, to - from), &line) && line.pair.a == s.rank &&
+          line.round < rounds.size())
+        mine[result_file(s, "mpi", line.round, line.pair)] =
+            "busbw " + std::to_string(line.busbw) + (line.one_machine ? " one-machine" : "") + "\n";
+    }
+  }
+  for (const auto& [file, text] : mine) leave_result(file, text);
+  std::vector<PairResult> results;
+  for (size_t r = 0; r < rounds.size(); ++r) {
+    std::vector<std::string> files;
+    for (const NodePair& p : rounds[r]) files.push_back(result_file(s, "mpi", r, p));
     wait_for(files, s.timeout_s + 30);
     for (size_t i = 0; i < rounds[r].size(); ++i) results.push_back(read_result(files[i], rounds[r][i]));
   }

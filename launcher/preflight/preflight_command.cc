@@ -107,22 +107,45 @@ int report(std::vector<NodeRow> rows, const HealSite& site) {
   return bad.empty() ? 0 : 1;
 }
 
-// --collective, after the rows: every node runs the pairs it leads (collective_run.h);
-// node 0 prints one line per pair and the verdict naming the slow nodes. 1 when slow.
-int collective_step(CollectiveSetup s, const LaunchEnv& le, const config::SiteConfig& site, const std::string& dir) {
+// --collective, after the rows: every node runs the pairs it leads (collective_run.h),
+// nccom-test on a Neuron plan, the native engine's MPI all-reduce on a native plan, both
+// when both apply; node 0 prints one line per pair and the verdict naming the slow nodes.
+// 1 when slow.
+struct CollectiveTests {
+  CollectiveSetup setup;
+  bool nccom = false;
+  std::string native_program;  // "": no MPI test
+  bool any() const { return nccom || !native_program.empty(); }
+};
+
+int report_collective(const std::vector<PairResult>& results, const std::vector<std::string>& hosts,
+                      const std::string& test) {
+  const CollectiveVerdict v = judge_pairs(results, hosts, test);
+  for (const auto& line : v.lines) std::printf("%s\n", line.c_str());
+  if (v.ok) std::printf("collective: ok: %zu pairs, %s\n", results.size(), test.c_str());
+  else if (v.none_ran) std::printf("collective: FAIL: %s: no pair completed the test (above); no node is named\n", test.c_str());
+  else if (v.slow_nodes.empty()) std::printf("collective: FAIL: %s: a slow link (above), no node slow in every pair\n", test.c_str());
+  else std::printf("collective: FAIL: %s: slow node(s): --exclude=%s\n", test.c_str(), compress_hostlist(v.slow_nodes).c_str());
+  std::fflush(stdout);
+  return v.ok ? 0 : 1;
+}
+
+int collective_step(CollectiveTests t, const LaunchEnv& le, const config::SiteConfig& site, const std::string& dir) {
+  CollectiveSetup& s = t.setup;
   s.dir = dir;
   s.rank = le.node_rank;
   s.hosts = le.hosts.expand();
   s.host_addresses = site.host_addresses;
-  const std::vector<PairResult> results = run_collective_rounds(s);
-  if (le.node_rank != 0) return 0;
-  const CollectiveVerdict v = judge_pairs(results, s.hosts);
-  for (const auto& line : v.lines) std::printf("%s\n", line.c_str());
-  if (v.ok) std::printf("collective: ok: %zu pairs\n", results.size());
-  else if (v.slow_nodes.empty()) std::printf("collective: FAIL: a slow link (above), no node slow in every pair\n");
-  else std::printf("collective: FAIL: slow node(s): --exclude=%s\n", compress_hostlist(v.slow_nodes).c_str());
-  std::fflush(stdout);
-  return v.ok ? 0 : 1;
+  int rc = 0;
+  if (t.nccom) {
+    const std::vector<PairResult> results = run_collective_rounds(s);
+    if (le.node_rank == 0) rc = std::max(rc, report_collective(results, s.hosts, "all-reduce (nccom-test)"));
+  }
+  if (!t.native_program.empty()) {
+    const std::vector<PairResult> results = run_mpi_pairs(s, t.native_program, le.ntasks);
+    if (le.node_rank == 0) rc = std::max(rc, report_collective(results, s.hosts, "MPI all-reduce (trn-train-native)"));
+  }
+  return rc;
 }
 
 }  // namespace
@@ -142,16 +165,16 @@ int preflight_command(const CommonOptions& opts, int timeout_s, bool collective)
   const LoadedConfig cfg = load_config(conf, overrides, site);
 
   NodeRow row;
-  CollectiveSetup pairs;  // --collective on a Neuron plan: the pairs' workers and port
-  bool run_pairs = false;
+  CollectiveTests pairs;  // --collective: which tests apply to this plan, and their setup
   try {
     LoadedConfig planned;
     const Plan p = build_plan(opts, next, &planned);
     const Expectation want = expect(p, planned, site);
-    run_pairs = collective && want.neuron;
+    pairs.nccom = collective && want.neuron;
+    if (collective && p.backend == Backend::kNative) pairs.native_program = p.command.at(0);
     // every NeuronCore of the node, whatever this config's processes per node
-    pairs.workers_per_node = want.neuron_cores / std::max(1, want.lnc);
-    pairs.port = p.root_comm_port;
+    pairs.setup.workers_per_node = want.neuron_cores / std::max(1, want.lnc);
+    pairs.setup.port = p.root_comm_port;
     const auto root = lookup(env, "TRN_TRAIN_NODE_ROOT");
     NodeFacts facts = probe_node(p, want, root && !root->empty() ? *root : "/", env);
     facts.node = node;
@@ -187,11 +210,11 @@ int preflight_command(const CommonOptions& opts, int timeout_s, bool collective)
     if (row.bad())
       std::fprintf(stderr, "trn-train: preflight: %s failed (node 0 prints the table):\n%s", node.c_str(),
                    format_table({row}).c_str());
-    if (run_pairs) collective_step(pairs, le, site, dir);
+    if (pairs.any()) collective_step(pairs, le, site, dir);
     return row.bad() ? 1 : 0;
   }
   const int rows = report(gather(dir, le.hosts, timeout_s), heal);
-  return run_pairs ? std::max(rows, collective_step(pairs, le, site, dir)) : rows;
+  return pairs.any() ? std::max(rows, collective_step(pairs, le, site, dir)) : rows;
 }
 
 }  // namespace trn

@@ -94,7 +94,8 @@ expect_contains "$out" "verdict: PASS" "acceptance verdict"
 # device and instance checks ran on all 4.
 [ "$(grep -cE '^trn1-st-trn1-[1-4] .*ok 16 .*ok trn1.32xlarge/lnc1' "$work/acceptance.out")" = 4 ] ||
   fail "acceptance preflight did not check the trn1 hardware: $(cat "$work/acceptance.out")"
-expect_contains "$(cat "$work/acceptance.out")" "collective: ok: 4 pairs" "acceptance: the collective test (nccom-test double)"
+expect_contains "$(cat "$work/acceptance.out")" "collective: ok: 4 pairs, all-reduce (nccom-test)" "acceptance: the collective test (nccom-test double)"
+expect_contains "$(cat "$work/acceptance.out")" "collective: ok: 4 pairs, MPI all-reduce (trn-train-native)" "acceptance: the MPI all-reduce test"
 touch "$work/not-a-folder"  # a folder below a file cannot be made, not even by root
 # ... and node 4 loses a Neuron device (its fake tree's neuron7, put back afterwards).
 broken=$LOCALSLURM_DIR/nodes/trn1-st-trn1-4

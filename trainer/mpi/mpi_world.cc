@@ -56,9 +56,6 @@ void bcast_ints(long long* values, int n) {
   MPI_Bcast(values, n, MPI_LONG_LONG, 0, MPI_COMM_WORLD);
 }
 
-// Which machine this rank runs on: its kernel's boot id (one per booted kernel, so
-// the local cluster's "nodes", all slurmd on one host, count as the one machine whose
-// cores and memory they share; PMIx would call them separate nodes), else the host name.
 uint64_t machine_id() {
   std::string id;
   std::getline(std::ifstream("/proc/sys/kernel/random/boot_id"), id);

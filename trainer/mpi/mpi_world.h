@@ -2,6 +2,7 @@
 // (in pieces: MPI counts are int), and the memory check (its verdict: trainer/mpi/input_verdict.h).
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "common/problem.h"
@@ -23,6 +24,11 @@ void allreduce_sum(std::vector<float>* v);
 int allreduce_max(int flag);
 float allreduce_mean(float x, const Mpi& mpi);
 void bcast_ints(long long* values, int n);
+
+// Which machine this rank runs on: its kernel's boot id (one per booted kernel, so the
+// local cluster's "nodes", all slurmd on one host, count as the one machine whose cores
+// and memory they share; PMIx would call them separate nodes), else the host name.
+uint64_t machine_id();
 
 // The ranks sharing this rank's machine (its cores and memory), this one included.
 int ranks_on_this_node(const Mpi& mpi);
