@@ -76,13 +76,13 @@ export ASAN_OPTIONS ?= detect_leaks=0:abort_on_error=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
 check: all $(UNIT_TESTS)
-	tests/run --build $(BUILD) $(UNIT_TESTS)
+	tests/run --build $(BUILD) $(if $(filter yes,$(SANITIZE)),--sanitized) $(UNIT_TESTS)
 
 unit-check: all $(UNIT_TESTS)
-	tests/run --build $(BUILD) --unit-only $(UNIT_TESTS)
+	tests/run --build $(BUILD) --unit-only $(if $(filter yes,$(SANITIZE)),--sanitized) $(UNIT_TESTS)
 
 cluster-check: all
-	tests/run --build $(BUILD) --cluster-only
+	tests/run --build $(BUILD) --cluster-only $(if $(filter yes,$(SANITIZE)),--sanitized)
 
 demo: all
 	examples/demo.sh

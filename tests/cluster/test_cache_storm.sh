@@ -13,6 +13,7 @@
 # (localslurm --instance cpu --no-plugin: no device trees, the plugin is not what is tested)
 # and takes it down again: 64 nodes, localslurm's scale (up in ~2-4 s here, ~6 MiB per slurmd),
 # of which the storm takes 32. Figures: bench/cache_storm.sh.
+# sanitized: skip: scale (1,024 processes, 218 s under ASan); the cache's code runs sanitized in cache_tests, test_cache_stress, test_cache_distributed and test_cache_two_users
 source "$(dirname "$0")/lib.sh"
 driver=$TRN_BUILD/tests/cache_driver
 ls=$TRN_TOP/tests/cluster/localslurm

@@ -9,6 +9,7 @@
 # The training is sized from this machine's measured speed (a short run first), so it
 # needs about two windows on a fast machine and on a slow one (ASan) alike; nothing
 # asserted depends on the speed. Cost: about 4-5 minutes (two windows and a requeue).
+# sanitized: skip: its minutes go to Slurm's time-limit windows; the heal code runs sanitized in launcher_tests, test_launcher_requeue (the time-limit signal, nxdt), test_heal_bad_node and test_heal_hang (native requeues) and test_trainer_resume_exact (the trainer's stop on SIGUSR1)
 source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d)
 id=""
