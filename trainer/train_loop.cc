@@ -10,6 +10,7 @@
 #include <deque>
 
 #include "trainer/checkpoint/checkpoint.h"
+#include "trainer/model/threads.h"
 #include "trainer/report/metrics_jsonl.h"
 #include "trainer/mpi/grad_allreduce.h"
 #include "trainer/mpi/input_verdict.h"
@@ -203,7 +204,15 @@ StepResult forward_backward(const Mpi& mpi, const TrainSettings& s, Llama* model
     loss = local_forward_backward(mpi, s, model, data, consumed_samples);
     allreduce_sum(&g);
   }
-  for (float& x : g) x /= mpi.world;
+  // The mean over the ranks, on the whole team (one thread walking every gradient kept
+  // the others waiting); nothing to divide on one rank.
+  if (mpi.world > 1) {
+    const float world = static_cast<float>(mpi.world);
+    float* x = g.data();
+    const long long n = static_cast<long long>(g.size());
+#pragma omp parallel for schedule(static) num_threads(kernel_threads())
+    for (long long i = 0; i < n; ++i) x[i] /= world;
+  }
   StepResult r;
   r.loss = allreduce_mean(loss, mpi);
   r.grad_norm = clip_grad_norm(g, static_cast<float>(s.train.gradient_clip_val));
