@@ -64,8 +64,9 @@ PairResult read_result(const std::string& file, const NodePair& p) {
   if (text.rfind("busbw ", 0) == 0) {
     r.busbw = std::strtod(text.c_str() + 6, nullptr);
     r.one_machine = text.find(" one-machine") != std::string::npos;
+  } else {
+    r.error = text.substr(text.find(' ') + 1, text.find('\n') - text.find(' ') - 1);
   }
-  else r.error = text.substr(text.find(' ') + 1, text.find('\n') - text.find(' ') - 1);
   return r;
 }
 
@@ -123,10 +124,10 @@ std::vector<PairResult> run_mpi_pairs(const CollectiveSetup& s, const std::strin
     size_t from = 0;
     for (size_t to; r.ok() && (to = r.out.find('\n', from)) != std::string::npos; from = to + 1) {
       PairLine line;
-      if (parse_pair_result_line(r.out.substr(from, to - from), &line) && line.pair.a == s.rank &&
-          line.round < rounds.size())
-        mine[result_file(s, "mpi", line.round, line.pair)] =
-            "busbw " + std::to_string(line.busbw) + (line.one_machine ? " one-machine" : "") + "\n";
+      if (!parse_pair_result_line(r.out.substr(from, to - from), &line) || line.round >= rounds.size()) continue;
+      // Only the pairs this node leads: another line (a pair it is not in) is not this node's to report.
+      if (auto it = mine.find(result_file(s, "mpi", line.round, line.pair)); it != mine.end() && line.pair.a == s.rank)
+        it->second = "busbw " + std::to_string(line.busbw) + (line.one_machine ? " one-machine" : "") + "\n";
     }
   }
   for (const auto& [file, text] : mine) leave_result(file, text);
