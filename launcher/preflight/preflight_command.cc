@@ -122,10 +122,15 @@ int report_collective(const std::vector<PairResult>& results, const std::vector<
                       const std::string& test) {
   const CollectiveVerdict v = judge_pairs(results, hosts, test);
   for (const auto& line : v.lines) std::printf("%s\n", line.c_str());
-  if (v.ok) std::printf("collective: ok: %zu pairs, %s\n", results.size(), test.c_str());
-  else if (v.none_ran) std::printf("collective: FAIL: %s: no pair completed the test (above); no node is named\n", test.c_str());
-  else if (v.slow_nodes.empty()) std::printf("collective: FAIL: %s: a slow link (above), no node slow in every pair\n", test.c_str());
-  else std::printf("collective: FAIL: %s: slow node(s): --exclude=%s\n", test.c_str(), compress_hostlist(v.slow_nodes).c_str());
+  const char* what = test.c_str();
+  if (v.ok)
+    std::printf("collective: ok: %zu pairs, %s\n", results.size(), what);
+  else if (v.none_ran)
+    std::printf("collective: FAIL: %s: no pair completed the test (above); no node is named\n", what);
+  else if (v.slow_nodes.empty())
+    std::printf("collective: FAIL: %s: a slow link (above), no node slow in every pair\n", what);
+  else
+    std::printf("collective: FAIL: %s: slow node(s): --exclude=%s\n", what, compress_hostlist(v.slow_nodes).c_str());
   std::fflush(stdout);
   return v.ok ? 0 : 1;
 }

@@ -89,7 +89,8 @@ TEST(Collective, OneMachinePairsAreShownNotJudged) {
   PairResult same{{2, 3}, true, 0.10, "", true};
   const auto v = judge_pairs({ran(0, 1, 47), same, ran(1, 2, 46), ran(3, 0, 45)}, kHosts, "MPI all-reduce");
   EXPECT_TRUE(v.ok);
-  EXPECT_EQ(v.lines.at(1), "collective: n3+n4 MPI all-reduce busbw 0.10 GB/s (both nodes on one machine: not judged)");
+  EXPECT_EQ(v.lines.at(1),
+            "collective: n3+n4 MPI all-reduce busbw 0.10 GB/s (both nodes on one machine: not judged)");
 }
 
 // A test that failed on every pair (MPI not started in the step, the program missing)
@@ -101,7 +102,8 @@ TEST(Collective, EveryPairFailedNamesNoNode) {
   EXPECT_FALSE(v.ok);
   EXPECT_TRUE(v.none_ran);
   EXPECT_TRUE(v.slow_nodes.empty());
-  EXPECT_EQ(v.lines.at(0), "collective: n1+n2 MPI all-reduce busbw failed: exit 1: Local abort before MPI_INIT completed SLOW");
+  EXPECT_EQ(v.lines.at(0),
+            "collective: n1+n2 MPI all-reduce busbw failed: exit 1: Local abort before MPI_INIT completed SLOW");
 }
 
 }  // namespace
