@@ -75,14 +75,17 @@ all: $(LIBS_BUILT) $(BINS_BUILT)
 export ASAN_OPTIONS ?= detect_leaks=0:abort_on_error=1
 export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
+# A sanitized build skips the tests that say they belong to the plain pass (tests/run).
+RUN_FLAGS = --build $(BUILD) $(if $(filter yes,$(SANITIZE)),--sanitized)
+
 check: all $(UNIT_TESTS)
-	tests/run --build $(BUILD) $(if $(filter yes,$(SANITIZE)),--sanitized) $(UNIT_TESTS)
+	tests/run $(RUN_FLAGS) $(UNIT_TESTS)
 
 unit-check: all $(UNIT_TESTS)
-	tests/run --build $(BUILD) --unit-only $(if $(filter yes,$(SANITIZE)),--sanitized) $(UNIT_TESTS)
+	tests/run $(RUN_FLAGS) --unit-only $(UNIT_TESTS)
 
 cluster-check: all
-	tests/run --build $(BUILD) --cluster-only $(if $(filter yes,$(SANITIZE)),--sanitized)
+	tests/run $(RUN_FLAGS) --cluster-only
 
 demo: all
 	examples/demo.sh

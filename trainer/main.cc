@@ -177,7 +177,11 @@ int main(int argc, char** argv) {
   if (problems.empty() && !collective && config.empty())
     problems.push_back({"--config", "(missing)", "name the NxDT-schema YAML config: --config PATH"});
   if (refused_together(mpi, problems)) return trn::kExitBadInput;
-  if (collective) return outside_planned_world(mpi) ? trn::kExitBadInput : run_pair_bandwidth(mpi);
+  if (collective) {
+    if (outside_planned_world(mpi)) return trn::kExitBadInput;
+    run_pair_bandwidth(mpi);
+    return 0;
+  }
   // --generate runs on rank 0 alone: the world does not matter to it.
   if (!gen && outside_planned_world(mpi)) return trn::kExitBadInput;
 

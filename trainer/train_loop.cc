@@ -208,10 +208,9 @@ StepResult forward_backward(const Mpi& mpi, const TrainSettings& s, Llama* model
   // the others waiting); nothing to divide on one rank.
   if (mpi.world > 1) {
     const float world = static_cast<float>(mpi.world);
-    float* x = g.data();
-    const long long n = static_cast<long long>(g.size());
-#pragma omp parallel for schedule(static) num_threads(kernel_threads())
-    for (long long i = 0; i < n; ++i) x[i] /= world;
+    for_blocks(g.size(), [x = g.data(), world](size_t begin, size_t count) {
+      for (size_t i = begin; i < begin + count; ++i) x[i] /= world;
+    });
   }
   StepResult r;
   r.loss = allreduce_mean(loss, mpi);

@@ -28,7 +28,7 @@ struct CollectiveVerdict {
   bool none_ran = false;  // no pair has a bandwidth: the test or the step failed, no node is named
 };
 
-// `test` names what ran, in each line: "all-reduce" (nccom-test) or "MPI all-reduce".
+// `test` names what ran, in each line: "all-reduce (nccom-test)" or "MPI all-reduce (trn-train-native)".
 CollectiveVerdict judge_pairs(const std::vector<PairResult>& results, const std::vector<std::string>& hosts,
                               const std::string& test, double min_fraction = 0.8);
 

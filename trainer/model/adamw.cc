@@ -9,11 +9,6 @@
 namespace trn::native {
 namespace {
 
-// The loops below run over fixed blocks of this many values, the blocks split across
-// the threads: each block's result is the same whatever the thread count and level.
-constexpr size_t kBlock = 1 << 14;
-size_t blocks(size_t n) { return (n + kBlock - 1) / kBlock; }
-
 // The sum of squares of x[0, n) in 8 lanes, each summing every 8th value in order,
 // added up in lane order at the end: the same additions (and so the same double) at
 // every vector width. Squares of floats are exact in double.
@@ -50,17 +45,6 @@ TRN_ISA_CLONES void block_adamw(float* params, const float* grads, float* m, flo
   }
 }
 
-// Runs f(begin, count) for every block of [0, n) on the process's threads.
-template <typename F>
-void for_blocks(size_t n, F f) {
-  const long count = static_cast<long>(blocks(n));
-#pragma omp parallel for schedule(static) num_threads(kernel_threads()) if (count > 1)
-  for (long b = 0; b < count; ++b) {
-    const size_t begin = static_cast<size_t>(b) * kBlock;
-    f(begin, std::min(kBlock, n - begin));
-  }
-}
-
 }  // namespace
 
 float learning_rate(const config::OptimConfig& o, int step) {
@@ -73,8 +57,10 @@ float learning_rate(const config::OptimConfig& o, int step) {
 }
 
 double squared_sum(const float* x, size_t n) {
-  std::vector<double> partial(blocks(n));
-  for_blocks(n, [&](size_t begin, size_t count) { partial[begin / kBlock] = block_squares(x + begin, count); });
+  std::vector<double> partial(buffer_blocks(n));
+  for_blocks(n, [&](size_t begin, size_t count) {
+    partial[begin / kBufferBlock] = block_squares(x + begin, count);
+  });
   double ss = 0.0;
   for (double p : partial) ss += p;  // in block order
   return ss;

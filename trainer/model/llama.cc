@@ -128,11 +128,8 @@ void Llama::init(unsigned long long seed) {
 // On the whole team: one thread clearing the gradients (every parameter, 128 MB at the
 // bench's shape) kept the others waiting at their next barrier for it.
 void Llama::zero_grad() {
-  constexpr long long kPiece = 1 << 16;
-  const long long n = static_cast<long long>(grads_.size()), pieces = (n + kPiece - 1) / kPiece;
   float* g = grads_.data();
-#pragma omp parallel for schedule(static) num_threads(kernel_threads())
-  for (long long p = 0; p < pieces; ++p) std::fill(g + p * kPiece, g + std::min(n, (p + 1) * kPiece), 0.0f);
+  for_blocks(grads_.size(), [g](size_t begin, size_t count) { std::fill_n(g + begin, count, 0.0f); });
 }
 
 float Llama::forward(const int* tokens, const int* targets) {

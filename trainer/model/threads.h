@@ -6,6 +6,9 @@
 // pools never compete for the cores.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
+
 namespace trn::native {
 
 // Sizes the team before the first kernel runs: OMP_NUM_THREADS when set, else this
@@ -14,6 +17,23 @@ namespace trn::native {
 void size_kernel_threads(int ranks_here);
 // The team size every kernel uses. The first call also pins OpenBLAS to one thread.
 int kernel_threads();
+
+// The loops over whole buffers (AdamW, the gradient norm and clip, clearing and
+// averaging the gradients) run over fixed blocks of this many values, the blocks split
+// across the team: each block's result is the same whatever the thread count and level.
+constexpr size_t kBufferBlock = 1 << 14;
+inline size_t buffer_blocks(size_t n) { return (n + kBufferBlock - 1) / kBufferBlock; }
+
+// Runs f(begin, count) for every block of [0, n) on the process's threads.
+template <typename F>
+void for_blocks(size_t n, F f) {
+  const long count = static_cast<long>(buffer_blocks(n));
+#pragma omp parallel for schedule(static) num_threads(kernel_threads()) if (count > 1)
+  for (long b = 0; b < count; ++b) {
+    const size_t begin = static_cast<size_t>(b) * kBufferBlock;
+    f(begin, std::min(kBufferBlock, n - begin));
+  }
+}
 
 // The [begin, end) share of n items that thread `index` of `count` takes.
 struct Share {

@@ -41,7 +41,7 @@ bool one_machine(MPI_Comm comm) {
 
 }  // namespace
 
-int run_pair_bandwidth(const Mpi& mpi) {
+void run_pair_bandwidth(const Mpi& mpi) {
   std::vector<float> buffer(kFloats, 1.0f);
   const auto rounds = pair_rounds(mpi.world);
   for (size_t r = 0; r < rounds.size(); ++r) {
@@ -63,7 +63,6 @@ int run_pair_bandwidth(const Mpi& mpi) {
     }
     MPI_Barrier(MPI_COMM_WORLD);  // the next round's pairs start together
   }
-  return 0;
 }
 
 }  // namespace trn::native

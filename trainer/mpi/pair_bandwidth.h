@@ -14,7 +14,7 @@ namespace trn::native {
 // (pair_result_line: bus bandwidth = bytes / seconds per all-reduce, the ring's
 // 2(n-1)/n being 1 for a pair; the seconds are the best of 5 timed all-reduces, each
 // the slower rank's, so a moment of contention on a busy node does not read as a slow
-// link, while a slow link is slow every time). Returns 0.
-int run_pair_bandwidth(const Mpi& mpi);
+// link, while a slow link is slow every time).
+void run_pair_bandwidth(const Mpi& mpi);
 
 }  // namespace trn::native
