@@ -39,6 +39,29 @@ inline int thread_index() {
 
 inline size_t at(size_t row, size_t width) { return row * width; }
 
+// A row of kLanes floats as one value (GCC's vector extension; clang reads it too):
+// one register of the widest kind the build's ISA has (zmm at x86-64-v4, ymm at v3,
+// xmm at baseline). A kernel that keeps a block of them as locals gets them in
+// registers, which GCC does not do for a float array summed under `omp simd`.
+// kRegisterBlock of them leave room for the operands in 16 vector registers.
+// Scratch is sized for kMaxLanes, so that one size serves every ISA's graphs.
+#if defined(__AVX512F__)
+constexpr int kLanes = 16;
+#elif defined(__AVX__)
+constexpr int kLanes = 8;
+#else
+constexpr int kLanes = 4;
+#endif
+constexpr int kMaxLanes = 16, kRegisterBlock = 8;
+typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
+// Unaligned: scratch and activations are only float-aligned.
+__attribute__((always_inline)) inline Lanes load_lanes(const float* p) {
+  Lanes v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+__attribute__((always_inline)) inline void store_lanes(float* p, Lanes v) { __builtin_memcpy(p, &v, sizeof v); }
+
 // Below this many values of work a kernel runs on the calling thread alone: waking
 // the team costs more than the loop (tiny models, tests, generation).
 inline bool worth_threads(size_t values) { return values >= (size_t{1} << 17); }
