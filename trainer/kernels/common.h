@@ -39,12 +39,13 @@ inline int thread_index() {
 
 inline size_t at(size_t row, size_t width) { return row * width; }
 
-// A row of kLanes floats as one value (GCC's vector extension; clang reads it too):
-// one register of the widest kind the build's ISA has (zmm at x86-64-v4, ymm at v3,
-// xmm at baseline). A kernel that keeps a block of them as locals gets them in
-// registers, which GCC does not do for a float array summed under `omp simd`.
-// kRegisterBlock of them leave room for the operands in 16 vector registers.
-// Scratch is sized for kMaxLanes, so that one size serves every ISA's graphs.
+// kLanes floats as one value (GCC's vector extension; clang reads it too): one
+// register of the widest kind the build's ISA has (zmm at x86-64-v4, ymm at v3, xmm at
+// baseline). A kernel that keeps a block of them as locals gets them in registers,
+// which GCC does not do for a float array summed under `omp simd`. Kernels lay their
+// data out in rows of kRowLanes floats, whatever the ISA (so one scratch size serves
+// every build), kVectors vectors a row; kRegisterBlock rows of sums (8, 6 or 3: 8 or 12
+// registers) leave room for the operands in 16 vector registers.
 #if defined(__AVX512F__)
 constexpr int kLanes = 16;
 #elif defined(__AVX__)
@@ -52,7 +53,7 @@ constexpr int kLanes = 8;
 #else
 constexpr int kLanes = 4;
 #endif
-constexpr int kMaxLanes = 16, kRegisterBlock = 8;
+constexpr int kRowLanes = 16, kVectors = kRowLanes / kLanes, kRegisterBlock = kVectors == 1 ? 8 : 12 / kVectors;
 typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
 // Unaligned: scratch and activations are only float-aligned.
 __attribute__((always_inline)) inline Lanes load_lanes(const float* p) {
