@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 
@@ -37,13 +38,17 @@ inline CacheSettings scratch_cache() {
   return graph_cache_settings("", {{"TRN_TRAIN_CACHE_DIR", scratch_cache_dir().string()}}, &problems);
 }
 
-// Compiles (once per shape and process) and loads every graph of `s`; *error on failure.
-inline bool compiled_kernels(const ModelShape& s, KernelTable* out, std::string* error) {
-  using Key = std::tuple<int, int, int, int, int, int>;
+// Compiles (once per shape, level and process) and loads every graph of `s`, built for
+// `isa` (default: the host's level); *error on failure.
+inline bool compiled_kernels(const ModelShape& s, KernelTable* out, std::string* error,
+                             const std::optional<std::string>& isa = std::nullopt) {
+  using Key = std::tuple<int, int, int, int, int, int, std::string>;
   static std::map<Key, KernelTable> loaded;
-  const Key key{s.vocab_size, s.hidden_size, s.intermediate_size, s.num_heads, s.num_kv_heads, s.seq_length};
+  const Key key{s.vocab_size, s.hidden_size,  s.intermediate_size, s.num_heads,
+                s.num_kv_heads, s.seq_length, isa.value_or("(host)")};
   if (auto it = loaded.find(key); it != loaded.end()) return *out = it->second, true;
-  if (compile_graphs(s, scratch_cache(), 0, error) != 0 || !load_graphs(s, scratch_cache(), out, error)) return false;
+  if (compile_graphs(s, scratch_cache(), 0, error, isa) != 0 || !load_graphs(s, scratch_cache(), out, error, isa))
+    return false;
   loaded[key] = *out;
   return true;
 }
