@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> overrides;
   std::string kernel_mode = "auto";
   app.add_option("--config", config, "NxDT-schema YAML config (model shape from model.model_config); every mode but "
-                 "--collective-test needs it");
+                 "--collective-test (which refuses one) needs it");
   app.add_flag("--compile", compile, "Compile run: check the config and one step, compile the graphs, then stop");
   app.add_flag("--train", train, "Training run (the default)");
   app.add_flag("--collective-test", collective,
@@ -176,6 +176,10 @@ int main(int argc, char** argv) {
   }
   if (problems.empty() && !collective && config.empty())
     problems.push_back({"--config", "(missing)", "name the NxDT-schema YAML config: --config PATH"});
+  // The bandwidth test reads no config: one given with it would look obeyed and not be.
+  if (problems.empty() && collective && (!config.empty() || !overrides.empty()))
+    problems.push_back({"--collective-test", config.empty() ? overrides.front() : "--config " + config,
+                        "the test reads no config: drop --config and the overrides"});
   if (refused_together(mpi, problems)) return trn::kExitBadInput;
   if (collective) {
     if (outside_planned_world(mpi)) return trn::kExitBadInput;

@@ -50,6 +50,10 @@ bad_input() {
 bad_input "--compile with --train" "mode = --compile and --train: " --config "$fixture" --compile --train
 bad_input "no config" "--config = (missing): name the NxDT-schema YAML config" --train
 bad_input "--collective-test with --train" "mode = --train and --collective-test: " --collective-test --train
+bad_input "--collective-test with a config" "--collective-test = --config $fixture: the test reads no config" \
+  --collective-test --config "$fixture"
+bad_input "--collective-test with an override" "--collective-test = trainer.max_steps=3: the test reads no config" \
+  --collective-test trainer.max_steps=3
 bad_input "malformed override" "trainer.foo = [: " --config "$fixture" 'trainer.foo=['
 bad_input "wrong type" "trainer.max_steps = ten: must be a whole number" --config "$fixture" trainer.max_steps=ten
 # Issue 17: a mistyped key trained the config's value; Hydra's prefixes meant something else.
