@@ -14,6 +14,20 @@ expect_nodes_healthy() {
   [ -z "$bad" ] || fail "nodes not healthy: $bad"
 }
 TRN_TRAIN=$TRN_BUILD/bin/trn-train
+# For a test that follows one batch job, $id, through requeues: its JobState and
+# Restarts (empty once Slurm has forgotten it).
+job_state() { scontrol show job "$id" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
+job_restarts() { scontrol show job "$id" 2>/dev/null | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p'; }
+# wait_for WHAT SECONDS COMMAND...: polls COMMAND until it succeeds; after SECONDS, fails
+# naming WHAT, the job's state and the last 20 lines of $job_log (the job's output file).
+wait_for() {
+  local what=$1 t=$(($2 * 10)); shift 2
+  until "$@"; do
+    t=$((t - 1))
+    [ "$t" -gt 0 ] || fail "timed out waiting for $what (job state $(job_state)): $(tail -20 "${job_log:-/dev/null}" 2>/dev/null)"
+    sleep 0.1
+  done
+}
 
 # own_cpu_cluster DIR NODES: brings up a private cluster of NODES cpu nodes (no plugin) in
 # a folder below DIR whose port range differs from the suite cluster's (localslurm picks
@@ -31,4 +45,19 @@ own_cpu_cluster() {
   "$TRN_TOP/tests/cluster/localslurm" up --nodes "$nodes" --instance cpu --no-plugin > "$dir/up.log" 2>&1 ||
     fail "localslurm up: $(cat "$dir/up.log")"
   eval "$("$TRN_TOP/tests/cluster/localslurm" env)"
+}
+# own_cluster_work NAME NODES: for a test that follows one job ($id) on a cluster of its
+# own: $work (/tmp/trn-NAME.XXXXXX, the current folder from here) holds NODES cpu nodes
+# (own_cpu_cluster) and no cache setting of the caller's environment applies. At exit the
+# job is cancelled and only that cluster is brought down (never the suite's, whatever
+# failed before it was up), then $work removed.
+own_cluster_work() {
+  work=$(mktemp -d "/tmp/trn-$1.XXXXXX")
+  id=""
+  trap '[ -n "$id" ] && scancel "$id" 2>/dev/null
+    [[ $LOCALSLURM_DIR != "$work"/* ]] || "$TRN_TOP/tests/cluster/localslurm" down >/dev/null 2>&1
+    rm -rf "$work"' EXIT
+  own_cpu_cluster "$work" "$2"
+  unset TRN_TRAIN_CACHE_DIR NEURON_COMPILE_CACHE_URL NEURON_CC_FLAGS
+  cd "$work"
 }

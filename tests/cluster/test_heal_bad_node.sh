@@ -9,16 +9,8 @@
 # job id runs again on the other 4 nodes (the spare among them), resumes from its
 # checkpoint and ends COMPLETED.
 source "$(dirname "$0")/lib.sh"
-ls=$TRN_TOP/tests/cluster/localslurm
-work=$(mktemp -d /tmp/trn-heal.XXXXXX)
-id=""
-# Only its own cluster is brought down (never the suite's, whatever failed before it was up).
-trap '[ -n "$id" ] && scancel "$id" 2>/dev/null; [[ $LOCALSLURM_DIR != "$work"/* ]] || "$ls" down >/dev/null 2>&1
-  rm -rf "$work"' EXIT
 start=$SECONDS
-own_cpu_cluster "$work" 5
-unset TRN_TRAIN_CACHE_DIR NEURON_COMPILE_CACHE_URL NEURON_CC_FLAGS
-cd "$work"
+own_cluster_work heal 5
 
 # The build's programs, with the double in the native trainer's place.
 mkdir -p "$work/tree/bin"
@@ -29,18 +21,8 @@ export TRN_DOUBLE_REAL_NATIVE=$TRN_BUILD/bin/trn-train-native TRN_DOUBLE_BAD_NOD
   TRN_DOUBLE_FAIL_AFTER="$work/nemo_experiments/tiny_llama/checkpoints/checkpoint-10.bin"
 steps=60
 
-state() { scontrol show job "$id" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
-restarts() { scontrol show job "$id" 2>/dev/null | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p'; }
-# wait_for WHAT SECONDS COMMAND...: until COMMAND succeeds
-wait_for() {
-  local what=$1 t=$(($2 * 10)); shift 2
-  until "$@"; do
-    t=$((t - 1)); [ "$t" -gt 0 ] || fail "timed out waiting for $what (job state $(state)): $(tail -20 "$work/slurm-$id.out" 2>/dev/null)"
-    sleep 0.1
-  done
-}
 completed() {
-  local st; st=$(state)
+  local st; st=$(job_state)
   case $st in
     COMPLETED) return 0 ;;
     FAILED|CANCELLED|TIMEOUT|NODE_FAIL|BOOT_FAIL|OUT_OF_MEMORY) fail "job ended $st: $(tail -30 "$work/slurm-$id.out")" ;;
@@ -54,10 +36,11 @@ out=$("$work/tree/bin/trn-train" submit --conf "$TRN_TOP/conf/tiny_llama_native.
   launch.preflight=false trainer.max_steps=$steps 2>&1) || fail "submit failed: $out"
 id=$(sed -n 's/^train job \([0-9]*\)$/\1/p' <<< "$out")
 [ -n "$id" ] || fail "no train job id in: $out"
+job_log=$work/slurm-$id.out
 # Requeued once; a job that ended instead fails at once, naming its state.
 requeued() {
-  case $(state) in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL) fail "job ended $(state) instead of requeueing: $(tail -30 "$work/slurm-$id.out")" ;; esac
-  [ "$(restarts)" = 1 ]
+  case $(job_state) in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL) fail "job ended $(job_state) instead of requeueing: $(tail -30 "$work/slurm-$id.out")" ;; esac
+  [ "$(job_restarts)" = 1 ]
 }
 wait_for "the job to run again after the hardware error" 90 requeued
 wait_for "the requeued job to complete" 150 completed
@@ -106,6 +89,7 @@ export TRN_DOUBLE_BAD_NODE=""  # the trainer runs unchanged everywhere
 id=$("$work/tree/bin/trn-train" submit --conf "$TRN_TOP/conf/tiny_llama_native.yaml" --train-only \
   trainer.max_steps=10 exp_manager.explicit_log_dir="$work/exp2" 2>&1 | sed -n 's/^train job \([0-9]*\)$/\1/p')
 [ -n "$id" ] || fail "preflight: no train job id"
+job_log=$work/slurm-$id.out
 wait_for "the job to run again after preflight" 90 requeued
 wait_for "the requeued job to complete" 120 completed
 log=$(cat "$work/slurm-$id.out")

@@ -9,33 +9,16 @@
 #  * the job is requeued (same id), runs on the other 4 nodes, resumes from its
 #    checkpoint (the trainer says the step) and ends COMPLETED with every step trained.
 source "$(dirname "$0")/lib.sh"
-ls=$TRN_TOP/tests/cluster/localslurm
-work=$(mktemp -d /tmp/trn-hang.XXXXXX)
-id=""
-# Only its own cluster is brought down (never the suite's, whatever failed before it was up).
-trap '[ -n "$id" ] && scancel "$id" 2>/dev/null; [[ $LOCALSLURM_DIR != "$work"/* ]] || "$ls" down >/dev/null 2>&1
-  rm -rf "$work"' EXIT
 start=$SECONDS
-own_cpu_cluster "$work" 5
-unset TRN_TRAIN_CACHE_DIR NEURON_COMPILE_CACHE_URL NEURON_CC_FLAGS
-cd "$work"
-state() { scontrol show job "$id" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
-restarts() { scontrol show job "$id" 2>/dev/null | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p'; }
-# wait_for WHAT SECONDS COMMAND...: until COMMAND succeeds
-wait_for() {
-  local what=$1 t=$(($2 * 5)); shift 2
-  until "$@"; do
-    t=$((t - 1)); [ "$t" -gt 0 ] || fail "timed out waiting for $what (job state $(state)): $(tail -20 "$work/out" 2>/dev/null)"
-    sleep 0.2
-  done
-}
+own_cluster_work hang 5
+job_log=$work/out
 
 steps=150
 id=$(sbatch --parsable --requeue -N4 -o "$work/out" --wrap "srun $TRN_TRAIN run --conf $TRN_TOP/conf/tiny_llama_native.yaml \
   trainer.max_steps=$steps trainer.log_every_n_steps=1 exp_manager.checkpoint_callback_params.every_n_train_steps=5 \
   launch.hang_timeout=15 launch.cache_dir=$work/cache")
 checkpointed() {
-  case $(state) in FAILED|CANCELLED|COMPLETED|TIMEOUT) fail "the first run ended $(state) before step 5: $(tail -5 "$work/out")" ;; esac
+  case $(job_state) in FAILED|CANCELLED|COMPLETED|TIMEOUT) fail "the first run ended $(job_state) before step 5: $(tail -5 "$work/out")" ;; esac
   grep -q '^checkpoint: step 5 ' "$work/out" 2>/dev/null
 }
 wait_for "the first run to train and checkpoint step 5" 90 checkpointed
@@ -56,7 +39,7 @@ wait_for "the hang to be noticed" 40 noticed
 took=$((SECONDS - stopped_at))
 echo "hang noticed $took s after the SIGSTOP (limit 15 s)"
 [ "$took" -le 30 ] || fail "hang noticed after $took s, limit 15 s"
-requeued() { [ "$(restarts)" = 1 ]; }
+requeued() { [ "$(job_restarts)" = 1 ]; }
 wait_for "the job to be requeued" 40 requeued
 
 log2=$(cat "$work/logs/$id/0/2/log")
@@ -77,7 +60,7 @@ done
 expect_contains "$(sinfo -h -n "$node" -o %E)" "trn-train: hang: rank 2" "its drain reason"
 
 completed() {
-  local st; st=$(state)
+  local st; st=$(job_state)
   case $st in
     COMPLETED) return 0 ;;
     FAILED|CANCELLED|TIMEOUT|NODE_FAIL|BOOT_FAIL|OUT_OF_MEMORY) fail "restart 1 ended $st: $(tail -20 "$work/out")" ;;

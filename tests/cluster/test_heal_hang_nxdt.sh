@@ -14,10 +14,8 @@ export PATH=$TRN_TOP/tests/doubles:$PATH TRN_DOUBLE_OUT=$work TRN_DOUBLE_HANG_RE
 cd "$work"
 touch "$work/training_orchestrator.py"
 start=$SECONDS
-state() { scontrol show job "$id" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
-restarts() { scontrol show job "$id" 2>/dev/null | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p'; }
 completed() {
-  local st; st=$(state)
+  local st; st=$(job_state)
   case $st in
     COMPLETED) return 0 ;;
     FAILED|CANCELLED|TIMEOUT|NODE_FAIL|BOOT_FAIL|OUT_OF_MEMORY) fail "the job ended $st: $(tail -20 "$work/out")" ;;
@@ -28,8 +26,8 @@ id=$(COMPILE=0 sbatch --parsable --requeue -N2 -o "$work/out" --wrap "srun --mpi
   --conf $TRN_TOP/conf/hf_llama3_8B_config.yaml trainer.num_nodes=2 launch.nodes=2 launch.hang_timeout=8 \
   compiler_cache_url=$work/cache")
 for _ in $(seq 1 600); do completed && break; sleep 0.2; done
-completed || fail "the job did not complete (state $(state)): $(tail -20 "$work/out")"
-expect_eq "$(restarts)" 1 "restarts"
+completed || fail "the job did not complete (state $(job_state)): $(tail -20 "$work/out")"
+expect_eq "$(job_restarts)" 1 "restarts"
 for n in 0 1; do
   log=$(cat "$work/logs/$id/0/$n/log")
   expect_contains "$log" "(limit 8 s, launch.hang_timeout; last step 3): dumping the stacks of" "node $n noticed the hang"

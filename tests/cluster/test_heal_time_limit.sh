@@ -36,16 +36,15 @@ out=$(env -u SLURM_JOB_ID "$TRN_TRAIN" submit --train-only "${common[@]}" traine
   "launch.sbatch_flags=['--output=$work/out']") || fail "submit failed: $out"
 id=$(sed -n 's/^train job \([0-9]*\)$/\1/p' <<< "$out")
 [ -n "$id" ] || fail "submit printed no train job: $out"
-state() { scontrol show job "$id" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
 # Three windows of 3 minutes and the requeue delays between them, at most.
 for _ in $(seq 1 720); do
-  case $(state) in
+  case $(job_state) in
     COMPLETED) break ;;
-    FAILED|CANCELLED|TIMEOUT|NODE_FAIL|BOOT_FAIL|OUT_OF_MEMORY) fail "job ended $(state): $(tail -30 "$work/out")" ;;
+    FAILED|CANCELLED|TIMEOUT|NODE_FAIL|BOOT_FAIL|OUT_OF_MEMORY) fail "job ended $(job_state): $(tail -30 "$work/out")" ;;
   esac
   sleep 1
 done
-expect_eq "$(state)" COMPLETED "job state (output: $(tail -20 "$work/out"))"
+expect_eq "$(job_state)" COMPLETED "job state (output: $(tail -20 "$work/out"))"
 restarts=$(scontrol show job "$id" | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p')
 [ "$restarts" -ge 1 ] || fail "the job was never requeued (Restarts=$restarts): $(tail -20 "$work/out")"
 

@@ -14,21 +14,12 @@ trap '[ -n "$id" ] && scancel "$id" 2>/dev/null; [ -z "$node_down" ] || "$TRN_TO
 unset TRN_TRAIN_CACHE_DIR NEURON_COMPILE_CACHE_URL NEURON_CC_FLAGS
 export PATH=$TRN_TOP/tests/doubles:$PATH TRN_DOUBLE_OUT=$work TRN_DOUBLE_HOLD_RESTART=0
 cd "$work"
+job_log=$work/out
 touch "$work/training_orchestrator.py"  # the nxdt script must exist before any worker starts (issue 19 defect 5)
 conf=$TRN_TOP/conf/hf_llama3_8B_config.yaml
-state() { scontrol show job "$id" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p'; }
-# wait_for WHAT SECONDS COMMAND...: until COMMAND succeeds
-wait_for() {
-  local what=$1 t=$(($2 * 10)); shift 2
-  until "$@"; do
-    t=$((t - 1)); [ "$t" -gt 0 ] || fail "timed out waiting for $what (job state $(state)): $(cat "$work/out" 2>/dev/null)"
-    sleep 0.1
-  done
-}
 holding() { [ "$(grep -l 'holding for a signal' "$work"/logs/"$id"/0/*/log 2>/dev/null | wc -l)" = 4 ]; }
-finished() { case $(state) in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL) return 0 ;; esac; return 1; }
+finished() { case $(job_state) in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL) return 0 ;; esac; return 1; }
 
-restarts() { scontrol show job "$id" 2>/dev/null | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p'; }
 # logs_of RESTART: every node's console log of that run exists and is non-empty
 logs_of() { local n; for n in 0 1 2 3; do [ -s "$work/logs/$id/$1/$n/log" ] || return 1; done; }
 
@@ -43,14 +34,14 @@ node=$(scontrol show hostnames "$(squeue -h -j "$id" -o %N)" | tail -1)
 node_down=$node
 "$TRN_TOP/tests/cluster/localslurm" kill-node "$node"
 scontrol update NodeName="$node" State=DOWN Reason="test: node killed"
-requeued() { [ "$(restarts)" = 1 ]; }
+requeued() { [ "$(job_restarts)" = 1 ]; }
 wait_for "Slurm to requeue the job" 30 requeued
 # The node comes back (a replacement boots); ReturnToService=2 puts it in service.
 "$TRN_TOP/tests/cluster/localslurm" start-node "$node" && node_down=""
 # Slurm starts it again after its requeue delay (cred_expire + 1 s; localslurm sets
 # 20 s). Any end other than COMPLETED fails at once, naming the state.
 completed() {
-  local st; st=$(state)
+  local st; st=$(job_state)
   case $st in
     COMPLETED) return 0 ;;
     FAILED|CANCELLED|TIMEOUT|NODE_FAIL|BOOT_FAIL|OUT_OF_MEMORY) fail "restart 1 ended $st: $(cat "$work/out")" ;;
