@@ -1,16 +1,20 @@
 // The attention kernels alone (trainer/kernels/attention.h), built the way a compiled
-// graph is: the shape as compile-time constants (-DT=... etc.) and -march for one x86-64
-// level (bench/attention_bench.sh builds it once per level). Prints the best of REPS
-// forward and backward times and their GFLOP/s: forward 4 * B * NH * HS * T^2 / 2 (the
-// causal half of q.k and p.v), backward 2.5 times that (five products to the forward's two).
+// graph is: the shape as compile-time constants (-DBENCH_T=... etc.) and -march for one
+// x86-64 level (bench/attention_bench.sh builds it once per level, with
+// trainer/model/graph_isa.cc). Prints the best of REPS forward and backward times and
+// their GFLOP/s: forward 4 * B * NH * HS * T^2 / 2 (the causal half of q.k and p.v),
+// backward 2.5 times that (five products to the forward's two). `--levels` prints the
+// levels this CPU runs instead, the engine's own answer (graph_isa.h), one a line.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "trainer/kernels/attention.h"
+#include "trainer/model/graph_isa.h"
 
 namespace {
 struct Shape {
@@ -20,8 +24,13 @@ struct Shape {
 
 int main(int argc, char** argv) {
   using namespace trn::native::kernels;
+  if (argc == 2 && std::string(argv[1]) == "--levels") {
+    for (int level = 1; level <= trn::native::host_isa_level(); ++level)
+      std::printf("%s\n", trn::native::isa_name(level).c_str());
+    return 0;
+  }
   if (argc != 4) {
-    std::fprintf(stderr, "usage: attention_bench BATCH THREADS REPS\n");
+    std::fprintf(stderr, "usage: attention_bench BATCH THREADS REPS | --levels\n");
     return 2;
   }
   const int B = std::atoi(argv[1]), threads = std::atoi(argv[2]), reps = std::atoi(argv[3]);

@@ -31,24 +31,23 @@ sgemm=$build/bench/sgemm_peak
 [ -x "$sgemm" ] || { echo "attention_bench.sh: error: $sgemm missing: run make BUILD=$build first" >&2; exit 1; }
 work=$(mktemp -d /tmp/trn-attention-bench.XXXXXX); trap 'rm -rf "$work"' EXIT
 
-# The levels this CPU runs, by the features that define each (the list host_isa_level()
-# in trainer/model/graph_isa.cc checks).
-cpu_flags=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
-has() { local f; for f; do [[ $cpu_flags == *" $f "* ]] || return 1; done; }
-levels=(x86-64)
-if has sse4_2 ssse3 popcnt avx2 fma bmi1 bmi2; then
-  levels+=(x86-64-v3)
-  ! has avx512f avx512bw avx512cd avx512dq avx512vl || levels+=(x86-64-v4)
-fi
+# build LEVEL: the benchmark built for LEVEL (-march; none when empty) at $work/bench-LEVEL.
+build() {
+  ${CXX:-g++} -O3 -std=c++17 -fopenmp -fno-trapping-math ${1:+-march="$1"} -I"$top" -DBENCH_T="$seq" \
+    -DBENCH_NH="$heads" -DBENCH_NKV="$kv_heads" -DBENCH_HS="$head_size" "$top/bench/attention_bench.cc" \
+    "$top/trainer/model/graph_isa.cc" -o "$work/bench-$1"
+}
+# The levels this CPU runs, as the engine decides them (none off x86-64: the compiler's default).
+build ""
+mapfile -t levels < <("$work/bench-" --levels)
+[ "${#levels[@]}" -gt 0 ] || levels=("")
 echo "shape: sequence $seq, $heads heads, $kv_heads KV heads, head size $head_size, micro-batch $micro, fp32;" \
   "$threads threads, best of $reps; CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 line=$(OPENBLAS_NUM_THREADS=$threads "$sgemm" "$threads" 2048 5); echo "$line"
 peak=${line##*, }; peak=${peak% GFLOP/s}
 for level in "${levels[@]}"; do
-  ${CXX:-g++} -O3 -std=c++17 -fopenmp -fno-trapping-math -march="$level" -I"$top" -DBENCH_T="$seq" \
-    -DBENCH_NH="$heads" -DBENCH_NKV="$kv_heads" -DBENCH_HS="$head_size" "$top/bench/attention_bench.cc" \
-    -o "$work/bench-$level"
+  [ -z "$level" ] || build "$level"
   result=$(OMP_NUM_THREADS=$threads "$work/bench-$level" "$micro" "$threads" "$reps")
-  echo "$level: $result" | awk -v p="$peak" '{ printf "%s (forward %.0f%%, backward %.0f%% of sgemm)\n", $0,
+  echo "${level:-compiler default}: $result" | awk -v p="$peak" '{ printf "%s (forward %.0f%%, backward %.0f%% of sgemm)\n", $0,
     100 * $5 / p, 100 * $10 / p }'
 done

@@ -146,7 +146,9 @@ void attention_forward(const D& d, float* out, float* lse, const float* q, const
 // see it: P and dS held transposed like the forward's scores, dq's block summed
 // transposed and added to dq rows; dk and dv take P and dS a key row at a time, as
 // rows of lanes over head columns (whole rows only; the columns past the last whole
-// row one by one).
+// row one by one). A block's q and dout are transposed again for every key tile it
+// sees: held transposed for the whole item they would take 2 x group x T x HS floats
+// of scratch per thread (64 MB at T 8192, HS 128, group 8).
 template <typename D>
 void attention_backward(const D& d, float* dq, float* dk, float* dv, const float* dout, const float* out,
                         const float* lse, const float* q, const float* k, const float* v, int B, float* scratch,
